@@ -1,0 +1,73 @@
+"""Who may take which action at which level (SPEC §4, R8 and the plan's §4.4): pure functions."""
+
+from __future__ import annotations
+
+from engine.errors import Forbidden
+from engine.plan import Level, Plan
+
+TERMINATION_STEPS = {
+    "propose_termination": "propose",
+    "approve_termination": "approve",
+    "announce_termination": "announce",
+}
+
+# Actions any actor may take (the recording party, or the duty officer on their behalf).
+OPEN_TO_ALL = frozenset({"record_report"})
+
+
+def allowed_actors(
+    plan: Plan,
+    action: str,
+    level: Level | None,
+    *,
+    target_level: Level | None = None,
+    lowering: bool = False,
+) -> list[str] | None:
+    """The actor codes that may take `action`; None when anyone may.
+
+    `level` is the incident's current response level (None before activation); for `activate`
+    and `raise_level`, `target_level` is the level asked for.
+    """
+    if action in OPEN_TO_ALL:
+        return None
+    if action == "activate":
+        return plan.activation.for_level(target_level or "III")
+    if action == "raise_level":
+        rules = plan.raise_level
+        if lowering:
+            return list(rules.lower)
+        return [*rules.always, *rules.at_level.get(level, [])] if level else list(rules.always)
+    if action in TERMINATION_STEPS:
+        if level is None:
+            return []
+        steps = plan.termination.for_level(level)
+        return [getattr(steps, TERMINATION_STEPS[action])]
+    if action in ("draft_statement", "approve_statement", "release_statement"):
+        release = plan.information_release
+        return {"draft_statement": release.draft,
+                "approve_statement": [release.approve],
+                "release_statement": [release.release]}[action]
+    rule = plan.authority.get(action)
+    if rule is None:
+        return []
+    return list(rule.actors)
+
+
+def authorize(
+    plan: Plan,
+    action: str,
+    actor: str,
+    level: Level | None,
+    *,
+    target_level: Level | None = None,
+    lowering: bool = False,
+) -> None:
+    """Raise `Forbidden`, naming who may act, unless `actor` may take `action`."""
+    allowed = allowed_actors(plan, action, level, target_level=target_level, lowering=lowering)
+    if allowed is None or actor in allowed:
+        return
+    if not allowed:
+        raise Forbidden(f"no actor may take '{action}' here")
+    who = "、".join(f"{plan.actor_name(a)} ({a})" for a in allowed)
+    at = f" at level {target_level or level}" if (target_level or level) else ""
+    raise Forbidden(f"'{actor}' may not {action}{at}: only {who} may")

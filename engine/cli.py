@@ -1,0 +1,161 @@
+"""The command-line contract (SPEC §5).
+
+JSON on stdout; every error as one JSON line `{"error", "message"}` on stderr, the last line
+written, with exit code 2 — never a traceback; logs go to stderr or a file, never to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Annotated, Any, NoReturn
+
+import click
+import typer
+from loguru import logger
+
+from engine.clock import Clock, fixed_clock, system_clock
+from engine.errors import FanganError, InvalidInput
+from engine.plan import PlanError, load_plan
+from engine.service import IncidentService, classify_facts, load_workflow
+from engine.settings import Settings
+from engine.timeutil import parse_instant
+
+WORKFLOW = "workflows.housing_safety:WORKFLOW"
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Fang'an (房安): housing-safety emergency response engine.")
+incident_app = typer.Typer(no_args_is_help=True, help="Log and drive incidents.")
+app.add_typer(incident_app, name="incident")
+
+
+@dataclass
+class Globals:
+    settings: Settings
+    clock: Clock
+    _service: IncidentService | None = None
+
+    def service(self) -> IncidentService:
+        if self._service is None:
+            plan = load_plan(self.settings.plan)
+            self._service = IncidentService(self.settings.db_url, plan, load_workflow(WORKFLOW),
+                                            clock=self.clock)
+        return self._service
+
+
+def configure_logging(settings: Settings) -> None:
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING", format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
+    if settings.log_file is not None:
+        logger.add(settings.log_file, level=settings.log_level, serialize=True,
+                   rotation="50 MB", retention=10)
+
+
+def emit(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def read_json_stdin() -> Any:
+    text = sys.stdin.read()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"stdin: not valid JSON ({exc.msg} at line {exc.lineno} "
+                           f"column {exc.colno})") from exc
+
+
+def parse_json_option(text: str | None, name: str) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+
+
+def _globals(ctx: typer.Context) -> Globals:
+    found: Globals = ctx.find_root().obj
+    return found
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (FANGAN_DB_URL).")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="The engine's clock (ISO 8601).")]
+    = None,
+) -> None:
+    settings = Settings()
+    if db is not None:
+        settings = settings.model_copy(update={"db_url": db})
+    configure_logging(settings)
+    clock = fixed_clock(parse_instant(now, "--now")) if now is not None else system_clock
+    ctx.obj = Globals(settings, clock)
+
+
+@app.command("classify")
+def classify_cmd(ctx: typer.Context) -> None:
+    """Facts JSON on stdin → grade, response level, scope and reasons."""
+    emit(classify_facts(load_plan(_globals(ctx).settings.plan), read_json_stdin()))
+
+
+@incident_app.command("report")
+def incident_report(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Option(help="Who logs it.")] = "district_housing_bureau",
+) -> None:
+    """Log a new report: incident JSON on stdin."""
+    emit(_globals(ctx).service().report(read_json_stdin(), actor=actor))
+
+
+@incident_app.command("show")
+def incident_show(ctx: typer.Context, incident_id: int) -> None:
+    emit(_globals(ctx).service().show(incident_id))
+
+
+@incident_app.command("list")
+def incident_list(
+    ctx: typer.Context,
+    state: Annotated[str | None, typer.Option(help="Only incidents in this state.")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
+) -> None:
+    emit(_globals(ctx).service().list(state=state, include_closed=not open_only))
+
+
+@incident_app.command("act")
+def incident_act(
+    ctx: typer.Context,
+    incident_id: int,
+    action: str,
+    actor: Annotated[str, typer.Option(help="The actor code (SPEC §3).")],
+    at: Annotated[str | None, typer.Option(help="When it happened (ISO 8601).")] = None,
+    data: Annotated[str | None, typer.Option(help="The action's data as JSON.")] = None,
+) -> None:
+    emit(_globals(ctx).service().act(incident_id, action, actor=actor, at=at,
+                                     data=parse_json_option(data, "--data")))
+
+
+def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:
+    sys.stderr.write(json.dumps({"error": code, "message": message}, ensure_ascii=False) + "\n")
+    sys.stderr.flush()
+    raise SystemExit(exit_code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="main.py", standalone_mode=False)
+    except FanganError as exc:
+        fail(exc.code, exc.message)
+    except PlanError as exc:
+        fail("invalid_config", str(exc))
+    except click.ClickException as exc:
+        fail("usage", exc.format_message())
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.exceptions.Abort:
+        fail("aborted", "aborted")
+    except Exception as exc:  # the contract: never a traceback on the terminal
+        logger.opt(exception=exc).debug("internal error")
+        fail("internal", f"{type(exc).__name__}: {exc}", exit_code=1)

@@ -1,0 +1,28 @@
+"""Alembic environment: runs on the connection the engine hands over, or on the configured URL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import context
+from sqlmodel import SQLModel
+
+import engine.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _run(connection: sa.Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    with sa.create_engine(config.get_main_option("sqlalchemy.url") or "").connect() as conn:
+        _run(conn)
+        conn.commit()

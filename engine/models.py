@@ -1,0 +1,160 @@
+"""Database tables (SQLModel). Portable SQL only: the same schema runs on SQLite and PostgreSQL.
+
+Times are stored as UTC and always come back timezone-aware (`UTCDateTime`). The timeline is
+append-only: rows of `TimelineEvent` are never updated or deleted by the engine.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC and returns them aware (SQLite keeps no offset)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _time(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=lambda: type(default)(),
+                 sa_column=sa.Column(sa.JSON(), nullable=False))
+
+
+class Incident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(index=True, max_length=32)
+    condition: str = Field(max_length=32)
+    grade: str | None = Field(default=None, max_length=32)
+    response_level: str = Field(max_length=4)
+    exceeds_district_scope: bool = False
+    street: str = Field(max_length=32)
+    address: str = Field(max_length=500)
+    discovered_at: datetime = _time()
+    reported_at: datetime = _time()
+    verified_at: datetime | None = _time(nullable=True)
+    activated_at: datetime | None = _time(nullable=True)
+    drill: bool = False
+    dead: int = 0
+    missing: int = 0
+    injured: int = 0
+    economic_loss_yuan: int = Field(default=0, sa_type=sa.BigInteger)
+    people_at_risk: int = 0
+    reporter: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    created_at: datetime = _time()
+    version: int = 1
+
+
+class FactRevision(SQLModel, table=True):
+    """A correction of an incident's facts: the values before and after, by whom and when."""
+
+    __tablename__ = "fact_revision"
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    action: str = Field(max_length=32)
+    actor: str = Field(max_length=64)
+    at: datetime = _time()
+    recorded_at: datetime = _time()
+    changes: dict[str, Any] = _json({})
+
+
+class TimelineEvent(SQLModel, table=True):
+    __tablename__ = "timeline_event"
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = _time()
+    recorded_at: datetime = _time()
+    actor: str = Field(max_length=64)
+    person: str | None = Field(default=None, max_length=200)
+    kind: str = Field(max_length=64)
+    data: dict[str, Any] = _json({})
+
+
+class DeadlineRow(SQLModel, table=True):
+    __tablename__ = "deadline"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    code: str = Field(max_length=64)
+    started_at: datetime = _time()
+    due_at: datetime = _time(index=True)
+    recipients: list[str] = _json([])
+    reported: dict[str, str] = _json({})
+    met_at: datetime | None = _time(nullable=True)
+    stopped_at: datetime | None = _time(nullable=True)
+    # Denormalised for the scheduler: the next instant this deadline owes an alert.
+    next_alert_at: datetime | None = _time(nullable=True, index=True)
+
+
+class FiredAlert(SQLModel, table=True):
+    """One row per alert ever sent; the unique key is what makes 'never twice' hold."""
+
+    __tablename__ = "fired_alert"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "deadline", "kind", "step", "unit"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    deadline: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    step: int
+    unit: str = Field(default="", max_length=64)
+    recipients: list[str] = _json([])
+    due_at: datetime = _time()
+    fired_at: datetime = _time()
+
+
+class Notice(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("incident_id", "unit", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    unit: str = Field(max_length=64)
+    kind: str = Field(max_length=64)
+    status: str = Field(default="sent", max_length=16)
+    level: str | None = Field(default=None, max_length=4)
+    data: dict[str, Any] = _json({})
+    sent_at: datetime = _time()
+    ack_due_at: datetime | None = _time(nullable=True, index=True)
+    acknowledged_at: datetime | None = _time(nullable=True)
+    acknowledged_by: str | None = Field(default=None, max_length=200)
+    resent_at: datetime | None = _time(nullable=True)
+
+
+class Obligation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=64)
+    owner: str = Field(max_length=64)
+    status: str = Field(default="open", max_length=16)
+    detail: str = Field(default="", max_length=4000)
+    opened_at: datetime = _time()
+    settled_at: datetime | None = _time(nullable=True)
+    amount_yuan: int | None = Field(default=None, sa_type=sa.BigInteger)
+    how: str | None = Field(default=None, max_length=4000)
+
+
+class InvestigationReport(SQLModel, table=True):
+    __tablename__ = "investigation_report"
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    members: list[str] = _json([])
+    sections: dict[str, str] = _json({})
+    started_at: datetime = _time()
+    submitted_at: datetime | None = _time(nullable=True)

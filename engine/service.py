@@ -1,0 +1,194 @@
+"""The engine's public interface: report, show, list and act on incidents, each in one transaction.
+
+The CLI, the web API and the scheduler all go through `IncidentService`; none of them touches the
+tables directly. A refused or invalid call raises a `FanganError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from loguru import logger
+from sqlmodel import Session, col, func, select
+
+from engine.classify import Facts, classify
+from engine.clock import Clock, system_clock
+from engine.db import make_engine, migrate
+from engine.errors import InvalidInput, NotFound
+from engine.lifecycle import ActionContext, Lifecycle, Workflow
+from engine.models import DeadlineRow, FiredAlert, Incident, TimelineEvent
+from engine.plan import Plan
+from engine.record import IncidentRecord
+from engine.schemas import FactsPatch, IncidentIn, check_codes, validate
+from engine.timeutil import parse_instant
+from engine.views import incident_view
+
+
+class ClassifyIn(FactsPatch):
+    condition: str
+
+
+def classify_facts(plan: Plan, data: object) -> dict[str, Any]:
+    """`classify`: validated facts → grade, level, scope, city request and reasons."""
+    facts_in: ClassifyIn = validate(ClassifyIn, data)
+    check_codes(plan, facts_in)
+    return classify(plan, _facts(facts_in)).as_dict()
+
+
+def load_workflow(ref: str) -> Workflow:
+    """'package.module:NAME' → the Workflow object (the plan's workflow is configuration)."""
+    module, _, name = ref.partition(":")
+    workflow: Workflow = getattr(importlib.import_module(module), name)
+    return workflow
+
+
+class IncidentService:
+    def __init__(self, db_url: str, plan: Plan, workflow: Workflow,
+                 clock: Clock = system_clock) -> None:
+        self.plan = plan
+        self.clock = clock
+        self.workflow = workflow
+        self.lifecycle = Lifecycle(workflow)
+        self.db = make_engine(db_url)
+        migrate(self.db)
+
+    def now(self) -> datetime:
+        return parse_instant(self.clock(), "now")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One command, one transaction: it commits whole or not at all."""
+        with Session(self.db, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # -- queries --------------------------------------------------------------------------
+
+    def show(self, incident_id: int) -> dict[str, Any]:
+        with self.transaction() as session:
+            return self._view(session, self._get(session, incident_id), self.now())
+
+    def list(self, *, state: str | None = None, include_closed: bool = True,
+             drill: bool | None = None) -> list[dict[str, Any]]:
+        with self.transaction() as session:
+            query = select(Incident).order_by(col(Incident.id))
+            if state is not None:
+                query = query.where(Incident.state == state)
+            if not include_closed:
+                query = query.where(col(Incident.state).in_(self.workflow.open_states))
+            if drill is not None:
+                query = query.where(Incident.drill == drill)
+            now = self.now()
+            return [self._view(session, incident, now) for incident in session.exec(query)]
+
+    def count_open(self) -> int:
+        with self.transaction() as session:
+            return session.exec(select(func.count()).select_from(Incident).where(
+                col(Incident.state).in_(self.workflow.open_states))).one()
+
+    # -- commands -------------------------------------------------------------------------
+
+    def report(self, data: object, *, actor: str = "district_housing_bureau",
+               person: str | None = None) -> dict[str, Any]:
+        """Log a new report. Logging it at 区房管局 records the district half of the initial
+        report at `reported_at` (SPEC R3)."""
+        payload: IncidentIn = validate(IncidentIn, data)
+        check_codes(self.plan, payload)
+        now = self.now()
+        discovered = parse_instant(payload.discovered_at, "discovered_at")
+        reported = parse_instant(payload.reported_at or now, "reported_at")
+        if discovered > now:
+            raise InvalidInput("discovered_at: is later than the engine's clock "
+                               f"({now.isoformat()})")
+        if reported > now:
+            raise InvalidInput(f"reported_at: is later than the engine's clock ({now.isoformat()})")
+        if discovered > reported:
+            raise InvalidInput("discovered_at: is later than reported_at")
+        with self.transaction() as session:
+            incident = Incident(
+                state=self.workflow.initial, condition=payload.condition,
+                response_level=self.plan.conditions[payload.condition].level,
+                street=payload.street, address=payload.address, discovered_at=discovered,
+                reported_at=reported, drill=payload.drill, dead=payload.dead or 0,
+                missing=payload.missing or 0, injured=payload.injured or 0,
+                economic_loss_yuan=payload.economic_loss_yuan or 0,
+                people_at_risk=payload.people_at_risk or 0, reporter=payload.reporter,
+                description=payload.description, created_at=now)
+            session.add(incident)
+            session.flush()
+            record = IncidentRecord(session, self.plan, incident, now)
+            ctx = ActionContext(self.plan, record, "report", actor, reported, {}, person=person)
+            self.workflow.intake(ctx)
+            logger.info("incident {} reported ({}, {}, level {})", incident.id,
+                        incident.condition, incident.street, incident.response_level)
+            return self._view(session, incident, now)
+
+    def act(self, incident_id: int, action: str, *, actor: str, at: object = None,
+            data: object = None, person: str | None = None) -> dict[str, Any]:
+        if actor not in self.plan.actors:
+            raise InvalidInput(f"actor: unknown actor '{actor}'")
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InvalidInput("data: expected a JSON object")
+        now = self.now()
+        with self.transaction() as session:
+            incident = self._get(session, incident_id, lock=True)
+            when = now if at is None else parse_instant(at, "at")
+            if when > now:
+                raise InvalidInput(f"at: is later than the engine's clock ({now.isoformat()})")
+            if when < incident.discovered_at:
+                raise InvalidInput("at: is earlier than the incident's discovery")
+            record = IncidentRecord(session, self.plan, incident, now)
+            ctx = ActionContext(self.plan, record, action, actor, when, data, person=person)
+            self.lifecycle.fire(ctx)
+            incident.version += 1
+            session.add(incident)
+            session.flush()
+            logger.info("incident {}: {} by {} → {}", incident_id, action, actor, incident.state)
+            return self._view(session, incident, now)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _get(self, session: Session, incident_id: int, lock: bool = False) -> Incident:
+        query = select(Incident).where(Incident.id == incident_id)
+        if lock:
+            query = query.with_for_update()
+        incident = session.exec(query).first()
+        if incident is None:
+            raise NotFound(f"incident {incident_id} does not exist")
+        return incident
+
+    def _view(self, session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
+        record = IncidentRecord(session, self.plan, incident, now)
+        steps = dict(session.exec(
+            select(FiredAlert.deadline, sa.func.max(FiredAlert.step))
+            .where(FiredAlert.incident_id == incident.id, FiredAlert.kind == "overdue")
+            .group_by(FiredAlert.deadline)).all())
+        timeline = list(session.exec(
+            select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
+            .order_by(col(TimelineEvent.at), col(TimelineEvent.id))))
+        return incident_view(
+            incident, self.plan, now,
+            deadlines=list(session.exec(select(DeadlineRow).where(
+                DeadlineRow.incident_id == incident.id))),
+            steps=steps,
+            notices=record.notices(),
+            obligations=record.obligations(), timeline=timeline,
+            available_actions=self.lifecycle.available(incident.state))
+
+
+def _facts(facts: FactsPatch) -> Facts:
+    assert facts.condition is not None
+    return Facts(condition=facts.condition, dead=facts.dead or 0, missing=facts.missing or 0,
+                 economic_loss_yuan=facts.economic_loss_yuan or 0,
+                 people_at_risk=facts.people_at_risk or 0)

@@ -1,0 +1,438 @@
+"""The housing-safety response workflow (SPEC §4): states, actions, guards and effects.
+
+Every number, unit and authority comes from the plan file; this module only says in which order
+things happen and what each action does to the record.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from engine.authority import authorize
+from engine.classify import classify, level_rank
+from engine.errors import Forbidden, InvalidInput, PreconditionFailed
+from engine.lifecycle import ActionContext, Transition, Workflow
+from engine.models import InvestigationReport, Obligation
+from engine.plan import Level, Plan
+from engine.schemas import FactsPatch, Input, Text, check_codes
+
+OPEN_STATES = ("reported", "active", "danger_eliminated", "termination_proposed",
+               "termination_approved", "terminated", "investigating")
+STATES = (*OPEN_STATES, "closed", "dismissed")
+
+
+# -- payloads -------------------------------------------------------------------------------
+
+class RaiseLevel(FactsPatch):
+    level: Level | None = None
+    reason: Text | None = None
+
+
+class RecordReport(Input):
+    to: str
+    channel: Text | None = None
+    content: Text | None = None
+
+
+class Acknowledge(Input):
+    kind: str | None = None
+
+
+class UseEmergencyPower(Input):
+    measure: str
+    detail: Text
+
+
+class EliminateDanger(Input):
+    experts: Annotated[list[Text], Field(min_length=1)]
+    appraisers: Annotated[list[Text], Field(min_length=1)]
+
+
+class Note(Input):
+    note: Text | None = None
+
+
+class SettleObligation(Input):
+    obligation: int
+    amount_yuan: Annotated[int, Field(ge=0, strict=True)]
+    how: Text
+
+
+class StartInvestigation(Input):
+    members: list[str] | None = None
+
+
+class SubmitReport(Input):
+    sections: dict[str, str]
+
+
+class Dismiss(Input):
+    reason: Text
+
+
+# -- shared rules ----------------------------------------------------------------------------
+
+def apply_classification(ctx: ActionContext, *, may_lower: bool) -> Level | None:
+    """Re-grade from the record's facts. Before activation the level follows the facts; after,
+    only upwards (unless `may_lower`). Returns the new level when it changed."""
+    record = ctx.record
+    incident = record.incident
+    result = classify(ctx.plan, record.facts())
+    old_level: Level = record.level
+    exceeded_before = incident.exceeds_district_scope
+    incident.grade = result.grade
+    incident.exceeds_district_scope = result.exceeds_district_scope
+    new_level = result.response_level
+    if not may_lower and level_rank(new_level) < level_rank(old_level):
+        new_level = old_level
+    ctx.result["classification"] = result.as_dict()
+    if incident.state == "active" and result.exceeds_district_scope and not exceeded_before:
+        start_city_hq_report(ctx)
+    if new_level == old_level:
+        return None
+    incident.response_level = new_level
+    return new_level
+
+
+def start_city_hq_report(ctx: ActionContext) -> None:
+    start_deadlines_on(ctx, "level_I_or_beyond_scope")
+    ctx.record.notify("city_hq", "city_request", ctx.at, {
+        "level": ctx.record.level,
+        "exceeds_district_scope": ctx.record.incident.exceeds_district_scope,
+    }, needs_ack=False)
+
+
+def start_level(ctx: ActionContext, level: Level) -> None:
+    """A level comes into force: its duties and notices go out and its deadlines start."""
+    plan, record = ctx.plan, ctx.record
+    duties = plan.activation_duties.for_level(level)
+    units = [u for code in duties.notify
+             for u in (plan.member_units if code == "all_members" else [code])]
+    for unit in dict.fromkeys(units):
+        actor = plan.actors[unit]
+        record.notify(unit, f"activation_{level}", ctx.at, {
+            "level": level, "level_duty": duties.text, "level_clause": duties.clause,
+            "duties": actor.duties, "duties_clause": actor.duties_clause,
+        })
+    if level in plan.onsite_groups.levels:
+        for group in plan.onsite_groups.groups:
+            for unit in group.members:
+                record.notify(unit, f"group_{group.code}", ctx.at, {
+                    "group": group.code, "group_name": group.name, "duty": group.duty,
+                    "lead": group.lead, "clause": group.clause,
+                })
+    start_deadlines_on(ctx, f"level_{level}")
+    if plan.levels[level].city_request or record.incident.exceeds_district_scope:
+        start_city_hq_report(ctx)
+    record.log("level_in_force", ctx.actor, ctx.at,
+               {"level": level, "duty": duties.text, "clause": duties.clause})
+
+
+def start_deadlines_on(ctx: ActionContext, trigger: str) -> None:
+    for code, rule in ctx.plan.deadlines.items():
+        if rule.starts_on == trigger:
+            start = ctx.record.incident.discovered_at if rule.from_ == "discovered_at" else ctx.at
+            ctx.record.start_deadline(code, start)
+
+
+# -- guards ----------------------------------------------------------------------------------
+
+def may_act(ctx: ActionContext) -> None:
+    authorize(ctx.plan, ctx.action, ctx.actor, ctx.record.level)
+
+
+def may_activate(ctx: ActionContext) -> None:
+    authorize(ctx.plan, "activate", ctx.actor, None, target_level=ctx.record.level)
+
+
+def may_terminate(ctx: ActionContext) -> None:
+    authorize(ctx.plan, ctx.action, ctx.actor, ctx.record.level)
+
+
+def facts_are_known_codes(ctx: ActionContext) -> None:
+    check_codes(ctx.plan, ctx.payload, "data.")
+
+
+def may_raise(ctx: ActionContext) -> None:
+    payload: RaiseLevel = ctx.payload
+    facts_are_known_codes(ctx)
+    lowering = (payload.level is not None
+                and level_rank(payload.level) < level_rank(ctx.record.level))
+    authorize(ctx.plan, "raise_level", ctx.actor, ctx.record.level,
+              target_level=payload.level, lowering=lowering)
+    if lowering and payload.reason is None:
+        raise InvalidInput("data.reason: required to lower a response level")
+    if payload.level is None and not payload.changes():
+        raise InvalidInput("data: give the new facts or the level")
+
+
+def report_recipient_known(ctx: ActionContext) -> None:
+    known = sorted({r for rule in ctx.plan.deadlines.values() for r in rule.recipients})
+    if ctx.payload.to not in known:
+        raise InvalidInput(f"data.to: unknown recipient '{ctx.payload.to}' "
+                           f"(known: {', '.join(known)})")
+
+
+def has_pending_notice(ctx: ActionContext) -> None:
+    pending = [n for n in ctx.record.notices() if n.unit == ctx.actor and n.status != "acknowledged"
+               and (ctx.payload.kind is None or n.kind == ctx.payload.kind)]
+    if not pending:
+        raise PreconditionFailed(f"'{ctx.actor}' has no unacknowledged notice on this incident")
+    ctx.result["notices"] = pending
+
+
+def measure_known(ctx: ActionContext) -> None:
+    if ctx.payload.measure not in ctx.plan.emergency_powers.measures:
+        raise InvalidInput(f"data.measure: unknown measure '{ctx.payload.measure}' (known: "
+                           f"{', '.join(ctx.plan.emergency_powers.measures)})")
+
+
+def obligation_open(ctx: ActionContext) -> None:
+    found = [o for o in ctx.record.obligations() if o.id == ctx.payload.obligation]
+    if not found:
+        raise InvalidInput(f"data.obligation: no obligation {ctx.payload.obligation} on this "
+                           "incident")
+    if found[0].status != "open":
+        raise PreconditionFailed(f"obligation {ctx.payload.obligation} is already settled")
+    if found[0].owner != ctx.actor:
+        raise Forbidden(f"'{ctx.actor}' may not settle obligation {ctx.payload.obligation}: "
+                        f"only {ctx.plan.actor_name(found[0].owner)} ({found[0].owner}) may")
+    ctx.result["obligation"] = found[0]
+
+
+def needs_investigation(ctx: ActionContext) -> None:
+    levels = ctx.plan.investigation.levels
+    if ctx.record.level not in levels:
+        raise PreconditionFailed(f"a level {ctx.record.level} response has no investigation "
+                                 f"(§5.1 applies to levels {', '.join(levels)}): close it")
+    members = ctx.payload.members or ctx.plan.investigation.default_members
+    for code in members:
+        if code not in ctx.plan.actors:
+            raise InvalidInput(f"data.members: unknown unit '{code}'")
+
+
+def report_complete(ctx: ActionContext) -> None:
+    required = ctx.plan.investigation.report_sections.items
+    sections: dict[str, str] = ctx.payload.sections
+    for key in sections:
+        if key not in required:
+            raise InvalidInput(f"data.sections.{key}: not a part of the report "
+                               f"(§5.2 parts: {', '.join(required)})")
+    for key, title in required.items():
+        if not sections.get(key, "").strip():
+            raise PreconditionFailed(f"data.sections.{key}: the part 「{title}」 is missing or "
+                                     "empty (§5.2 requires all six parts)")
+
+
+def no_open_obligation(ctx: ActionContext) -> None:
+    open_ones = [o for o in ctx.record.obligations() if o.status == "open"]
+    if open_ones:
+        ids = ", ".join(str(o.id) for o in open_ones)
+        raise PreconditionFailed(f"cannot close: obligation(s) {ids} still open (§5.3); "
+                                 "settle them first")
+
+
+def closes_without_investigation(ctx: ActionContext) -> None:
+    if ctx.record.level in ctx.plan.investigation.levels:
+        raise PreconditionFailed(f"a level {ctx.record.level} response needs an investigation "
+                                 "and its six-part report before close (§5.1, §5.2): "
+                                 "start_investigation first")
+
+
+def report_submitted(ctx: ActionContext) -> None:
+    report = ctx.record.session.get(InvestigationReport, ctx.record.id)
+    if report is None or report.submitted_at is None:
+        raise PreconditionFailed("cannot close: the investigation report has not been submitted "
+                                 "with all six parts (§5.2)")
+
+
+# -- effects ---------------------------------------------------------------------------------
+
+def on_report(ctx: ActionContext) -> None:
+    """Intake: grade, the district's half of the initial report, the first deadlines."""
+    record = ctx.record
+    apply_classification(ctx, may_lower=True)
+    incident = record.incident
+    record.log("reported", ctx.actor, incident.reported_at, {
+        "facts": {k: getattr(incident, k) for k in ("condition", "street", "address", "dead",
+                                                     "missing", "injured", "economic_loss_yuan",
+                                                     "people_at_risk")},
+        "classification": ctx.result["classification"],
+    }, person=ctx.person)
+    start_deadlines_on(ctx, "reported")
+    recorded = [r for rule in ctx.plan.deadlines.values() if rule.starts_on == "reported"
+                for r in rule.recipients if r == ctx.actor]
+    for recipient in dict.fromkeys(recorded):
+        record.record_report(recipient, incident.reported_at)
+
+
+def verified(ctx: ActionContext) -> None:
+    record = ctx.record
+    diff = record.revise_facts(ctx.payload.changes(), "verify", ctx.actor, ctx.at)
+    old_level = record.level
+    new_level = apply_classification(ctx, may_lower=record.state == "reported")
+    first = record.incident.verified_at is None
+    if first:
+        record.incident.verified_at = ctx.at
+    record.log("verified", ctx.actor, ctx.at, {"changes": diff, "first": first,
+                                               "classification": ctx.result["classification"]},
+               person=ctx.person)
+    if first:
+        start_deadlines_on(ctx, "verified")
+    if new_level and record.state == "active":
+        record.log("level_raised", ctx.actor, ctx.at,
+                   {"from": old_level, "to": new_level, "reason": "核实后事实要求提高响应级别"})
+        bring_levels_between(ctx, old_level, new_level)
+
+
+def bring_levels_between(ctx: ActionContext, old: Level, new: Level) -> None:
+    """Raising brings the new level's duties, notices and deadlines (only the target level's)."""
+    if level_rank(new) > level_rank(old):
+        start_level(ctx, new)
+
+
+def activated(ctx: ActionContext) -> None:
+    ctx.record.incident.activated_at = ctx.at
+    ctx.record.log("activated", ctx.actor, ctx.at, {"level": ctx.record.level},
+                   person=ctx.person)
+    start_level(ctx, ctx.record.level)
+
+
+def level_changed(ctx: ActionContext) -> None:
+    payload: RaiseLevel = ctx.payload
+    record = ctx.record
+    old_level = record.level
+    diff = record.revise_facts(payload.changes(), "raise_level", ctx.actor, ctx.at)
+    apply_classification(ctx, may_lower=False)
+    if payload.level is not None:
+        record.incident.response_level = payload.level
+    new_level = record.level
+    reason = payload.reason or "新情况要求提高响应级别"
+    kind = ("level_raised" if level_rank(new_level) > level_rank(old_level)
+            else "level_lowered" if new_level != old_level else "facts_updated")
+    record.log(kind, ctx.actor, ctx.at, {"from": old_level, "to": new_level, "reason": reason,
+                                         "changes": diff}, person=ctx.person)
+    bring_levels_between(ctx, old_level, new_level)
+
+
+def report_recorded(ctx: ActionContext) -> None:
+    payload: RecordReport = ctx.payload
+    ctx.record.log("report_recorded", ctx.actor, ctx.at, payload.model_dump(exclude_none=True),
+                   person=ctx.person)
+    ctx.result["deadlines_met"] = ctx.record.record_report(payload.to, ctx.at)
+
+
+def acknowledged(ctx: ActionContext) -> None:
+    for notice in ctx.result["notices"]:
+        notice.status = "acknowledged"
+        notice.acknowledged_at = ctx.at
+        notice.acknowledged_by = ctx.person or ctx.actor
+        ctx.record.session.add(notice)
+        ctx.record.log("notice_acknowledged", ctx.actor, ctx.at,
+                       {"unit": notice.unit, "kind": notice.kind}, person=ctx.person)
+
+
+def power_used(ctx: ActionContext) -> None:
+    payload: UseEmergencyPower = ctx.payload
+    measure = ctx.plan.emergency_powers.measures[payload.measure]
+    data: dict[str, Any] = {"measure": payload.measure, "name": measure.name,
+                            "detail": payload.detail, "clause": measure.clause}
+    if measure.obligation is not None:
+        obligation = Obligation(incident_id=ctx.record.id, kind=measure.obligation.kind,
+                                owner=measure.obligation.owner, detail=payload.detail,
+                                opened_at=ctx.at)
+        ctx.record.session.add(obligation)
+        ctx.record.session.flush()
+        data["obligation"] = obligation.id
+    ctx.record.log("emergency_power_used", ctx.actor, ctx.at, data, person=ctx.person)
+
+
+def danger_eliminated(ctx: ActionContext) -> None:
+    ctx.record.log("danger_eliminated", ctx.actor, ctx.at, ctx.payload.model_dump(),
+                   person=ctx.person)
+
+
+def termination_step(ctx: ActionContext) -> None:
+    data = ctx.payload.model_dump(exclude_none=True) if ctx.payload else {}
+    ctx.record.log(ctx.action, ctx.actor, ctx.at,
+                   {**data, "level": ctx.record.level, "clause": ctx.plan.termination.clause},
+                   person=ctx.person)
+
+
+def obligation_settled(ctx: ActionContext) -> None:
+    obligation: Obligation = ctx.result.pop("obligation")
+    obligation.status = "settled"
+    obligation.settled_at = ctx.at
+    obligation.amount_yuan = ctx.payload.amount_yuan
+    obligation.how = ctx.payload.how
+    ctx.record.session.add(obligation)
+    ctx.record.log("obligation_settled", ctx.actor, ctx.at,
+                   {"obligation": obligation.id, "amount_yuan": obligation.amount_yuan,
+                    "how": obligation.how}, person=ctx.person)
+
+
+def investigation_started(ctx: ActionContext) -> None:
+    members = list(dict.fromkeys(ctx.payload.members or ctx.plan.investigation.default_members))
+    ctx.record.session.add(InvestigationReport(incident_id=ctx.record.id, members=members,
+                                               started_at=ctx.at))
+    ctx.record.log("investigation_started", ctx.actor, ctx.at,
+                   {"lead": ctx.plan.investigation.lead, "members": members}, person=ctx.person)
+
+
+def report_submitted_effect(ctx: ActionContext) -> None:
+    report = ctx.record.session.get(InvestigationReport, ctx.record.id)
+    assert report is not None
+    report.sections = dict(ctx.payload.sections)
+    report.submitted_at = ctx.at
+    ctx.record.session.add(report)
+    ctx.record.log("report_submitted", ctx.actor, ctx.at,
+                   {"sections": list(ctx.payload.sections)}, person=ctx.person)
+
+
+def ended(ctx: ActionContext) -> None:
+    data = ctx.payload.model_dump() if ctx.payload else {}
+    ctx.record.stop_deadlines(ctx.at)
+    kind = {"close": "closed", "dismiss": "dismissed"}[ctx.action]
+    ctx.record.log(kind, ctx.actor, ctx.at, data, person=ctx.person)
+
+
+WORKFLOW = Workflow(
+    name="housing_safety",
+    states=STATES,
+    initial="reported",
+    open_states=OPEN_STATES,
+    intake=on_report,
+    transitions=(
+        Transition("verify", ("reported", "active"), None, FactsPatch,
+                   (may_act, facts_are_known_codes), (verified,)),
+        Transition("activate", ("reported",), "active", None, (may_activate,), (activated,)),
+        Transition("raise_level", ("active",), None, RaiseLevel, (may_raise,), (level_changed,)),
+        Transition("record_report", OPEN_STATES, None, RecordReport,
+                   (report_recipient_known,), (report_recorded,)),
+        Transition("acknowledge", OPEN_STATES, None, Acknowledge,
+                   (has_pending_notice,), (acknowledged,)),
+        Transition("use_emergency_power", ("active",), None, UseEmergencyPower,
+                   (may_act, measure_known), (power_used,)),
+        Transition("eliminate_danger", ("active",), "danger_eliminated", EliminateDanger,
+                   (may_act,), (danger_eliminated,)),
+        Transition("propose_termination", ("danger_eliminated",), "termination_proposed", Note,
+                   (may_terminate,), (termination_step,)),
+        Transition("approve_termination", ("termination_proposed",), "termination_approved",
+                   Note, (may_terminate,), (termination_step,)),
+        Transition("announce_termination", ("termination_approved",), "terminated", Note,
+                   (may_terminate,), (termination_step,)),
+        Transition("settle_obligation", OPEN_STATES, None, SettleObligation,
+                   (may_act, obligation_open), (obligation_settled,)),
+        Transition("start_investigation", ("terminated",), "investigating", StartInvestigation,
+                   (may_act, needs_investigation), (investigation_started,)),
+        Transition("submit_report", ("investigating",), None, SubmitReport,
+                   (may_act, report_complete), (report_submitted_effect,)),
+        Transition("close", ("terminated",), "closed", None,
+                   (may_act, closes_without_investigation, no_open_obligation), (ended,)),
+        Transition("close", ("investigating",), "closed", None,
+                   (may_act, report_submitted, no_open_obligation), (ended,)),
+        Transition("dismiss", ("reported",), "dismissed", Dismiss, (may_act,), (ended,)),
+    ),
+)
