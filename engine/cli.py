@@ -10,6 +10,7 @@ import json
 import sys
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import click
 import typer
@@ -120,7 +121,7 @@ def incident_list(
     state: Annotated[str | None, typer.Option(help="Only incidents in this state.")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
 ) -> None:
-    emit(_globals(ctx).service().list(state=state, include_closed=not open_only))
+    emit(_globals(ctx).service().list_incidents(state=state, include_closed=not open_only))
 
 
 @incident_app.command("act")
@@ -134,6 +135,41 @@ def incident_act(
 ) -> None:
     emit(_globals(ctx).service().act(incident_id, action, actor=actor, at=at,
                                      data=parse_json_option(data, "--data")))
+
+
+@app.command("tick")
+def tick_cmd(
+    ctx: typer.Context,
+    until: Annotated[str, typer.Option(help="Bring every timer up to this instant (ISO 8601).")],
+) -> None:
+    """Catch up every timer to an instant; one JSON object per alert fired."""
+    instant = parse_instant(until, "--until")
+    g = _globals(ctx)
+    g.clock = fixed_clock(instant)
+    service = g.service()
+    zone = ZoneInfo(service.plan.plan.timezone)
+    for alert in service.tick(instant):
+        typer.echo(json.dumps(alert.as_dict(zone), ensure_ascii=False))
+
+
+@app.command("serve")
+def serve_cmd(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """API, web console and scheduler in one process (stops cleanly on SIGTERM)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    g = _globals(ctx)
+    settings = g.settings
+    logger.add(sys.stderr, level=settings.log_level, filter=lambda r: r["level"].no < 30,
+               format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
+    app_ = create_app(g.service(), settings)
+    uvicorn.run(app_, host=host or settings.host, port=port or settings.port,
+                log_level="warning")
 
 
 def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:

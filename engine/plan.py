@@ -18,7 +18,8 @@ Level = Literal["III", "II", "I"]
 LEVELS: tuple[Level, ...] = ("III", "II", "I")  # lowest first
 StartTrigger = Literal["reported", "verified", "level_II", "level_I_or_beyond_scope"]
 NonNegative = Annotated[int, Field(ge=0)]
-Minutes = Annotated[int, Field(gt=0)]
+# Minutes may be fractional so that a test plan can run its timers in seconds.
+Minutes = Annotated[float, Field(gt=0)]
 
 
 class _Strict(BaseModel):
@@ -313,8 +314,8 @@ class Plan(_Strict):
         check("information_release",
               [self.information_release.approve, self.information_release.release,
                *self.information_release.draft], actors, "actor")
-        for action, rule in self.authority.items():
-            check(f"authority.{action}", rule.actors, actors, "actor")
+        for action, authority in self.authority.items():
+            check(f"authority.{action}", authority.actors, actors, "actor")
         if set(self.levels) != set(LEVELS):
             raise ValueError(f"levels: must define exactly {', '.join(LEVELS)}")
         return self

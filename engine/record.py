@@ -145,12 +145,17 @@ class IncidentRecord:
             self.session.add(row)
         return met
 
-    def stop_deadlines(self, at: datetime) -> None:
+    def stop_timers(self, at: datetime) -> None:
+        """Dismissed or closed: deadlines stop where they are, notices stop waiting."""
         for row in self.deadline_rows().values():
             if row.met_at is None and row.stopped_at is None:
                 row.stopped_at = at
                 row.next_alert_at = None
                 self.session.add(row)
+        for notice in self.notices():
+            if notice.ack_due_at is not None and notice.status == "sent":
+                notice.ack_due_at = None
+                self.session.add(notice)
 
     # -- notices and obligations --------------------------------------------------------
 
@@ -164,8 +169,9 @@ class IncidentRecord:
         if any(n.unit == unit and n.kind == kind for n in self.notices()):
             return None
         ack_due = at + timedelta(minutes=self.plan.alerts.acknowledgement_minutes)
-        notice = Notice(incident_id=self.id, unit=unit, kind=kind, level=self.incident.response_level,
-                        data=data, sent_at=at, ack_due_at=ack_due if needs_ack else None,
+        notice = Notice(incident_id=self.id, unit=unit, kind=kind,
+                        level=self.incident.response_level, data=data, sent_at=at,
+                        ack_due_at=ack_due if needs_ack else None,
                         status="sent" if needs_ack else "informational")
         self.session.add(notice)
         self.session.flush()

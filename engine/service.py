@@ -25,6 +25,7 @@ from engine.models import DeadlineRow, FiredAlert, Incident, TimelineEvent
 from engine.plan import Plan
 from engine.record import IncidentRecord
 from engine.schemas import FactsPatch, IncidentIn, check_codes, validate
+from engine.timers import Fired, catch_up
 from engine.timeutil import parse_instant
 from engine.views import incident_view
 
@@ -77,7 +78,7 @@ class IncidentService:
         with self.transaction() as session:
             return self._view(session, self._get(session, incident_id), self.now())
 
-    def list(self, *, state: str | None = None, include_closed: bool = True,
+    def list_incidents(self, *, state: str | None = None, include_closed: bool = True,
              drill: bool | None = None) -> list[dict[str, Any]]:
         with self.transaction() as session:
             query = select(Incident).order_by(col(Incident.id))
@@ -156,6 +157,15 @@ class IncidentService:
             session.flush()
             logger.info("incident {}: {} by {} → {}", incident_id, action, actor, incident.state)
             return self._view(session, incident, now)
+
+    def tick(self, until: datetime | None = None) -> list[Fired]:
+        """Bring every timer up to `until` (default: the clock) and return the alerts fired."""
+        instant = self.now() if until is None else parse_instant(until, "until")
+        fired = catch_up(self.db, self.plan, instant)
+        for alert in fired:
+            logger.info("alert {} {} step {} for incident {} → {}", alert.deadline, alert.kind,
+                        alert.step, alert.incident_id, ", ".join(alert.recipients))
+        return fired
 
     # -- helpers --------------------------------------------------------------------------
 

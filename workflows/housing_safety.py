@@ -15,7 +15,7 @@ from engine.classify import classify, level_rank
 from engine.errors import Forbidden, InvalidInput, PreconditionFailed
 from engine.lifecycle import ActionContext, Transition, Workflow
 from engine.models import InvestigationReport, Obligation
-from engine.plan import Level, Plan
+from engine.plan import Level
 from engine.schemas import FactsPatch, Input, Text, check_codes
 
 OPEN_STATES = ("reported", "active", "danger_eliminated", "termination_proposed",
@@ -393,7 +393,7 @@ def report_submitted_effect(ctx: ActionContext) -> None:
 
 def ended(ctx: ActionContext) -> None:
     data = ctx.payload.model_dump() if ctx.payload else {}
-    ctx.record.stop_deadlines(ctx.at)
+    ctx.record.stop_timers(ctx.at)
     kind = {"close": "closed", "dismiss": "dismissed"}[ctx.action]
     ctx.record.log(kind, ctx.actor, ctx.at, data, person=ctx.person)
 

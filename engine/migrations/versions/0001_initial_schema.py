@@ -4,11 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 15:32:25.178783
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import engine.models
+from alembic import op
 
+import engine.models
 
 revision = '0001'
 down_revision = None

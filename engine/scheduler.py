@@ -1,0 +1,79 @@
+"""APScheduler wakes the engine at the instant a timer is owed; the database decides what fires.
+
+The scheduler's own job store is never the truth (it drops misfired jobs, forgets unpicklable ones
+and duplicates jobs under two schedulers): it holds just two jobs in memory, both derived from the
+database — `wake` at the earliest `next_alert_at`/`ack_due_at`, and `resync`, which re-reads the
+database every few seconds to pick up incidents logged by another process (the CLI). Both run the
+same idempotent catch-up, so a restart, a crash or a missed wake loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from loguru import logger
+
+from engine.service import IncidentService
+from engine.timers import Fired, next_wake
+
+
+class TimerScheduler:
+    def __init__(self, service: IncidentService, *, resync_seconds: float,
+                 on_fired: Callable[[list[Fired]], None] | None = None) -> None:
+        self.service = service
+        self.resync_seconds = resync_seconds
+        self.on_fired = on_fired
+        self.last_wake: datetime | None = None
+        self.wakes = 0
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1})
+
+    def start(self) -> None:
+        """Catch up at once (whatever fell due while the engine was down), then keep time."""
+        self._scheduler.start()
+        self._scheduler.add_job(self.wake, "interval", seconds=self.resync_seconds, id="resync")
+        self.wake()
+
+    def shutdown(self) -> None:
+        self._scheduler.shutdown(wait=True)
+
+    def wake(self) -> list[Fired]:
+        with self._lock:
+            try:
+                fired = self.service.tick()
+            except Exception:
+                logger.exception("timer catch-up failed; retrying at the next wake")
+                return []
+            self.last_wake = datetime.now(UTC)
+            self.wakes += 1
+            self._schedule_next()
+        if fired and self.on_fired is not None:
+            self.on_fired(fired)
+        return fired
+
+    def _schedule_next(self) -> None:
+        at = next_wake(self.service.db)
+        if at is None:
+            return
+        # The engine's clock may differ from the wall clock (replays, tests): wait the difference.
+        delay = max((at - self.service.now()).total_seconds(), 0.0)
+        run_date = datetime.now(UTC) + timedelta(seconds=delay)
+        self._scheduler.add_job(self.wake, DateTrigger(run_date=run_date), id="wake",
+                                replace_existing=True)
+
+    def health(self, watchdog_seconds: float) -> dict[str, object]:
+        now = datetime.now(UTC)
+        age = None if self.last_wake is None else (now - self.last_wake).total_seconds()
+        return {
+            "scheduler_running": self._scheduler.running,
+            "last_wake": None if self.last_wake is None else self.last_wake.isoformat(),
+            "seconds_since_wake": age,
+            "wakes": self.wakes,
+            "healthy": age is not None and age <= watchdog_seconds and self._scheduler.running,
+        }

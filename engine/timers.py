@@ -1,0 +1,150 @@
+"""Durable timers: reminders, overdue escalation and acknowledgement re-sends, from the database.
+
+The database is the only source of truth. Every open deadline row carries `next_alert_at`, the
+next instant it owes an alert; every unacknowledged notice carries `ack_due_at`. `catch_up(until)`
+brings all of them up to an instant, exactly as a restarted engine would: it decides each alert
+with the pure rules of `engine.escalation` and writes the `FiredAlert` row (unique per incident,
+deadline, kind, step and unit) in the same transaction, so no alert is ever sent twice, even when
+two processes catch up at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from loguru import logger
+from sqlmodel import Session, col, select
+
+from engine import escalation
+from engine.models import DeadlineRow, FiredAlert, Notice, TimelineEvent
+from engine.plan import Plan
+from engine.record import alert_policy, to_deadline
+from engine.timeutil import local_iso
+
+ACK_DEADLINE = "acknowledgement"
+ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Fired:
+    incident_id: int
+    deadline: str
+    kind: str
+    step: int
+    recipients: tuple[str, ...]
+    at: datetime
+    fired_at: datetime
+    unit: str = ""
+
+    def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "incident_id": self.incident_id, "deadline": self.deadline, "kind": self.kind,
+            "step": self.step, "recipients": list(self.recipients),
+            "at": local_iso(self.at, zone),
+        }
+        if self.unit:
+            out["unit"] = self.unit
+        return out
+
+
+def _fired_by_deadline(session: Session, incident_ids: set[int]) -> dict[tuple[int, str],
+                                                                           set[tuple[str, int]]]:
+    fired: dict[tuple[int, str], set[tuple[str, int]]] = defaultdict(set)
+    ids = sorted(incident_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = session.exec(select(FiredAlert.incident_id, FiredAlert.deadline, FiredAlert.kind,
+                                   FiredAlert.step)
+                            .where(col(FiredAlert.incident_id).in_(chunk)))
+        for incident_id, deadline, kind, step in rows:
+            fired[(incident_id, deadline)].add((kind, step))
+    return fired
+
+
+def _record(session: Session, fired: Fired, now: datetime, data: dict[str, Any]) -> None:
+    session.add(FiredAlert(incident_id=fired.incident_id, deadline=fired.deadline,
+                           kind=fired.kind, step=fired.step, unit=fired.unit,
+                           recipients=list(fired.recipients), due_at=fired.at, fired_at=now))
+    late = (now - fired.at).total_seconds()
+    session.add(TimelineEvent(
+        incident_id=fired.incident_id, at=now, recorded_at=now, actor="system",
+        kind=f"alert_{fired.kind}",
+        data={"deadline": fired.deadline, "step": fired.step,
+              "recipients": list(fired.recipients), "due_at": fired.at.isoformat(),
+              "late_seconds": round(late, 3), **data}))
+
+
+def _deadline_alerts(session: Session, plan: Plan, until: datetime) -> list[Fired]:
+    rows = list(session.exec(
+        select(DeadlineRow).where(col(DeadlineRow.next_alert_at).is_not(None),
+                                  col(DeadlineRow.next_alert_at) <= until,
+                                  col(DeadlineRow.met_at).is_(None),
+                                  col(DeadlineRow.stopped_at).is_(None))))
+    fired_sets = _fired_by_deadline(session, {row.incident_id for row in rows})
+    out: list[Fired] = []
+    for row in rows:
+        deadline = to_deadline(row)
+        policy = alert_policy(plan, row.code)
+        fired = fired_sets[(row.incident_id, row.code)]
+        alert = escalation.due_alert(deadline, policy, until, fired)
+        if alert is not None:
+            done = Fired(row.incident_id, row.code, alert.kind, alert.step, alert.recipients,
+                         alert.at, until)
+            _record(session, done, until, {"deadline_due_at": row.due_at.isoformat()})
+            fired = fired | {(alert.kind, alert.step)}
+            out.append(done)
+        row.next_alert_at = escalation.next_alert_at(deadline, policy, fired)
+        session.add(row)
+    return out
+
+
+def _ack_resends(session: Session, until: datetime) -> list[Fired]:
+    notices = list(session.exec(
+        select(Notice).where(Notice.status == "sent", col(Notice.ack_due_at).is_not(None),
+                             col(Notice.ack_due_at) <= until)))
+    out: list[Fired] = []
+    for notice in notices:
+        assert notice.ack_due_at is not None and notice.id is not None
+        done = Fired(notice.incident_id, ACK_DEADLINE, "resend", 1, (f"{notice.unit}:backup",),
+                     notice.ack_due_at, until, unit=notice.unit)
+        _record(session, done, until, {"unit": notice.unit, "notice": notice.id,
+                                       "notice_kind": notice.kind})
+        notice.status = "escalated"
+        notice.resent_at = until
+        session.add(notice)
+        out.append(done)
+    return out
+
+
+def catch_up(db: sa.Engine, plan: Plan, until: datetime) -> list[Fired]:
+    """Fire every alert owed at `until` (coalesced) in one transaction; retried on a write race,
+    which the unique key turns into a no-op for whatever the other process already sent."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with Session(db, expire_on_commit=False) as session:
+                fired = _deadline_alerts(session, plan, until) + _ack_resends(session, until)
+                session.commit()
+                return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))
+        except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+            if attempt == ATTEMPTS:
+                raise
+            logger.warning("catch-up raced another writer ({}); retrying", type(exc).__name__)
+    raise AssertionError("unreachable")
+
+
+def next_wake(db: sa.Engine) -> datetime | None:
+    """The earliest instant any timer is owed, for the scheduler to wake at."""
+    with Session(db) as session:
+        deadline_at = session.exec(
+            select(sa.func.min(DeadlineRow.next_alert_at))
+            .where(col(DeadlineRow.met_at).is_(None), col(DeadlineRow.stopped_at).is_(None))
+        ).one()
+        ack_at = session.exec(
+            select(sa.func.min(Notice.ack_due_at)).where(Notice.status == "sent")).one()
+    candidates: list[datetime] = [t for t in (deadline_at, ack_at) if t is not None]
+    return min(candidates, default=None)
