@@ -7,6 +7,7 @@ written, with exit code 2 — never a traceback; logs go to stderr or a file, ne
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
@@ -168,6 +169,8 @@ def serve_cmd(
     logger.add(sys.stderr, level=settings.log_level, filter=lambda r: r["level"].no < 30,
                format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
     app_ = create_app(g.service(), settings)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exit 0 after a clean stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app_, host=host or settings.host, port=port or settings.port,
                 log_level="warning")
 

@@ -35,7 +35,7 @@ def deadline_view(row: DeadlineRow, plan: Plan, now: datetime, zone: ZoneInfo,
 
 def notice_view(notice: Notice, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     flagged = (notice.status != "acknowledged" and notice.ack_due_at is not None
-               and now > notice.ack_due_at)
+               and now >= notice.ack_due_at)
     return {
         "unit": notice.unit, "kind": notice.kind, "status": notice.status, "id": notice.id,
         "sent_at": _t(notice.sent_at, zone), "ack_due_at": _t(notice.ack_due_at, zone),
