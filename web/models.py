@@ -1,0 +1,76 @@
+"""Tables of the web side: accounts, API tokens, idempotency keys and the generated secret.
+
+They live on the engine's `SQLModel.metadata` so that one Alembic history (revision 0002) owns
+them; the engine itself never reads them. Secrets are stored only as hashes (passwords: argon2;
+API tokens: SHA-256 of a high-entropy random value), except the session-signing key, which has to
+be usable and is stored only when the operator did not provide FANGAN_SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from engine.models import UTCDateTime
+
+
+def _time(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable))
+
+
+class User(SQLModel, table=True):
+    """A person who logs in. Everything they do is done as their `unit` (an actor code)."""
+
+    __tablename__ = "web_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=200)
+    unit: str = Field(max_length=64)
+    is_admin: bool = False
+    active: bool = True
+    password_hash: str = Field(max_length=255)
+    # Bumped when the password, unit or status changes: every older session stops working.
+    auth_version: int = 1
+    created_at: datetime = _time()
+    last_login_at: datetime | None = _time(nullable=True)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "web_api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    name: str = Field(max_length=200)
+    token_hash: str = Field(max_length=64, unique=True)
+    # The first characters of the token, so a person can tell their tokens apart.
+    prefix: str = Field(max_length=16)
+    created_at: datetime = _time()
+    last_used_at: datetime | None = _time(nullable=True)
+    revoked_at: datetime | None = _time(nullable=True)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """One submitted report or action per (user, key): a replay gets the stored response."""
+
+    __tablename__ = "web_idempotency_key"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    key: str = Field(max_length=200)
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    fingerprint: str = Field(max_length=64)
+    status_code: int | None = None
+    response: Any = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
+    created_at: datetime = _time()
+    completed_at: datetime | None = _time(nullable=True)
+
+
+class WebSecret(SQLModel, table=True):
+    """The session-signing key generated on first run when FANGAN_SECRET_KEY is not set."""
+
+    __tablename__ = "web_secret"
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=255)
+    created_at: datetime = _time()
