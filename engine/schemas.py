@@ -9,7 +9,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from engine.errors import InvalidInput
 from engine.plan import Plan
 
-Count = Annotated[int, Field(ge=0, strict=True)]
+# Bounded by the portable column types (INTEGER, BIGINT): a larger number is invalid input, not a
+# database overflow.
+Count = Annotated[int, Field(ge=0, le=2**31 - 1, strict=True)]
+Yuan = Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -28,7 +31,7 @@ class FactsPatch(Input):
     dead: Count | None = None
     missing: Count | None = None
     injured: Count | None = None
-    economic_loss_yuan: Count | None = None
+    economic_loss_yuan: Yuan | None = None
     people_at_risk: Count | None = None
     reporter: Annotated[str, StringConstraints(max_length=200)] | None = None
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
@@ -68,6 +71,8 @@ def _reason(err: Any) -> str:
         return "required"
     if err["type"] == "greater_than_equal":
         return "must be 0 or more"
+    if err["type"] == "less_than_equal":
+        return f"must be {err['ctx']['le']} or less"
     if err["type"] == "timezone_aware":
         return "needs a UTC offset (e.g. +08:00 or Z)"
     return str(err["msg"])

@@ -16,7 +16,7 @@ from engine.errors import Forbidden, InvalidInput, PreconditionFailed
 from engine.lifecycle import ActionContext, Transition, Workflow
 from engine.models import InvestigationReport, Obligation
 from engine.plan import Level
-from engine.schemas import FactsPatch, Input, Text, check_codes
+from engine.schemas import FactsPatch, Input, Text, Yuan, check_codes
 
 OPEN_STATES = ("reported", "active", "danger_eliminated", "termination_proposed",
                "termination_approved", "terminated", "investigating")
@@ -28,6 +28,13 @@ STATES = (*OPEN_STATES, "closed", "dismissed")
 class RaiseLevel(FactsPatch):
     level: Level | None = None
     reason: Text | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The new facts only: `level` and `reason` are not facts of the incident."""
+        facts = super().changes()
+        facts.pop("level", None)
+        facts.pop("reason", None)
+        return facts
 
 
 class RecordReport(Input):
@@ -56,7 +63,7 @@ class Note(Input):
 
 class SettleObligation(Input):
     obligation: int
-    amount_yuan: Annotated[int, Field(ge=0, strict=True)]
+    amount_yuan: Yuan
     how: Text
 
 
@@ -151,13 +158,18 @@ def may_terminate(ctx: ActionContext) -> None:
     authorize(ctx.plan, ctx.action, ctx.actor, ctx.record.level)
 
 
-def facts_are_known_codes(ctx: ActionContext) -> None:
+def facts_are_valid(ctx: ActionContext) -> None:
     check_codes(ctx.plan, ctx.payload, "data.")
+    discovered = ctx.payload.discovered_at
+    if discovered is not None and discovered > ctx.record.incident.reported_at:
+        raise InvalidInput("data.discovered_at: is later than reported_at")
+    if discovered is not None and discovered > ctx.at:
+        raise InvalidInput("data.discovered_at: is later than the action's time (at)")
 
 
 def may_raise(ctx: ActionContext) -> None:
     payload: RaiseLevel = ctx.payload
-    facts_are_known_codes(ctx)
+    facts_are_valid(ctx)
     lowering = (payload.level is not None
                 and level_rank(payload.level) < level_rank(ctx.record.level))
     authorize(ctx.plan, "raise_level", ctx.actor, ctx.record.level,
@@ -406,7 +418,7 @@ WORKFLOW = Workflow(
     intake=on_report,
     transitions=(
         Transition("verify", ("reported", "active"), None, FactsPatch,
-                   (may_act, facts_are_known_codes), (verified,)),
+                   (may_act, facts_are_valid), (verified,)),
         Transition("activate", ("reported",), "active", None, (may_activate,), (activated,)),
         Transition("raise_level", ("active",), None, RaiseLevel, (may_raise,), (level_changed,)),
         Transition("record_report", OPEN_STATES, None, RecordReport,
