@@ -18,12 +18,12 @@ AlertKind = Literal["reminder", "overdue", "resend"]
 
 @dataclass(frozen=True)
 class AlertPolicy:
-    reminder_minutes_before: tuple[int, ...]
-    overdue_interval_minutes: int
+    reminder_minutes_before: tuple[float, ...]
+    overdue_interval_minutes: float
     responsible: str
     chain: tuple[str, ...]
 
-    def reminders(self) -> tuple[int, ...]:
+    def reminders(self) -> tuple[float, ...]:
         """Lead times, earliest reminder first (largest lead first)."""
         return tuple(sorted(set(self.reminder_minutes_before), reverse=True))
 

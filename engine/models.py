@@ -158,3 +158,84 @@ class InvestigationReport(SQLModel, table=True):
     sections: dict[str, str] = _json({})
     started_at: datetime = _time()
     submitted_at: datetime | None = _time(nullable=True)
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one message to one contact on one channel, written in the same transaction
+    as the event that causes it, delivered later by the worker (`engine.outbox`)."""
+
+    __table_args__ = (sa.UniqueConstraint("idempotency_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    notice_id: int | None = Field(default=None, foreign_key="notice.id")
+    # Who it is for: a unit or role code, and which of its contacts (primary/backup/duty).
+    recipient: str = Field(max_length=64)
+    contact_role: str = Field(default="primary", max_length=16)
+    channel: str = Field(max_length=32)
+    address: str = Field(default="", max_length=500)
+    kind: str = Field(max_length=64)
+    subject: str = Field(max_length=500)
+    body: str = Field(sa_type=sa.Text)
+    idempotency_key: str = Field(max_length=200)
+    # pending → delivered | dead (retries exhausted); `sending` while a worker holds it.
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = _time(index=True)
+    lease_until: datetime | None = _time(nullable=True)
+    last_error: str | None = Field(default=None, max_length=2000)
+    provider_id: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _time()
+    delivered_at: datetime | None = _time(nullable=True)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """Every try of a delivery: triggered, then delivered or failed with the channel's error."""
+
+    __tablename__ = "delivery_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    at: datetime = _time()
+    outcome: str = Field(max_length=16)
+    error_code: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=2000)
+
+
+class OnsiteGroup(SQLModel, table=True):
+    """A group of the on-site command (§4.3.2), formed on II/I and amendable by the commander."""
+
+    __tablename__ = "onsite_group"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    lead: str = Field(max_length=64)
+    leader_name: str | None = Field(default=None, max_length=200)
+    members: list[str] = _json([])
+    formed_at: datetime = _time()
+
+
+class Statement(SQLModel, table=True):
+    """A public statement (§4.3.3): every version kept; draft → approved → released."""
+
+    __table_args__ = (sa.UniqueConstraint("incident_id", "number", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int
+    version: int
+    text: str = Field(sa_type=sa.Text)
+    status: str = Field(default="draft", max_length=16)
+    drafted_by: str = Field(max_length=64)
+    drafted_at: datetime = _time()
+    approved_by: str | None = Field(default=None, max_length=64)
+    approved_at: datetime | None = _time(nullable=True)
+    released_by: str | None = Field(default=None, max_length=64)
+    released_at: datetime | None = _time(nullable=True)
+
+
+class Secret(SQLModel, table=True):
+    """Signing keys generated on first use when the operator did not set FANGAN_SECRET_KEY."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=255)
+    created_at: datetime = _time()

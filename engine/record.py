@@ -23,6 +23,7 @@ from engine.models import (
     Obligation,
     TimelineEvent,
 )
+from engine.outbox import Outbox
 from engine.plan import Level, Plan
 from engine.timeutil import as_utc
 
@@ -56,11 +57,13 @@ def fired_steps(session: Session, incident_id: int, code: str) -> set[tuple[str,
 class IncidentRecord:
     """The model the lifecycle machine drives: `state` reads and writes the incident row."""
 
-    def __init__(self, session: Session, plan: Plan, incident: Incident, now: datetime) -> None:
+    def __init__(self, session: Session, plan: Plan, incident: Incident, now: datetime,
+                 outbox: Outbox | None = None) -> None:
         self.session = session
         self.plan = plan
         self.incident = incident
         self.now = now
+        self.outbox = outbox
 
     @property
     def id(self) -> int:
@@ -176,6 +179,8 @@ class IncidentRecord:
         self.session.add(notice)
         self.session.flush()
         self.log("notice_sent", "system", at, {"unit": unit, "kind": kind, "notice": notice.id})
+        if self.outbox is not None:
+            self.outbox.notice(self.session, self.incident, notice)
         return notice
 
     def obligations(self) -> list[Obligation]:

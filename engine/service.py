@@ -7,7 +7,7 @@ tables directly. A refused or invalid call raises a `FanganError` and changes no
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -16,18 +16,24 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, func, select
 
+from engine.acklinks import AckLinks, signing_key
 from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
+from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate
+from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
-from engine.models import DeadlineRow, FiredAlert, Incident, TimelineEvent
+from engine.models import DeadlineRow, FiredAlert, Incident, Notice, TimelineEvent
+from engine.notices import NoticeRenderer
+from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.record import IncidentRecord
 from engine.schemas import FactsPatch, IncidentIn, check_codes, validate
 from engine.timers import Fired, catch_up
 from engine.timeutil import parse_instant
 from engine.views import incident_view
+from notifiers.base import Channel
 
 
 class ClassifyIn(FactsPatch):
@@ -50,13 +56,25 @@ def load_workflow(ref: str) -> Workflow:
 
 class IncidentService:
     def __init__(self, db_url: str, plan: Plan, workflow: Workflow,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, *, directory: Directory | None = None,
+                 channels: Mapping[str, Channel] | None = None,
+                 public_url: str = "http://127.0.0.1:8000",
+                 secret_key: str | None = None) -> None:
         self.plan = plan
         self.clock = clock
         self.workflow = workflow
         self.lifecycle = Lifecycle(workflow)
         self.db = make_engine(db_url)
         migrate(self.db)
+        self.directory = directory or load_directory()
+        with self.transaction() as session:
+            key = signing_key(session, secret_key, self.now())
+        self.ack_links = AckLinks(key, public_url, self.directory.ack_link_hours)
+        self.outbox = Outbox(plan, self.directory, NoticeRenderer(plan), self.ack_links)
+        self.delivery = DeliveryWorker(
+            self.db, self.directory,
+            build_channels(self.directory) if channels is None else channels,
+            self.outbox, self.now)
 
     def now(self) -> datetime:
         return parse_instant(self.clock(), "now")
@@ -126,7 +144,7 @@ class IncidentService:
                 description=payload.description, created_at=now)
             session.add(incident)
             session.flush()
-            record = IncidentRecord(session, self.plan, incident, now)
+            record = IncidentRecord(session, self.plan, incident, now, self.outbox)
             ctx = ActionContext(self.plan, record, "report", actor, reported, {}, person=person)
             self.workflow.intake(ctx)
             logger.info("incident {} reported ({}, {}, level {})", incident.id,
@@ -149,7 +167,7 @@ class IncidentService:
                 raise InvalidInput(f"at: is later than the engine's clock ({now.isoformat()})")
             if when < incident.discovered_at:
                 raise InvalidInput("at: is earlier than the incident's discovery")
-            record = IncidentRecord(session, self.plan, incident, now)
+            record = IncidentRecord(session, self.plan, incident, now, self.outbox)
             ctx = ActionContext(self.plan, record, action, actor, when, data, person=person)
             self.lifecycle.fire(ctx)
             incident.version += 1
@@ -161,11 +179,26 @@ class IncidentService:
     def tick(self, until: datetime | None = None) -> list[Fired]:
         """Bring every timer up to `until` (default: the clock) and return the alerts fired."""
         instant = self.now() if until is None else parse_instant(until, "until")
-        fired = catch_up(self.db, self.plan, instant)
+        fired = catch_up(self.db, self.plan, instant, self.outbox)
         for alert in fired:
             logger.info("alert {} {} step {} for incident {} → {}", alert.deadline, alert.kind,
                         alert.step, alert.incident_id, ", ".join(alert.recipients))
         return fired
+
+    def deliver(self) -> list[Outcome]:
+        """Send what the outbox holds and is due (the worker; `serve` runs it continuously)."""
+        return self.delivery.run_once()
+
+    def acknowledge_link(self, token: str, person: str | None = None) -> dict[str, Any]:
+        """Acknowledge the notice a signed link names, as its unit, without a login."""
+        claim = self.ack_links.verify(token, self.now())
+        with self.transaction() as session:
+            notice = session.get(Notice, claim.notice_id)
+            if notice is None or notice.unit != claim.unit:
+                raise NotFound("the notice of this link does not exist")
+            kind = notice.kind
+        return self.act(claim.incident_id, "acknowledge", actor=claim.unit,
+                        data={"kind": kind}, person=person or "确认链接")
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -179,7 +212,7 @@ class IncidentService:
         return incident
 
     def _view(self, session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
-        record = IncidentRecord(session, self.plan, incident, now)
+        record = IncidentRecord(session, self.plan, incident, now, self.outbox)
         steps = dict(session.exec(
             select(FiredAlert.deadline, sa.func.max(FiredAlert.step))
             .where(FiredAlert.incident_id == incident.id, FiredAlert.kind == "overdue")

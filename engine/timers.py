@@ -21,7 +21,8 @@ from loguru import logger
 from sqlmodel import Session, col, select
 
 from engine import escalation
-from engine.models import DeadlineRow, FiredAlert, Notice, TimelineEvent
+from engine.models import DeadlineRow, FiredAlert, Incident, Notice, TimelineEvent
+from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.record import alert_policy, to_deadline
 from engine.timeutil import local_iso
@@ -79,13 +80,26 @@ def _record(session: Session, fired: Fired, now: datetime, data: dict[str, Any])
               "late_seconds": round(late, 3), **data}))
 
 
-def _deadline_alerts(session: Session, plan: Plan, until: datetime) -> list[Fired]:
+def _incidents(session: Session, ids: set[int]) -> dict[int, Incident]:
+    found: dict[int, Incident] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        for incident in session.exec(select(Incident).where(
+                col(Incident.id).in_(ordered[start:start + 500]))):
+            assert incident.id is not None
+            found[incident.id] = incident
+    return found
+
+
+def _deadline_alerts(session: Session, plan: Plan, until: datetime,
+                     outbox: Outbox | None) -> list[Fired]:
     rows = list(session.exec(
         select(DeadlineRow).where(col(DeadlineRow.next_alert_at).is_not(None),
                                   col(DeadlineRow.next_alert_at) <= until,
                                   col(DeadlineRow.met_at).is_(None),
                                   col(DeadlineRow.stopped_at).is_(None))))
     fired_sets = _fired_by_deadline(session, {row.incident_id for row in rows})
+    incidents = _incidents(session, {row.incident_id for row in rows}) if outbox else {}
     out: list[Fired] = []
     for row in rows:
         deadline = to_deadline(row)
@@ -96,6 +110,9 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime) -> list[Fire
             done = Fired(row.incident_id, row.code, alert.kind, alert.step, alert.recipients,
                          alert.at, until)
             _record(session, done, until, {"deadline_due_at": row.due_at.isoformat()})
+            if outbox is not None:
+                outbox.alert(session, incidents[row.incident_id], deadline, alert.kind,
+                             alert.step, alert.recipients, until)
             fired = fired | {(alert.kind, alert.step)}
             out.append(done)
         row.next_alert_at = escalation.next_alert_at(deadline, policy, fired)
@@ -103,7 +120,7 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime) -> list[Fire
     return out
 
 
-def _ack_resends(session: Session, until: datetime) -> list[Fired]:
+def _ack_resends(session: Session, until: datetime, outbox: Outbox | None) -> list[Fired]:
     notices = list(session.exec(
         select(Notice).where(Notice.status == "sent", col(Notice.ack_due_at).is_not(None),
                              col(Notice.ack_due_at) <= until)))
@@ -117,17 +134,23 @@ def _ack_resends(session: Session, until: datetime) -> list[Fired]:
         notice.status = "escalated"
         notice.resent_at = until
         session.add(notice)
+        if outbox is not None:
+            incident = session.get(Incident, notice.incident_id)
+            assert incident is not None
+            outbox.resend(session, incident, notice, until)
         out.append(done)
     return out
 
 
-def catch_up(db: sa.Engine, plan: Plan, until: datetime) -> list[Fired]:
+def catch_up(db: sa.Engine, plan: Plan, until: datetime,
+             outbox: Outbox | None = None) -> list[Fired]:
     """Fire every alert owed at `until` (coalesced) in one transaction; retried on a write race,
     which the unique key turns into a no-op for whatever the other process already sent."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with Session(db, expire_on_commit=False) as session:
-                fired = _deadline_alerts(session, plan, until) + _ack_resends(session, until)
+                fired = (_deadline_alerts(session, plan, until, outbox)
+                         + _ack_resends(session, until, outbox))
                 session.commit()
                 return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))
         except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:

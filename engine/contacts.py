@@ -1,0 +1,105 @@
+"""The contact directory (§6.1): who is reached how, validated at start-up like the plan."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from engine.plan import PlanError
+
+DEFAULT_CONTACTS_PATH = Path(__file__).resolve().parent.parent / "config" / "contacts.yaml"
+ContactRole = Literal["primary", "backup"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Strict):
+    channel: str
+    # "{code}" in an address stands for the unit or role code (for default entries).
+    address: str
+
+
+class Entry(_Strict):
+    reachable_24h: bool
+    last_verified: date
+    primary: Annotated[list[Contact], Field(min_length=1)]
+    backup: list[Contact] = []
+    name: str | None = None
+
+
+class Directory(_Strict):
+    stale_after_days: Annotated[int, Field(gt=0)]
+    ack_link_hours: Annotated[float, Field(gt=0)]
+    max_attempts: Annotated[int, Field(ge=1)]
+    retry_base_seconds: Annotated[float, Field(gt=0)]
+    drill_channel: str | None = None
+    channels: dict[str, dict[str, Any]]
+    default: Entry | None = None
+    contacts: dict[str, Entry] = {}
+
+    @model_validator(mode="after")
+    def _channels_exist(self) -> Directory:
+        for code, entry in [("default", self.default), *self.contacts.items()]:
+            if entry is None:
+                continue
+            for contact in [*entry.primary, *entry.backup]:
+                if contact.channel not in self.channels:
+                    raise ValueError(f"contacts.{code}: unknown channel '{contact.channel}'")
+        if self.drill_channel and self.drill_channel not in self.channels:
+            raise ValueError(f"drill_channel: unknown channel '{self.drill_channel}'")
+        for name, settings in self.channels.items():
+            if "kind" not in settings:
+                raise ValueError(f"channels.{name}.kind: required")
+        return self
+
+    def entry(self, code: str) -> Entry | None:
+        return self.contacts.get(code, self.default)
+
+    def contacts_for(self, code: str, role: ContactRole) -> list[Contact]:
+        """The contacts of a unit or role, defaults filled in; the backup falls back to the
+        primary when a unit has none (better the same phone twice than nobody)."""
+        entry = self.entry(code)
+        if entry is None:
+            return []
+        chosen = entry.backup if role == "backup" and entry.backup else entry.primary
+        return [Contact(channel=c.channel, address=c.address.replace("{code}", code))
+                for c in chosen]
+
+
+def stale_entries(directory: Directory, codes: list[str], today: date) -> list[dict[str, Any]]:
+    """Entries not verified within `stale_after_days`, missing, or not reachable 24 hours."""
+    limit = today - timedelta(days=directory.stale_after_days)
+    out: list[dict[str, Any]] = []
+    for code in codes:
+        entry = directory.contacts.get(code)
+        if entry is None:
+            problem = "no entry of its own (uses the default)"
+        elif entry.last_verified < limit:
+            problem = f"last verified {entry.last_verified.isoformat()}"
+        elif not entry.reachable_24h:
+            problem = "not reachable 24 hours (§6.1)"
+        else:
+            continue
+        out.append({"code": code, "problem": problem,
+                    "last_verified": entry.last_verified.isoformat() if entry else None})
+    return out
+
+
+def load_directory(path: Path = DEFAULT_CONTACTS_PATH) -> Directory:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Directory.model_validate(raw)
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read the contact directory ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{path}: not valid YAML ({exc})") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise PlanError(f"{path}: {problems}") from exc

@@ -1,0 +1,158 @@
+"""The delivery worker: sends what the outbox holds, with retries and backoff.
+
+Each message is claimed (status `sending` with a lease) in its own short transaction, sent, and
+then marked `delivered` or re-queued; a message is never marked delivered unless the channel said
+so. A worker that dies mid-send leaves a lease that expires, and the message is tried again with
+the same idempotency key, so a channel that honours the key does not deliver twice. A message that
+exhausts its retries (or is refused outright) is `dead` and raises an alert to the duty officer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+from loguru import logger
+from sqlmodel import Session, col, select
+
+from engine.contacts import Directory
+from engine.models import Delivery, DeliveryAttempt, Incident, TimelineEvent
+from engine.outbox import Outbox
+from engine.plan import PlanError
+from notifiers.base import Channel, DeliveryError, Message
+from notifiers.registry import build_channel
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+def build_channels(directory: Directory) -> dict[str, Channel]:
+    """Every channel the directory names, built (and so validated) at start-up."""
+    channels: dict[str, Channel] = {}
+    for name, settings in directory.channels.items():
+        options = {k: v for k, v in settings.items() if k != "kind"}
+        try:
+            channels[name] = build_channel(settings["kind"], options)
+        except ValueError as exc:
+            raise PlanError(f"contacts: channels.{name}: {exc}") from exc
+    return channels
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    status: str
+    error: str | None = None
+
+
+class DeliveryWorker:
+    def __init__(self, db: sa.Engine, directory: Directory, channels: Mapping[str, Channel],
+                 outbox: Outbox, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.directory = directory
+        self.channels = channels
+        self.outbox = outbox
+        self.clock = clock
+
+    def run_once(self, limit: int = 100) -> list[Outcome]:
+        """Send every message due now (and any whose sender died); returns what happened."""
+        outcomes: list[Outcome] = []
+        for delivery_id in self._due_ids(limit):
+            claimed = self._claim(delivery_id)
+            if claimed is not None:
+                outcomes.append(self._send(claimed))
+        return outcomes
+
+    def _due_ids(self, limit: int) -> list[int]:
+        now = self.clock()
+        with Session(self.db) as session:
+            rows = session.exec(
+                select(Delivery.id).where(sa.or_(
+                    sa.and_(col(Delivery.status) == "pending",
+                            col(Delivery.next_attempt_at) <= now),
+                    sa.and_(col(Delivery.status) == "sending",
+                            col(Delivery.lease_until) < now)))
+                .order_by(col(Delivery.next_attempt_at)).limit(limit))
+            return [i for i in rows if i is not None]
+
+    def _claim(self, delivery_id: int) -> Delivery | None:
+        now = self.clock()
+        with Session(self.db, expire_on_commit=False) as session:
+            result = cast(sa.CursorResult[Any], session.execute(
+                sa.update(Delivery).where(
+                    col(Delivery.id) == delivery_id,
+                    sa.or_(col(Delivery.status) == "pending",
+                           sa.and_(col(Delivery.status) == "sending",
+                                   col(Delivery.lease_until) < now)))
+                .values(status="sending", lease_until=now + LEASE)))
+            if result.rowcount != 1:  # another worker took it
+                session.rollback()
+                return None
+            session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, outcome="triggered"))
+            session.commit()
+            return session.get(Delivery, delivery_id)
+
+    def _send(self, delivery: Delivery) -> Outcome:
+        assert delivery.id is not None
+        channel = self.channels.get(delivery.channel)
+        try:
+            if channel is None:
+                raise DeliveryError(delivery.channel, "rejected",
+                                    f"no channel '{delivery.channel}' is configured",
+                                    retryable=False)
+            receipt = channel.send(Message(subject=delivery.subject, body=delivery.body,
+                                           recipient=delivery.address,
+                                           idempotency_key=delivery.idempotency_key))
+        except DeliveryError as exc:
+            return self._failed(delivery.id, exc)
+        now = self.clock()
+        with Session(self.db) as session:
+            row = session.get(Delivery, delivery.id)
+            assert row is not None
+            row.status, row.delivered_at, row.provider_id = "delivered", now, receipt.provider_id
+            row.attempts += 1
+            row.lease_until = None
+            session.add(row)
+            session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, outcome="delivered"))
+            session.commit()
+        return Outcome(delivery.id, "delivered")
+
+    def _failed(self, delivery_id: int, exc: DeliveryError) -> Outcome:
+        now = self.clock()
+        with Session(self.db) as session:
+            row = session.get(Delivery, delivery_id)
+            assert row is not None
+            row.attempts += 1
+            row.last_error = f"{exc.code}: {exc}"
+            row.lease_until = None
+            session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, outcome="failed",
+                                        error_code=exc.code, error=str(exc)))
+            if exc.retryable and row.attempts < self.directory.max_attempts:
+                backoff = timedelta(seconds=self.directory.retry_base_seconds
+                                    * 2 ** (row.attempts - 1))
+                wait = max(min(backoff, MAX_BACKOFF),
+                           timedelta(seconds=exc.retry_after or 0))
+                row.status, row.next_attempt_at = "pending", now + wait
+            else:
+                row.status = "dead"
+                self._raise_alarm(session, row, now)
+            session.add(row)
+            session.commit()
+            logger.warning("delivery {} to {} via {} failed ({}): {}", delivery_id,
+                           row.recipient, row.channel, exc.code, row.status)
+            return Outcome(delivery_id, row.status, row.last_error)
+
+    def _raise_alarm(self, session: Session, row: Delivery, now: datetime) -> None:
+        session.add(TimelineEvent(incident_id=row.incident_id, at=now, recorded_at=now,
+                                  actor="system", kind="delivery_failed",
+                                  data={"delivery": row.id, "recipient": row.recipient,
+                                        "channel": row.channel, "error": row.last_error}))
+        if row.kind == "delivery_failed":
+            logger.critical("the duty officer cannot be reached: delivery {} is dead", row.id)
+            return
+        incident = session.get(Incident, row.incident_id)
+        assert incident is not None
+        self.outbox.delivery_failed(session, incident, row, now)

@@ -1,0 +1,86 @@
+"""Notice texts: Jinja2 templates in `templates/notices/`, rendered from the incident record.
+
+Each kind has `<template>.subject.j2` and `<template>.body.j2`. Undefined variables are errors
+(StrictUndefined), never blanks: a notice that cannot say what it must is not sent half-written.
+Drill notices carry 【演练】 in the subject and on the first line (§7.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from engine.models import Incident
+from engine.plan import Plan
+from engine.timeutil import local_text
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DRILL_MARK = "【演练】"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def template_for(kind: str) -> str:
+    """Notice kinds → template names: `activation_II` → activation, `group_medical` → …"""
+    if kind.startswith("activation_"):
+        return "activation"
+    if kind.startswith("group_"):
+        return "group_assignment"
+    return kind
+
+
+def incident_context(plan: Plan, incident: Incident) -> dict[str, Any]:
+    zone = ZoneInfo(plan.plan.timezone)
+    level = incident.response_level
+    return {
+        "id": incident.id, "address": incident.address, "street": incident.street,
+        "street_name": plan.streets.items[incident.street],
+        "condition_name": plan.conditions[incident.condition].name,
+        "grade_name": plan.grading.grade_name(incident.grade),
+        "level": level, "level_name": plan.levels[level].name,  # type: ignore[index]
+        "dead": incident.dead, "missing": incident.missing, "injured": incident.injured,
+        "people_at_risk": incident.people_at_risk,
+        "economic_loss_yuan": incident.economic_loss_yuan,
+        "reporter": incident.reporter, "description": incident.description,
+        "drill": incident.drill,
+        "discovered_text": local_text(incident.discovered_at, zone),
+        "reported_text": local_text(incident.reported_at, zone),
+    }
+
+
+class NoticeRenderer:
+    def __init__(self, plan: Plan, templates: Path = TEMPLATES) -> None:
+        self.plan = plan
+        self.zone = ZoneInfo(plan.plan.timezone)
+        self.env = Environment(loader=FileSystemLoader(str(templates)),
+                               undefined=StrictUndefined, autoescape=False,
+                               keep_trailing_newline=False)
+        self.env.filters["name"] = plan.actor_name  # unit/role code → its Chinese name
+
+    def render(self, kind: str, incident: Incident, recipient: str, data: dict[str, Any],
+               sent_at: datetime, ack_url: str | None = None) -> Rendered:
+        steps = self.plan.termination.for_level(incident.response_level)  # type: ignore[arg-type]
+        context = {
+            "plan": self.plan.plan, "issuer": self.plan.plan.issuer,
+            "incident": incident_context(self.plan, incident),
+            "unit": {"code": recipient, "name": self.plan.actor_name(recipient)},
+            "data": data, "ack_url": ack_url, "sent_text": local_text(sent_at, self.zone),
+            "termination": {step: self.plan.actor_name(getattr(steps, step))
+                            for step in ("propose", "approve", "announce")},
+        }
+        name = template_for(kind)
+        subject = self.env.get_template(f"notices/{name}.subject.j2").render(context).strip()
+        body = self.env.get_template(f"notices/{name}.body.j2").render(context).strip()
+        if incident.drill:
+            subject = f"{DRILL_MARK}{subject}"
+            body = f"{DRILL_MARK}本通知为应急演练，非真实事件。\n{body}"
+        return Rendered(subject, body)

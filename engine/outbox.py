@@ -1,0 +1,112 @@
+"""The transactional outbox: what must be said to whom, written with the event that causes it.
+
+A notice, an alert or a re-send becomes one `Delivery` row per contact, in the same transaction
+as the notice or the fired alert, so a crash can never leave an event without its messages or a
+message without its event. `engine.delivery` sends them later, with retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from engine.acklinks import AckLinks
+from engine.contacts import ContactRole, Directory
+from engine.deadlines import Deadline
+from engine.models import Delivery, Incident, Notice
+from engine.notices import NoticeRenderer, Rendered
+from engine.plan import Plan
+from engine.timeutil import local_text
+
+
+class Outbox:
+    def __init__(self, plan: Plan, directory: Directory, renderer: NoticeRenderer,
+                 ack_links: AckLinks | None = None) -> None:
+        self.plan = plan
+        self.directory = directory
+        self.renderer = renderer
+        self.ack_links = ack_links
+        self.zone = ZoneInfo(plan.plan.timezone)
+
+    def notice(self, session: Session, incident: Incident, notice: Notice) -> None:
+        """A unit's notice, with its acknowledgement link when it needs one."""
+        assert notice.id is not None and incident.id is not None
+        ack_url = None
+        if self.ack_links is not None and notice.ack_due_at is not None:
+            ack_url = self.ack_links.url(incident.id, notice.id, notice.unit, notice.sent_at)
+        rendered = self.renderer.render(notice.kind, incident, notice.unit, notice.data,
+                                        notice.sent_at, ack_url)
+        self._add(session, incident, notice.unit, "primary", notice.kind, rendered,
+                  f"notice:{notice.id}", notice.sent_at, notice.id)
+
+    def resend(self, session: Session, incident: Incident, notice: Notice,
+               at: datetime) -> None:
+        """An unacknowledged notice again, to the unit's backup contacts."""
+        assert notice.id is not None and incident.id is not None
+        original = self.renderer.render(notice.kind, incident, notice.unit, notice.data,
+                                        notice.sent_at, None)
+        rendered = self.renderer.render("resend", incident, notice.unit, {
+            "original_subject": original.subject, "original_body": original.body,
+            "sent_text": local_text(notice.sent_at, self.zone),
+            "wait_minutes": self.plan.alerts.acknowledgement_minutes,
+        }, at)
+        self._add(session, incident, notice.unit, "backup", "resend", rendered,
+                  f"resend:{notice.id}", at, notice.id)
+
+    def alert(self, session: Session, incident: Incident, deadline: Deadline, kind: str,
+              step: int, recipients: tuple[str, ...], at: datetime) -> None:
+        rule = self.plan.deadlines[deadline.code]
+        data = {
+            "deadline_name": rule.name, "clause": rule.clause, "local_policy": rule.local_policy,
+            "due_text": local_text(deadline.due_at, self.zone), "step": step,
+            "waiting_names": "、".join(self.plan.actor_name(r) for r in deadline.waiting_on()),
+            "responsible_name": self.plan.actor_name(rule.responsible),
+        }
+        for recipient in recipients:
+            rendered = self.renderer.render(f"alert_{kind}", incident, recipient, data, at)
+            self._add(session, incident, recipient, "primary", f"alert_{kind}", rendered,
+                      f"alert:{deadline.code}:{kind}:{step}", at, None)
+
+    def delivery_failed(self, session: Session, incident: Incident, failed: Delivery,
+                        at: datetime) -> None:
+        """A message that exhausted its retries becomes an alert to the duty officer."""
+        rendered = self.renderer.render("delivery_failed", incident, "duty_officer", {
+            "original_subject": failed.subject, "recipient_name":
+                self.plan.actor_name(failed.recipient),
+            "channel": failed.channel, "address": failed.address, "attempts": failed.attempts,
+            "error": failed.last_error or "未知错误",
+        }, at)
+        self._add(session, incident, "duty_officer", "primary", "delivery_failed", rendered,
+                  f"failed:{failed.id}", at, None)
+
+    def _add(self, session: Session, incident: Incident, recipient: str, role: ContactRole,
+             kind: str, rendered: Rendered, key: str, at: datetime,
+             notice_id: int | None) -> None:
+        assert incident.id is not None
+        drill_channel = self.directory.drill_channel if incident.drill else None
+        for contact in self.directory.contacts_for(recipient, role):
+            channel = drill_channel or contact.channel
+            identity = f"{incident.id}:{key}:{recipient}:{role}:{channel}:{contact.address}"
+            session.add(Delivery(
+                incident_id=incident.id, notice_id=notice_id, recipient=recipient,
+                contact_role=role, channel=channel, address=contact.address, kind=kind,
+                subject=rendered.subject, body=rendered.body,
+                idempotency_key="fangan-" + hashlib.sha256(identity.encode()).hexdigest()[:40],
+                next_attempt_at=at, created_at=at))
+
+
+def delivery_summary(deliveries: list[Delivery]) -> dict[str, Any]:
+    """Per notice: how its messages fared (for the incident view)."""
+    out: dict[str, Any] = {}
+    for d in deliveries:
+        if d.notice_id is None:
+            continue
+        entry = out.setdefault(str(d.notice_id), {"delivered": 0, "pending": 0, "dead": 0})
+        bucket = "delivered" if d.status == "delivered" else "dead" if d.status == "dead" \
+            else "pending"
+        entry[bucket] += 1
+    return out
