@@ -8,19 +8,37 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
+from sqlmodel import col, select
 
 from engine.authority import authorize
 from engine.classify import classify, level_rank
-from engine.errors import Forbidden, InvalidInput, PreconditionFailed
+from engine.errors import InvalidInput, PreconditionFailed
 from engine.lifecycle import ActionContext, Transition, Workflow
-from engine.models import InvestigationReport, Obligation
+from engine.models import InvestigationReport, Obligation, OnsiteGroup, Statement, TimelineEvent
 from engine.plan import Level
 from engine.schemas import FactsPatch, Input, Text, Yuan, check_codes
 
 OPEN_STATES = ("reported", "active", "danger_eliminated", "termination_proposed",
                "termination_approved", "terminated", "investigating")
 STATES = (*OPEN_STATES, "closed", "dismissed")
+# While the response is on, the on-site command (§4.3) is at work and may be reorganised.
+RESPONSE_STATES = ("active", "danger_eliminated", "termination_proposed", "termination_approved")
+
+# Aftermath items of §5.3 (善后安抚和赔偿; 修复或补偿) an actor may open by hand; emergency powers
+# open their own kind (config `emergency_powers`). The names are what people read.
+AFTERMATH_KINDS = {
+    "compensation": "赔偿或补偿",
+    "repair": "修复",
+    "consolation": "善后安抚",
+    "other": "其他善后事项",
+}
+
+# The statement steps of §4.3.3: the status each needs and the status it gives.
+STATEMENT_STEPS = {
+    "approve_statement": ("draft", "approved"),
+    "release_statement": ("approved", "released"),
+}
 
 
 # -- payloads -------------------------------------------------------------------------------
@@ -79,6 +97,30 @@ class Dismiss(Input):
     reason: Text
 
 
+class AmendGroup(Input):
+    group: str
+    add_units: list[str] = Field(default_factory=list)
+    remove_units: list[str] = Field(default_factory=list)
+    leader_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                  max_length=200)] | None = None
+
+
+class DraftStatement(Input):
+    text: Text
+    statement: int | None = None  # the number of the statement this draft revises
+
+
+class StatementRef(Input):
+    statement: int
+
+
+class OpenObligation(Input):
+    kind: str
+    detail: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=4000)]
+    owner: str | None = None
+
+
 # -- shared rules ----------------------------------------------------------------------------
 
 def apply_classification(ctx: ActionContext, *, may_lower: bool) -> Level | None:
@@ -124,12 +166,7 @@ def start_level(ctx: ActionContext, level: Level) -> None:
             "duties": actor.duties, "duties_clause": actor.duties_clause,
         })
     if level in plan.onsite_groups.levels:
-        for group in plan.onsite_groups.groups:
-            for unit in group.members:
-                record.notify(unit, f"group_{group.code}", ctx.at, {
-                    "group": group.code, "group_name": group.name, "duty": group.duty,
-                    "lead": group.lead, "clause": group.clause,
-                })
+        form_onsite_command(ctx)
     start_deadlines_on(ctx, f"level_{level}")
     if plan.levels[level].city_request or record.incident.exceeds_district_scope:
         start_city_hq_report(ctx)
@@ -142,6 +179,51 @@ def start_deadlines_on(ctx: ActionContext, trigger: str) -> None:
         if rule.starts_on == trigger:
             start = ctx.record.incident.discovered_at if rule.from_ == "discovered_at" else ctx.at
             ctx.record.start_deadline(code, start)
+
+
+def onsite_groups(ctx: ActionContext) -> dict[str, OnsiteGroup]:
+    rows = ctx.record.session.exec(select(OnsiteGroup).where(
+        OnsiteGroup.incident_id == ctx.record.id).order_by(col(OnsiteGroup.id)))
+    return {row.code: row for row in rows}
+
+
+def form_onsite_command(ctx: ActionContext) -> None:
+    """§4.3.1: the on-site command with the groups of §4.3.2, formed once. A raise from II to I
+    keeps the groups as the commander may have amended them; every member gets its notice."""
+    groups = onsite_groups(ctx)
+    if not groups:
+        for spec in ctx.plan.onsite_groups.groups:
+            groups[spec.code] = OnsiteGroup(
+                incident_id=ctx.record.id, code=spec.code, name=spec.name, lead=spec.lead,
+                members=list(spec.members), formed_at=ctx.at)
+            ctx.record.session.add(groups[spec.code])
+        ctx.record.session.flush()
+        ctx.record.log("onsite_command_formed", ctx.actor, ctx.at,
+                       {"groups": list(groups), "clause": ctx.plan.onsite_groups.clause},
+                       person=ctx.person)
+    for row in groups.values():
+        notify_group_members(ctx, row, row.members)
+
+
+def notify_group_members(ctx: ActionContext, row: OnsiteGroup, units: list[str]) -> None:
+    """Each unit's assignment: its group, the group's duty (§4.3.2) and who leads it."""
+    spec = next(g for g in ctx.plan.onsite_groups.groups if g.code == row.code)
+    for unit in units:
+        ctx.record.notify(unit, f"group_{row.code}", ctx.at, {
+            "group": row.code, "group_name": row.name, "duty": spec.duty, "clause": spec.clause,
+            "lead": row.lead, "lead_name": ctx.plan.actor_name(row.lead),
+            "leader_name": row.leader_name,
+        })
+
+
+def statement_versions(ctx: ActionContext, number: int) -> list[Statement]:
+    """Every version of statement `number`, oldest first; refused if there is none."""
+    rows = list(ctx.record.session.exec(select(Statement).where(
+        Statement.incident_id == ctx.record.id, Statement.number == number)
+        .order_by(col(Statement.version))))
+    if not rows:
+        raise InvalidInput(f"data.statement: no statement {number} on this incident")
+    return rows
 
 
 # -- guards ----------------------------------------------------------------------------------
@@ -208,10 +290,75 @@ def obligation_open(ctx: ActionContext) -> None:
                            "incident")
     if found[0].status != "open":
         raise PreconditionFailed(f"obligation {ctx.payload.obligation} is already settled")
-    if found[0].owner != ctx.actor:
-        raise Forbidden(f"'{ctx.actor}' may not settle obligation {ctx.payload.obligation}: "
-                        f"only {ctx.plan.actor_name(found[0].owner)} ({found[0].owner}) may")
+    # Whoever handles an item (its owner), 区人民政府 leads the aftermath and confirms that it is
+    # settled (§5.3); `may_act` has checked that the actor is that authority.
     ctx.result["obligation"] = found[0]
+
+
+def obligation_known(ctx: ActionContext) -> None:
+    payload: OpenObligation = ctx.payload
+    kinds = obligation_kinds(ctx)
+    if payload.kind not in kinds:
+        raise InvalidInput(f"data.kind: unknown aftermath item '{payload.kind}' "
+                           f"(known: {', '.join(kinds)})")
+    if payload.owner is not None and payload.owner not in ctx.plan.actors:
+        raise InvalidInput(f"data.owner: unknown unit '{payload.owner}'")
+
+
+def obligation_kinds(ctx: ActionContext) -> dict[str, str]:
+    """The §5.3 items, and those the emergency powers create (e.g. 修复或补偿)."""
+    from_powers = {m.obligation.kind: m.obligation.name
+                   for m in ctx.plan.emergency_powers.measures.values() if m.obligation}
+    return {**AFTERMATH_KINDS, **from_powers}
+
+
+def group_amendable(ctx: ActionContext) -> None:
+    payload: AmendGroup = ctx.payload
+    groups = onsite_groups(ctx)
+    if not groups:
+        raise PreconditionFailed(
+            f"no on-site command on this incident: it is formed at levels "
+            f"{', '.join(ctx.plan.onsite_groups.levels)} ({ctx.plan.onsite_groups.clause})")
+    row = groups.get(payload.group)
+    if row is None:
+        raise InvalidInput(f"data.group: unknown group '{payload.group}' "
+                           f"(known: {', '.join(groups)})")
+    for unit in payload.add_units:
+        if unit not in ctx.plan.actors:
+            raise InvalidInput(f"data.add_units: unknown unit '{unit}'")
+        if unit in row.members:
+            raise InvalidInput(f"data.add_units: '{unit}' is already in {row.name}")
+    for unit in payload.remove_units:
+        if unit not in row.members:
+            raise InvalidInput(f"data.remove_units: '{unit}' is not in {row.name}")
+        if unit == row.lead:
+            raise InvalidInput(f"data.remove_units: '{unit}' leads {row.name} and stays in it")
+    if not (payload.add_units or payload.remove_units or payload.leader_name):
+        raise InvalidInput("data: give add_units, remove_units or leader_name")
+    ctx.result["group"] = row
+
+
+def revises_known_statement(ctx: ActionContext) -> None:
+    if ctx.payload.statement is not None:
+        statement_versions(ctx, ctx.payload.statement)
+
+
+def statement_ready(ctx: ActionContext) -> None:
+    """Approve the latest draft, release the latest approved version: nothing else (§4.3.3)."""
+    needs, gives = STATEMENT_STEPS[ctx.action]
+    latest = statement_versions(ctx, ctx.payload.statement)[-1]
+    if latest.status != needs:
+        approver = ctx.plan.information_release.approve
+        why = {
+            "draft": f"it has not been approved by {ctx.plan.actor_name(approver)} ({approver}); "
+                     "nothing is released unapproved",
+            "approved": "it is already approved",
+            "released": "it is already released; draft a new version to correct it",
+        }[latest.status]
+        raise PreconditionFailed(f"cannot mark statement {latest.number} version "
+                                 f"{latest.version} {gives}: {why} "
+                                 f"({ctx.plan.information_release.clause})")
+    ctx.result["statement"] = latest
 
 
 def needs_investigation(ctx: ActionContext) -> None:
@@ -352,13 +499,83 @@ def power_used(ctx: ActionContext) -> None:
     data: dict[str, Any] = {"measure": payload.measure, "name": measure.name,
                             "detail": payload.detail, "clause": measure.clause}
     if measure.obligation is not None:
-        obligation = Obligation(incident_id=ctx.record.id, kind=measure.obligation.kind,
-                                owner=measure.obligation.owner, detail=payload.detail,
-                                opened_at=ctx.at)
-        ctx.record.session.add(obligation)
-        ctx.record.session.flush()
-        data["obligation"] = obligation.id
+        obligation = add_obligation(ctx, measure.obligation.kind, measure.obligation.owner,
+                                    payload.detail)
+        data |= {"obligation": obligation.id, "obligation_name": measure.obligation.name,
+                 "obligation_clause": measure.obligation.clause}
     ctx.record.log("emergency_power_used", ctx.actor, ctx.at, data, person=ctx.person)
+
+
+def add_obligation(ctx: ActionContext, kind: str, owner: str, detail: str) -> Obligation:
+    obligation = Obligation(incident_id=ctx.record.id, kind=kind, owner=owner, detail=detail,
+                            opened_at=ctx.at)
+    ctx.record.session.add(obligation)
+    ctx.record.session.flush()
+    return obligation
+
+
+def obligation_opened(ctx: ActionContext) -> None:
+    """An aftermath item of §5.3, open until 区人民政府 settles it; it holds back `close`."""
+    payload: OpenObligation = ctx.payload
+    # By default the authority that settles aftermath items (区人民政府, §5.3) also handles it.
+    owner = payload.owner or ctx.plan.authority["settle_obligation"].actors[0]
+    obligation = add_obligation(ctx, payload.kind, owner, payload.detail)
+    ctx.record.log("obligation_opened", ctx.actor, ctx.at, {
+        "obligation": obligation.id, "kind": payload.kind,
+        "name": obligation_kinds(ctx)[payload.kind], "owner": owner, "detail": payload.detail,
+    }, person=ctx.person)
+
+
+def group_amended(ctx: ActionContext) -> None:
+    """The commander's change to a group; units added get their assignment notice."""
+    payload: AmendGroup = ctx.payload
+    row: OnsiteGroup = ctx.result.pop("group")
+    added = list(dict.fromkeys(payload.add_units))
+    row.members = [u for u in row.members if u not in payload.remove_units] + added
+    if payload.leader_name is not None:
+        row.leader_name = payload.leader_name
+    ctx.record.session.add(row)
+    ctx.record.log("group_amended", ctx.actor, ctx.at, {
+        "group": row.code, "group_name": row.name, "added": added,
+        "removed": payload.remove_units, "leader_name": payload.leader_name,
+        "members": row.members,
+    }, person=ctx.person)
+    notify_group_members(ctx, row, added)
+
+
+def statement_drafted(ctx: ActionContext) -> None:
+    """A new statement, or a new version of one: it needs approval again, and the versions
+    before it that were never released are superseded (every version is kept)."""
+    payload: DraftStatement = ctx.payload
+    session = ctx.record.session
+    if payload.statement is None:
+        numbers = session.exec(select(Statement.number).where(
+            Statement.incident_id == ctx.record.id)).all()
+        number, version = max(numbers, default=0) + 1, 1
+    else:
+        versions = statement_versions(ctx, payload.statement)
+        number, version = payload.statement, versions[-1].version + 1
+        for old in versions:
+            if old.status != "released":
+                old.status = "superseded"
+                session.add(old)
+    session.add(Statement(incident_id=ctx.record.id, number=number, version=version,
+                          text=payload.text, drafted_by=ctx.actor, drafted_at=ctx.at))
+    ctx.record.log("statement_drafted", ctx.actor, ctx.at,
+                   {"statement": number, "version": version, "text": payload.text},
+                   person=ctx.person)
+
+
+def statement_advanced(ctx: ActionContext) -> None:
+    _, gives = STATEMENT_STEPS[ctx.action]
+    statement: Statement = ctx.result.pop("statement")
+    statement.status = gives
+    setattr(statement, f"{gives}_by", ctx.actor)
+    setattr(statement, f"{gives}_at", ctx.at)
+    ctx.record.session.add(statement)
+    ctx.record.log(f"statement_{gives}", ctx.actor, ctx.at,
+                   {"statement": statement.number, "version": statement.version},
+                   person=ctx.person)
 
 
 def danger_eliminated(ctx: ActionContext) -> None:
@@ -371,6 +588,26 @@ def termination_step(ctx: ActionContext) -> None:
     ctx.record.log(ctx.action, ctx.actor, ctx.at,
                    {**data, "level": ctx.record.level, "clause": ctx.plan.termination.clause},
                    person=ctx.person)
+
+
+def termination_announced(ctx: ActionContext) -> None:
+    """§4.4: every unit notified during the response hears that it is over, with who proposed,
+    approved and announced it and who confirmed the danger gone (the announcer excepted)."""
+    record = ctx.record
+    steps = ctx.plan.termination.for_level(record.level)
+    confirmed = record.session.exec(select(TimelineEvent).where(
+        TimelineEvent.incident_id == record.id, TimelineEvent.kind == "danger_eliminated")
+        .order_by(col(TimelineEvent.id).desc())).first()
+    data = {
+        "level": record.level, "level_name": ctx.plan.levels[record.level].name,
+        "proposed_by": steps.propose, "approved_by": steps.approve, "announced_by": ctx.actor,
+        "experts": confirmed.data.get("experts", []) if confirmed else [],
+        "appraisers": confirmed.data.get("appraisers", []) if confirmed else [],
+        "clause": ctx.plan.termination.clause,
+    }
+    for unit in dict.fromkeys(n.unit for n in record.notices()):
+        if unit != ctx.actor:
+            record.notify(unit, "termination", ctx.at, data)
 
 
 def obligation_settled(ctx: ActionContext) -> None:
@@ -434,7 +671,17 @@ WORKFLOW = Workflow(
         Transition("approve_termination", ("termination_proposed",), "termination_approved",
                    Note, (may_terminate,), (termination_step,)),
         Transition("announce_termination", ("termination_approved",), "terminated", Note,
-                   (may_terminate,), (termination_step,)),
+                   (may_terminate,), (termination_step, termination_announced)),
+        Transition("amend_group", RESPONSE_STATES, None, AmendGroup,
+                   (may_act, group_amendable), (group_amended,)),
+        Transition("draft_statement", OPEN_STATES, None, DraftStatement,
+                   (may_act, revises_known_statement), (statement_drafted,)),
+        Transition("approve_statement", OPEN_STATES, None, StatementRef,
+                   (may_act, statement_ready), (statement_advanced,)),
+        Transition("release_statement", OPEN_STATES, None, StatementRef,
+                   (may_act, statement_ready), (statement_advanced,)),
+        Transition("open_obligation", OPEN_STATES, None, OpenObligation,
+                   (may_act, obligation_known), (obligation_opened,)),
         Transition("settle_obligation", OPEN_STATES, None, SettleObligation,
                    (may_act, obligation_open), (obligation_settled,)),
         Transition("start_investigation", ("terminated",), "investigating", StartInvestigation,
