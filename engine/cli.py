@@ -18,6 +18,7 @@ import typer
 from loguru import logger
 
 from engine.clock import Clock, fixed_clock, system_clock
+from engine.contacts import load_directory, stale_entries
 from engine.errors import FanganError, InvalidInput
 from engine.plan import PlanError, load_plan
 from engine.service import IncidentService, classify_facts, load_workflow
@@ -40,9 +41,11 @@ class Globals:
 
     def service(self) -> IncidentService:
         if self._service is None:
-            plan = load_plan(self.settings.plan)
-            self._service = IncidentService(self.settings.db_url, plan, load_workflow(WORKFLOW),
-                                            clock=self.clock)
+            settings = self.settings
+            self._service = IncidentService(
+                settings.db_url, load_plan(settings.plan), load_workflow(WORKFLOW),
+                clock=self.clock, directory=load_directory(settings.contacts),
+                public_url=settings.public_url, secret_key=settings.secret_key)
         return self._service
 
 
@@ -151,6 +154,28 @@ def tick_cmd(
     zone = ZoneInfo(service.plan.plan.timezone)
     for alert in service.tick(instant):
         typer.echo(json.dumps(alert.as_dict(zone), ensure_ascii=False))
+
+
+@app.command("deliver")
+def deliver_cmd(ctx: typer.Context) -> None:
+    """Send what the outbox holds and is due, once; one JSON object per message tried."""
+    for outcome in _globals(ctx).service().deliver():
+        typer.echo(json.dumps(outcome.__dict__, ensure_ascii=False))
+
+
+contacts_app = typer.Typer(no_args_is_help=True, help="The contact directory (§6.1).")
+app.add_typer(contacts_app, name="contacts")
+
+
+@contacts_app.command("stale")
+def contacts_stale(ctx: typer.Context) -> None:
+    """Units and roles whose contacts are missing, unverified for too long, or not 24-hour."""
+    g = _globals(ctx)
+    plan = load_plan(g.settings.plan)
+    directory = load_directory(g.settings.contacts)
+    codes = [*plan.member_units, *plan.roles.items, "duty_officer"]
+    today = g.clock().astimezone(ZoneInfo(plan.plan.timezone)).date()
+    emit(stale_entries(directory, codes, today))
 
 
 @app.command("serve")

@@ -66,13 +66,19 @@ class NoticeRenderer:
                                keep_trailing_newline=False)
         self.env.filters["name"] = plan.actor_name  # unit/role code → its Chinese name
 
+    def _unit(self, code: str) -> dict[str, str | None]:
+        actor = self.plan.actors.get(code)
+        return {"code": code, "name": self.plan.actor_name(code),
+                "duties": actor.duties if actor else None,
+                "duties_clause": actor.duties_clause if actor else None}
+
     def render(self, kind: str, incident: Incident, recipient: str, data: dict[str, Any],
                sent_at: datetime, ack_url: str | None = None) -> Rendered:
         steps = self.plan.termination.for_level(incident.response_level)  # type: ignore[arg-type]
         context = {
             "plan": self.plan.plan, "issuer": self.plan.plan.issuer,
             "incident": incident_context(self.plan, incident),
-            "unit": {"code": recipient, "name": self.plan.actor_name(recipient)},
+            "unit": self._unit(recipient),
             "data": data, "ack_url": ack_url, "sent_text": local_text(sent_at, self.zone),
             "termination": {step: self.plan.actor_name(getattr(steps, step))
                             for step in ("propose", "approve", "announce")},

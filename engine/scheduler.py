@@ -23,9 +23,11 @@ from engine.timers import Fired, next_wake
 
 class TimerScheduler:
     def __init__(self, service: IncidentService, *, resync_seconds: float,
+                 deliver_seconds: float = 1.0,
                  on_fired: Callable[[list[Fired]], None] | None = None) -> None:
         self.service = service
         self.resync_seconds = resync_seconds
+        self.deliver_seconds = deliver_seconds
         self.on_fired = on_fired
         self.last_wake: datetime | None = None
         self.wakes = 0
@@ -38,7 +40,16 @@ class TimerScheduler:
         """Catch up at once (whatever fell due while the engine was down), then keep time."""
         self._scheduler.start()
         self._scheduler.add_job(self.wake, "interval", seconds=self.resync_seconds, id="resync")
+        self._scheduler.add_job(self.deliver, "interval", seconds=self.deliver_seconds,
+                                id="deliver")
         self.wake()
+
+    def deliver(self) -> None:
+        """Drain the outbox; a failure is logged and retried on the next run."""
+        try:
+            self.service.deliver()
+        except Exception:
+            logger.exception("delivery run failed; retrying at the next run")
 
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.contacts import DEFAULT_CONTACTS_PATH
 from engine.plan import DEFAULT_PLAN_PATH
 
 
@@ -20,5 +21,12 @@ class Settings(BaseSettings):
     port: int = 8000
     # How often `serve` re-reads the timers from the database (picks up changes made by the CLI).
     resync_seconds: float = 5.0
+    # How often `serve` drains the outbox.
+    deliver_seconds: float = 1.0
+    # Where people reach the console (acknowledgement links in notices point here).
+    public_url: str = "http://127.0.0.1:8000"
+    # Signs sessions and acknowledgement links; generated and kept in the database when unset.
+    secret_key: str | None = None
+    contacts: Path = DEFAULT_CONTACTS_PATH
     # The health endpoint turns unhealthy when the scheduler has not woken for this long.
     watchdog_seconds: float = 60.0

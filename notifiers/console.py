@@ -21,6 +21,8 @@ class ConsoleChannel:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        if path is not None:  # a fresh checkout has no var/ yet
+            path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # one line per message even with threaded senders
 
     def send(self, message: Message) -> Receipt:
