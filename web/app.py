@@ -1,38 +1,149 @@
-"""The HTTP side of `serve`: for now the health endpoint an outside monitor polls."""
+"""The HTTP side of `serve`: the REST API, the console, /health and the timer scheduler."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
+from engine.errors import FanganError
 from engine.scheduler import TimerScheduler
 from engine.service import IncidentService
 from engine.settings import Settings
+from web import api, console
+from web.accounts import Accounts
+from web.auth import AuthError, WebSettings
+from web.idempotency import IdempotencyStore
+
+STATIC = Path(__file__).resolve().parent / "static"
+# The console loads nothing from elsewhere; /docs (Swagger UI) is exempt as it needs a CDN.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-def create_app(service: IncidentService, settings: Settings) -> FastAPI:
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    return console.render(request, "error.html", {"status": status, "message": message},
+                          status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every refusal as `{"error", "message"}` (the CLI's codes) on /api; a page elsewhere."""
+
+    @app.exception_handler(FanganError)
+    async def fangan_error(request: Request, exc: FanganError) -> Response:
+        status = api.STATUS.get(exc.code, 400)
+        if _is_api(request):
+            return _error(status, exc.code, exc.message)
+        return _page(request, status, console.refusal_text(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> Response:
+        message, fields = api.field_errors(list(exc.errors()))
+        return _error(422, "invalid_input", message, fields=fields)
+
+    @app.exception_handler(AuthError)
+    async def auth_error(_: Request, exc: AuthError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        response = _error(exc.status_code, exc.code, exc.message)
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @app.exception_handler(console.LoginRequired)
+    async def login_required(request: Request, _: console.LoginRequired) -> Response:
+        return console.login_redirect(request)
+
+    @app.exception_handler(console.CsrfFailed)
+    async def csrf_failed(request: Request, _: console.CsrfFailed) -> Response:
+        return _page(request, 403, "表单已过期或来源不明（CSRF 校验失败），请返回后刷新页面再试。")
+
+    @app.exception_handler(console.PageError)
+    async def page_error(request: Request, exc: console.PageError) -> Response:
+        return _page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request) or request.url.path.startswith("/static/"):
+            code = {404: "not_found", 405: "invalid_input"}.get(exc.status_code, "error")
+            return _error(exc.status_code, code, str(exc.detail))
+        return _page(request, exc.status_code, "找不到这个页面" if exc.status_code == 404
+                     else str(exc.detail))
+
+
+def create_app(service: IncidentService, settings: Settings,
+               web_settings: WebSettings | None = None, *,
+               run_scheduler: bool = True) -> FastAPI:
+    web_settings = web_settings or WebSettings()
     scheduler = TimerScheduler(service, resync_seconds=settings.resync_seconds)
+    accounts = Accounts(service.db, service.plan, service.now)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        scheduler.start()
+        if run_scheduler:
+            scheduler.start()
         try:
             yield
         finally:
-            scheduler.shutdown()
+            if run_scheduler:
+                scheduler.shutdown()
 
-    app = FastAPI(title="房安 Fang'an", lifespan=lifespan)
+    app = FastAPI(title="房安 Fang'an", lifespan=lifespan,
+                  description="汉阳区房屋安全突发事件应急响应：接报、时限、告警、处置与报告。")
     app.state.service = service
     app.state.scheduler = scheduler
+    app.state.accounts = accounts
+    app.state.idempotency = IdempotencyStore(service.db, service.now)
+    app.state.web_settings = web_settings
 
-    @app.get("/health")
+    secret = (web_settings.secret_key.get_secret_value() if web_settings.secret_key
+              else accounts.secret_key())
+    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="fangan_session",
+                       max_age=int(web_settings.session_hours * 3600), same_site="lax",
+                       https_only=web_settings.cookie_secure)
+
+    @app.middleware("http")
+    async def security_headers(request: Request,
+                               call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/docs", "/redoc")):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path.startswith(("/api/", "/fragments/", "/incidents/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(console.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/health", tags=["health"])
     def health() -> JSONResponse:
         """200 while the scheduler wakes on time; 503 when it has stalled (the watchdog)."""
         body = {**scheduler.health(settings.watchdog_seconds),
                 "open_incidents": service.count_open()}
         return JSONResponse(body, status_code=200 if body["healthy"] else 503)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     return app
+

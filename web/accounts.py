@@ -1,0 +1,242 @@
+"""Accounts, API tokens and the session secret, kept in the engine's database.
+
+Each method is one short transaction of its own, like the engine's service. Errors are the
+engine's `FanganError`s so that the API and the CLI report them the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from loguru import logger
+from sqlmodel import Session, col, func, select
+
+from engine.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from engine.plan import Plan
+from web.models import ApiToken, User, WebSecret
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "fa_"
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256-bit random values: a plain SHA-256 is enough and allows a direct lookup."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: the person and the unit (actor code) they act for."""
+
+    user_id: int
+    username: str
+    display_name: str
+    unit: str
+    is_admin: bool
+    auth_version: int
+
+
+def principal(user: User) -> Principal:
+    assert user.id is not None
+    return Principal(user.id, user.username, user.display_name, user.unit, user.is_admin,
+                     user.auth_version)
+
+
+class Accounts:
+    def __init__(self, db: sa.Engine, plan: Plan, now: Callable[[], datetime]) -> None:
+        self.db = db
+        self.plan = plan
+        self.now = now
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with Session(self.db, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # -- users ----------------------------------------------------------------------------
+
+    def _check_unit(self, unit: str) -> None:
+        if unit not in self.plan.actors:
+            raise InvalidInput(f"unit: unknown unit '{unit}' (an actor code of the plan)")
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise InvalidInput(f"password: must be at least {MIN_PASSWORD} characters")
+
+    def create_user(self, username: str, display_name: str, unit: str, password: str, *,
+                    is_admin: bool = False) -> User:
+        username = username.strip()
+        display_name = display_name.strip()
+        if not USERNAME.match(username):
+            raise InvalidInput("username: 2-64 letters, digits, '.', '_' or '-'")
+        if not display_name:
+            raise InvalidInput("display_name: required")
+        self._check_unit(unit)
+        self._check_password(password)
+        with self.transaction() as session:
+            if session.exec(select(User).where(User.username == username)).first():
+                raise Conflict(f"username: '{username}' is already taken")
+            user = User(username=username, display_name=display_name, unit=unit,
+                        is_admin=is_admin, password_hash=_hasher.hash(password),
+                        created_at=self.now())
+            session.add(user)
+            session.flush()
+        logger.info("user {} created (unit {}, admin {})", username, unit, is_admin)
+        return user
+
+    def get(self, user_id: int) -> User:
+        with self.transaction() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} does not exist")
+            return user
+
+    def list_users(self) -> list[User]:
+        with self.transaction() as session:
+            return list(session.exec(select(User).order_by(col(User.id))))
+
+    def count_admins(self) -> int:
+        with self.transaction() as session:
+            return session.exec(select(func.count()).select_from(User).where(
+                col(User.is_admin).is_(True), col(User.active).is_(True))).one()
+
+    def update_user(self, user_id: int, *, display_name: str | None = None,
+                    unit: str | None = None, is_admin: bool | None = None,
+                    active: bool | None = None, password: str | None = None) -> User:
+        """Change a user; a change of password, unit or status ends their open sessions."""
+        if unit is not None:
+            self._check_unit(unit)
+        if password is not None:
+            self._check_password(password)
+        with self.transaction() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} does not exist")
+            demoted = (is_admin is False or active is False) and user.is_admin and user.active
+            if demoted and session.exec(select(func.count()).select_from(User).where(
+                    col(User.is_admin).is_(True), col(User.active).is_(True))).one() <= 1:
+                raise PreconditionFailed("the last active administrator cannot be removed")
+            if display_name is not None:
+                if not display_name.strip():
+                    raise InvalidInput("display_name: required")
+                user.display_name = display_name.strip()
+            ends_sessions = (password is not None or (unit is not None and unit != user.unit)
+                             or (active is not None and active != user.active)
+                             or (is_admin is not None and is_admin != user.is_admin))
+            if unit is not None:
+                user.unit = unit
+            if is_admin is not None:
+                user.is_admin = is_admin
+            if active is not None:
+                user.active = active
+            if password is not None:
+                user.password_hash = _hasher.hash(password)
+            if ends_sessions:
+                user.auth_version += 1
+            session.add(user)
+        logger.info("user {} updated", user.username)
+        return user
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The active user with this name and password, or None (the cause is not told)."""
+        with self.transaction() as session:
+            user = session.exec(select(User).where(User.username == username.strip())).first()
+            try:
+                _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                logger.info("failed login for {!r}", username[:64])
+                return None
+            if user is None or not user.active:
+                return None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            user.last_login_at = self.now()
+            session.add(user)
+            logger.info("login {}", user.username)
+            return user
+
+    # -- API tokens -----------------------------------------------------------------------
+
+    def issue_token(self, user_id: int, name: str) -> tuple[ApiToken, str]:
+        """A new bearer token; the plain value is returned once and never stored."""
+        name = name.strip()
+        if not name:
+            raise InvalidInput("name: required")
+        plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.transaction() as session:
+            if session.get(User, user_id) is None:
+                raise NotFound(f"user {user_id} does not exist")
+            token = ApiToken(user_id=user_id, name=name[:200], token_hash=hash_token(plain),
+                             prefix=plain[:10], created_at=self.now())
+            session.add(token)
+            session.flush()
+        return token, plain
+
+    def tokens(self, user_id: int) -> list[ApiToken]:
+        with self.transaction() as session:
+            return list(session.exec(select(ApiToken).where(ApiToken.user_id == user_id)
+                                     .order_by(col(ApiToken.id))))
+
+    def revoke_token(self, user_id: int, token_id: int) -> ApiToken:
+        with self.transaction() as session:
+            token = session.get(ApiToken, token_id)
+            if token is None or token.user_id != user_id:
+                raise NotFound(f"token {token_id} does not exist")
+            if token.revoked_at is None:
+                token.revoked_at = self.now()
+                session.add(token)
+            return token
+
+    def user_for_token(self, plain: str) -> User | None:
+        with self.transaction() as session:
+            token = session.exec(select(ApiToken).where(
+                ApiToken.token_hash == hash_token(plain))).first()
+            if token is None or token.revoked_at is not None:
+                return None
+            user = session.get(User, token.user_id)
+            if user is None or not user.active:
+                return None
+            token.last_used_at = self.now()
+            session.add(token)
+            return user
+
+    # -- the session secret ---------------------------------------------------------------
+
+    def secret_key(self, name: str = "session") -> str:
+        """The stored signing key, generated on first use; a concurrent first start keeps one."""
+        for _ in range(2):
+            with self.transaction() as session:
+                found = session.get(WebSecret, name)
+                if found is not None:
+                    return found.value
+            try:
+                with self.transaction() as session:
+                    session.add(WebSecret(name=name, value=secrets.token_urlsafe(48),
+                                          created_at=self.now()))
+                logger.warning("no FANGAN_SECRET_KEY: generated a session key and stored it "
+                               "in the database")
+            except sa.exc.IntegrityError:
+                continue
+        with self.transaction() as session:
+            stored = session.get(WebSecret, name)
+            assert stored is not None
+            return stored.value

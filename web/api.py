@@ -1,0 +1,334 @@
+"""The REST API under /api: what the CLI does, for programs and for the console's own scripts.
+
+Every route needs a user (bearer token, or the console's session with its CSRF header). Whoever
+calls acts as their own unit; the timeline records their name. Refusals use the CLI's codes in
+`{"error", "message"}` bodies: 422 invalid_input, 404 not_found, 403 forbidden, 409 invalid_state,
+precondition_failed and conflict. Report and act take an `Idempotency-Key` header.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from engine.errors import Forbidden
+from engine.schemas import IncidentIn
+from engine.service import ClassifyIn, IncidentService, classify_facts
+from web.accounts import Accounts, Principal
+from web.auth import accounts_of, admin_user, api_user
+from web.forms import fields_for
+from web.idempotency import IdempotencyStore, Stored, fingerprint
+from web.models import ApiToken, User
+from web.present import ACTIONS, actions_for, by_urgency
+
+STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
+          "precondition_failed": 409, "conflict": 409, "unauthorized": 401,
+          "not_implemented": 501}
+REPLAYED = "Idempotent-Replayed"
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="invalid_input, not_found, forbidden, invalid_state, "
+                                   "precondition_failed, conflict, unauthorized")
+    message: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}
+
+
+class ReportRequest(IncidentIn):
+    """A new report (the CLI's `incident report`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
+        "discovered_at": "2026-11-22T02:40:00+08:00", "people_at_risk": 120}]})
+
+
+class ClassifyRequest(ClassifyIn):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "condition": "partial_collapse", "dead": 12}]})
+
+
+class ActRequest(BaseModel):
+    """An action's time and data; it is taken as the caller's unit."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: AwareDatetime | None = Field(default=None, description="When it happened (default now)")
+    data: dict[str, Any] = Field(default_factory=dict, description="The action's data (SPEC §4)")
+    actor: str | None = Field(default=None, description="Optional; must be your own unit")
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str
+    display_name: str
+    unit: str = Field(description="The actor code of the user's unit (SPEC §3)")
+    password: str = Field(min_length=8)
+    is_admin: bool = False
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = None
+    unit: str | None = None
+    is_admin: bool | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8)
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    unit: str
+    unit_name: str
+    is_admin: bool
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    token: str | None = Field(default=None, description="The token itself: shown only once")
+
+
+def service_of(request: Request) -> IncidentService:
+    service: IncidentService = request.app.state.service
+    return service
+
+
+def idempotency_of(request: Request) -> IdempotencyStore:
+    store: IdempotencyStore = request.app.state.idempotency
+    return store
+
+
+User_ = Annotated[Principal, Depends(api_user)]
+Admin = Annotated[Principal, Depends(admin_user)]
+Service = Annotated[IncidentService, Depends(service_of)]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key",
+                                       description="Repeat a request safely: same key, one effect")]
+
+
+def _user_out(accounts: Accounts, user: User) -> UserOut:
+    assert user.id is not None
+    return UserOut(id=user.id, username=user.username, display_name=user.display_name,
+                   unit=user.unit, unit_name=accounts.plan.actor_name(user.unit),
+                   is_admin=user.is_admin, active=user.active, created_at=user.created_at,
+                   last_login_at=user.last_login_at)
+
+
+def _token_out(token: ApiToken, plain: str | None = None) -> TokenOut:
+    assert token.id is not None
+    return TokenOut(id=token.id, name=token.name, prefix=token.prefix,
+                    created_at=token.created_at, last_used_at=token.last_used_at,
+                    revoked_at=token.revoked_at, token=plain)
+
+
+def idempotent(request: Request, who: Principal, key: str | None, body: object,
+               call: Callable[[], Stored], *, created: bool = False) -> JSONResponse:
+    """Run a state-changing call once per Idempotency-Key; a replay gets the stored response."""
+    print_ = fingerprint(request.method, request.url.path, body)
+    stored, replayed = idempotency_of(request).run(who.user_id, key, print_, call)
+    headers = {REPLAYED: "true"} if replayed else {}
+    if created and isinstance(stored.body, dict):
+        headers["Location"] = f"/api/incidents/{stored.body.get('id')}"
+    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+
+
+router = APIRouter(prefix="/api", responses=ERRORS)
+
+
+@router.get("/me", tags=["accounts"])
+def me(who: User_, request: Request) -> dict[str, Any]:
+    """The caller, with the unit they act as."""
+    plan = service_of(request).plan
+    return {"id": who.user_id, "username": who.username, "display_name": who.display_name,
+            "unit": who.unit, "unit_name": plan.actor_name(who.unit), "is_admin": who.is_admin}
+
+
+@router.get("/codes", tags=["plan"])
+def codes(_: User_, service: Service) -> dict[str, Any]:
+    """The plan's codes with their Chinese names (streets, conditions, levels, grades, actors)."""
+    plan = service.plan
+    return {
+        "streets": dict(plan.streets.items),
+        "conditions": {c: v.name for c, v in plan.conditions.items()},
+        "levels": {lv: v.name for lv, v in plan.levels.items()},
+        "grades": {**{g.code: g.name for g in plan.grading.grades},
+                   plan.grading.default_grade.code: plan.grading.default_grade.name},
+        "actors": {c: a.name for c, a in plan.actors.items()},
+        "actions": ACTIONS,
+        "reminder_minutes_before": list(plan.alerts.reminder_minutes_before),
+    }
+
+
+@router.post("/classify", tags=["incidents"])
+def classify(body: ClassifyRequest, _: User_, service: Service) -> dict[str, Any]:
+    """Grade, response level, scope and reasons for a set of facts (nothing is recorded)."""
+    return classify_facts(service.plan, body.model_dump(exclude_unset=True, mode="json"))
+
+
+@router.get("/incidents", tags=["incidents"])
+def list_incidents(
+    _: User_, service: Service,
+    state: Annotated[str | None, Query(description="Only incidents in this state")] = None,
+    open_only: Annotated[bool, Query(alias="open", description="Only open incidents")] = False,
+    drill: Annotated[bool | None, Query(description="Only drills (true) or real (false)")]
+    = None,
+    order: Annotated[Literal["id", "urgency"], Query(
+        description="'urgency': most overdue / soonest due first")] = "id",
+) -> list[dict[str, Any]]:
+    found = service.list_incidents(state=state, include_closed=not open_only, drill=drill)
+    return by_urgency(found) if order == "urgency" else found
+
+
+@router.post("/incidents", status_code=201, tags=["incidents"])
+def report(body: ReportRequest, who: User_, service: Service, request: Request,
+           idempotency_key: IdemKey = None) -> JSONResponse:
+    """Log a new report, as the caller's unit. Responds 201 with the incident."""
+    data = body.model_dump(exclude_unset=True, mode="json")
+
+    def call() -> Stored:
+        return Stored(201, service.report(data, actor=who.unit, person=who.display_name))
+
+    return idempotent(request, who, idempotency_key, data, call, created=True)
+
+
+@router.get("/incidents/{incident_id}", tags=["incidents"])
+def show(incident_id: int, _: User_, service: Service) -> dict[str, Any]:
+    return service.show(incident_id)
+
+
+@router.get("/incidents/{incident_id}/actions", tags=["incidents"])
+def my_actions(incident_id: int, who: User_, service: Service) -> list[dict[str, Any]]:
+    """The actions the caller's unit may take on the incident now, with their data fields."""
+    incident = service.show(incident_id)
+    return [{"action": a, "label": ACTIONS.get(a, a),
+             "fields": [{"name": f.name, "label": f.label, "required": f.required}
+                        for f in fields_for(service.plan, a)]}
+            for a in actions_for(service.plan, incident, who.unit)]
+
+
+@router.post("/incidents/{incident_id}/actions/{action}", tags=["incidents"])
+def act(incident_id: int, action: str, who: User_, service: Service, request: Request,
+        body: Annotated[ActRequest | None, Body()] = None,
+        idempotency_key: IdemKey = None) -> JSONResponse:
+    """Take an action as the caller's unit; returns the incident after it."""
+    body = body or ActRequest()
+    if body.actor is not None and body.actor != who.unit:
+        raise Forbidden(f"actor: you act as your own unit '{who.unit}', not '{body.actor}'")
+    at = body.at.isoformat() if body.at else None
+
+    def call() -> Stored:
+        return Stored(200, service.act(incident_id, action, actor=who.unit, at=at,
+                                       data=body.data, person=who.display_name))
+
+    return idempotent(request, who, idempotency_key, body.model_dump(mode="json"), call)
+
+
+FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "pdf": "application/pdf"}
+
+
+def report_renderer() -> Callable[[IncidentService, int, str], bytes] | None:
+    """`documents.export.render_incident_report(service, incident_id, fmt) -> bytes`, imported
+    only when asked for, so the API runs while the documents package is not there yet."""
+    try:
+        module = importlib.import_module("documents.export")
+    except ImportError:
+        return None
+    found: Callable[[IncidentService, int, str], bytes] | None = getattr(
+        module, "render_incident_report", None)
+    return found
+
+
+@router.get("/incidents/{incident_id}/report", tags=["documents"],
+            responses={200: {"content": {t: {} for t in FORMATS.values()}},
+                       501: {"model": ErrorBody}})
+def document(incident_id: int, _: User_, service: Service,
+             format: Annotated[Literal["md", "html", "docx", "pdf"], Query()] = "md") -> Response:
+    """The incident's report (§5.2) as a file; 501 while report generation is not installed."""
+    service.show(incident_id)
+    render = report_renderer()
+    if render is None:
+        return JSONResponse({"error": "not_implemented",
+                             "message": "report generation is not available on this server "
+                                        "(documents.export.render_incident_report)"},
+                            status_code=501)
+    content = render(service, incident_id, format)
+    name = f"fangan-incident-{incident_id}.{format}"
+    return Response(content, media_type=FORMATS[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# -- accounts ---------------------------------------------------------------------------
+
+@router.get("/users", tags=["accounts"])
+def list_users(_: Admin, request: Request) -> list[UserOut]:
+    accounts = accounts_of(request)
+    return [_user_out(accounts, u) for u in accounts.list_users()]
+
+
+@router.post("/users", status_code=201, tags=["accounts"])
+def create_user(body: UserIn, _: Admin, request: Request) -> UserOut:
+    accounts = accounts_of(request)
+    return _user_out(accounts, accounts.create_user(
+        body.username, body.display_name, body.unit, body.password, is_admin=body.is_admin))
+
+
+@router.patch("/users/{user_id}", tags=["accounts"])
+def update_user(user_id: int, body: UserPatch, _: Admin, request: Request) -> UserOut:
+    accounts = accounts_of(request)
+    return _user_out(accounts, accounts.update_user(user_id, **body.model_dump(
+        exclude_unset=True)))
+
+
+@router.get("/tokens", tags=["accounts"])
+def list_tokens(who: User_, request: Request) -> list[TokenOut]:
+    return [_token_out(t) for t in accounts_of(request).tokens(who.user_id)]
+
+
+@router.post("/tokens", status_code=201, tags=["accounts"])
+def create_token(body: TokenIn, who: User_, request: Request) -> TokenOut:
+    """A bearer token for the caller; its value is in this response only."""
+    token, plain = accounts_of(request).issue_token(who.user_id, body.name)
+    return _token_out(token, plain)
+
+
+@router.delete("/tokens/{token_id}", tags=["accounts"])
+def revoke_token(token_id: int, who: User_, request: Request) -> TokenOut:
+    return _token_out(accounts_of(request).revoke_token(who.user_id, token_id))
+
+
+def field_errors(errors: list[Any]) -> tuple[str, list[dict[str, str]]]:
+    """Pydantic's errors → 'field: reason' with the field's dotted name (body. dropped)."""
+    fields = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:] or loc
+        reason = {"missing": "required", "extra_forbidden": "unknown field",
+                  "timezone_aware": "needs a UTC offset (e.g. +08:00 or Z)"}.get(
+            err.get("type", ""), str(err.get("msg", "invalid")))
+        fields.append({"field": ".".join(loc) or "body", "message": reason})
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid input"
+    return message, fields

@@ -1,0 +1,456 @@
+"""The duty officer's console: server-rendered pages in Simplified Chinese.
+
+Pages are plain HTML forms (they work without JavaScript); htmx polls two fragments — the
+dashboard's incident list and the incident page's live part — so alerts and other users' actions
+appear without a reload. Every form carries the session's CSRF token; report and action forms
+also carry an idempotency key, so a double submit runs once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from loguru import logger
+from starlette.datastructures import FormData
+
+from engine.errors import FanganError
+from engine.service import IncidentService
+from web import api, forms
+from web.accounts import Principal, principal
+from web.auth import (
+    CSRF_FIELD,
+    WebSettings,
+    accounts_of,
+    csrf_ok,
+    csrf_token,
+    log_in,
+    log_out,
+    session_of,
+    session_user,
+)
+from web.idempotency import IdempotencyStore, Stored, fingerprint
+from web.present import (
+    ACTIONS,
+    DEADLINE_STATUS,
+    EVENTS,
+    FACTS,
+    NOTICE_STATUS,
+    OBLIGATION_STATUS,
+    STATES,
+    Labels,
+    actions_for,
+    actions_key,
+    by_urgency,
+    my_pending_notices,
+    open_deadlines,
+    others_waiting,
+)
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+REFUSALS = {"invalid_input": "输入有误", "not_found": "找不到", "forbidden": "无权操作",
+            "invalid_state": "当前状态不允许此操作", "precondition_failed": "前提条件未满足",
+            "conflict": "操作冲突"}
+HTTP_STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
+               "precondition_failed": 409, "conflict": 409}
+CONDITION_SHORT = {"hidden_danger": "安全隐患", "imminent_collapse": "随时可能倒塌",
+                   "partial_collapse": "局部倒塌", "total_collapse": "整体倒塌"}
+FACT_HISTORY_KINDS = ("reported", "verified", "level_raised", "level_lowered", "facts_updated")
+
+
+class LoginRequired(Exception):
+    """Raised by console routes without a valid session; answered with a redirect to /login."""
+
+
+class CsrfFailed(Exception):
+    """A console form without the session's CSRF token: nothing is done."""
+
+
+class PageError(Exception):
+    """A console request refused by the web layer itself (e.g. a non-administrator)."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Countdown:
+    css: str  # ok | soon | late
+    text: str
+
+
+def _span(seconds: float) -> str:
+    seconds = int(abs(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}小时{minutes:02d}分" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def countdown(due_iso: str, now: datetime, reminder_seconds: float) -> Countdown:
+    """The server's first rendering of a countdown; console.js keeps it ticking."""
+    left = (datetime.fromisoformat(due_iso) - now).total_seconds()
+    if left < 0:
+        return Countdown("late", f"已超时 {_span(left)}")
+    return Countdown("soon" if left <= reminder_seconds else "ok", f"剩余 {_span(left)}")
+
+
+def service_of(request: Request) -> IncidentService:
+    service: IncidentService = request.app.state.service
+    return service
+
+
+def web_settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.web_settings
+    return settings
+
+
+def current(request: Request) -> Principal:
+    who = session_user(request)
+    if who is None:
+        raise LoginRequired
+    return who
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    session_of(request)["flash"] = {"kind": kind, "text": text}
+
+
+def refusal_text(exc: FanganError) -> str:
+    return f"{REFUSALS.get(exc.code, '操作未完成')}：{exc.message}"
+
+
+def render(request: Request, name: str, context: dict[str, Any],
+           status_code: int = 200) -> HTMLResponse:
+    """Render a page with what every page needs: user, CSRF token, labels, clock, flash."""
+    service = service_of(request)
+    plan = service.plan
+    who = session_user(request)
+    now = service.now()
+    reminder = max(plan.alerts.reminder_minutes_before, default=0) * 60
+    base = {
+        "user": who, "unit_name": plan.actor_name(who.unit) if who else "",
+        "csrf": csrf_token(request), "flash": session_of(request).pop("flash", None),
+        "L": Labels(plan), "plan": plan, "server_now": now.isoformat(),
+        "now_text": Labels(plan).time(now.isoformat()), "reminder_seconds": reminder,
+        "poll_seconds": web_settings(request).poll_seconds,
+        "countdown": lambda due: countdown(due, now, reminder),
+        "STATES": STATES, "ACTIONS": ACTIONS, "EVENTS": EVENTS, "FACTS": FACTS,
+        "DEADLINE_STATUS": DEADLINE_STATUS, "NOTICE_STATUS": NOTICE_STATUS,
+        "OBLIGATION_STATUS": OBLIGATION_STATUS, "REFUSALS": REFUSALS,
+        "CONDITION_SHORT": CONDITION_SHORT, "open_deadlines": open_deadlines,
+        "forms": forms,
+    }
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context},
+                                      status_code=status_code)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after the CSRF check (a failed check is a 403 page, nothing done)."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not csrf_ok(request, token if isinstance(token, str) else None):
+        logger.warning("CSRF check failed on {}", request.url.path)
+        raise CsrfFailed
+    return form
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def run_once(request: Request, who: Principal, form: FormData,
+             call: Any) -> tuple[dict[str, Any], bool]:
+    """A console submit through the idempotency store (key: the form's hidden `idem`)."""
+    store: IdempotencyStore = request.app.state.idempotency
+    key = text(form, "idem") or None
+    body = {k: form.getlist(k) for k in sorted(form.keys()) if k not in (CSRF_FIELD, "idem")}
+    stored, replayed = store.run(who.user_id, f"console:{key}" if key else None,
+                                 fingerprint("POST", request.url.path, body),
+                                 lambda: Stored(200, call()))
+    result: dict[str, Any] = stored.body
+    return result, replayed
+
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- login -------------------------------------------------------------------------------
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: a login link must not send the officer to another site."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await checked_form(request)
+    user = accounts_of(request).authenticate(text(form, "username"), str(form.get("password", "")))
+    target = _safe_next(text(form, "next") or "/")
+    if user is None:
+        return render(request, "login.html", {"next": target, "error": "用户名或密码不正确",
+                                              "username": text(form, "username")},
+                      status_code=401)
+    log_in(request, principal(user))
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    log_out(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+# -- dashboard ---------------------------------------------------------------------------
+
+def _board(request: Request) -> dict[str, Any]:
+    incidents = by_urgency(service_of(request).list_incidents(include_closed=False))
+    return {"rows": incidents}
+
+
+@router.get("/")
+def dashboard(request: Request) -> HTMLResponse:
+    current(request)
+    return render(request, "dashboard.html", _board(request))
+
+
+@router.get("/fragments/board")
+def board(request: Request) -> HTMLResponse:
+    current(request)
+    return render(request, "_board.html", _board(request))
+
+
+# -- report intake -----------------------------------------------------------------------
+
+def _report_context(request: Request, values: dict[str, Any] | None = None,
+                    error: str | None = None) -> dict[str, Any]:
+    plan = service_of(request).plan
+    now_local = service_of(request).now().astimezone(ZoneInfo(plan.plan.timezone))
+    labels = Labels(plan)
+    names = {"grades": {g: labels.grade(g) for g in
+                        [*(g.code for g in plan.grading.grades), plan.grading.default_grade.code]},
+             "levels": {lv: labels.level(lv) for lv in plan.levels}}
+    return {"values": values or {"discovered_at": now_local.strftime("%Y-%m-%dT%H:%M")},
+            "error": error, "idem": uuid.uuid4().hex, "names": names}
+
+
+@router.get("/report")
+def report_page(request: Request) -> HTMLResponse:
+    current(request)
+    return render(request, "report.html", _report_context(request))
+
+
+@router.post("/report")
+async def report(request: Request) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    service = service_of(request)
+    zone = ZoneInfo(service.plan.plan.timezone)
+    try:
+        data = forms.parse(forms.REPORT_FIELDS, form, form.getlist)
+        data["discovered_at"] = forms.local_instant(text(form, "discovered_at"), zone,
+                                                    "discovered_at")
+        data["drill"] = bool(form.get("drill"))
+        incident, _ = run_once(request, who, form, lambda: service.report(
+            data, actor=who.unit, person=who.display_name))
+    except FanganError as exc:
+        values = {k: form.get(k) for k in form}
+        return render(request, "report.html",
+                      _report_context(request, values, refusal_text(exc)),
+                      status_code=HTTP_STATUS.get(exc.code, 400))
+    flash(request, "ok", f"已登记事件 #{incident['id']}")
+    return RedirectResponse(f"/incidents/{incident['id']}", status_code=303)
+
+
+# -- the incident page -------------------------------------------------------------------
+
+def _facts_history(incident: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in incident["timeline"]
+            if e["kind"] in FACT_HISTORY_KINDS and (e["kind"] == "reported"
+                                                    or e["data"].get("changes"))]
+
+
+def _incident_context(request: Request, who: Principal, incident: dict[str, Any],
+                      *, open_action: str | None = None, values: dict[str, Any] | None = None,
+                      action_error: str | None = None) -> dict[str, Any]:
+    plan = service_of(request).plan
+    return {
+        "i": incident, "actions": actions_for(plan, incident, who.unit),
+        "others": others_waiting(plan, incident, who.unit),
+        "key": actions_key(plan, incident, who.unit),
+        "documents_ready": api.report_renderer() is not None,
+        "my_notices": my_pending_notices(incident, who.unit),
+        "fact_history": _facts_history(incident), "open_action": open_action,
+        "values": values or {}, "action_error": action_error, "idem": uuid.uuid4().hex,
+        "timeline": list(reversed(incident["timeline"])),
+    }
+
+
+def _show(request: Request, incident_id: int) -> dict[str, Any]:
+    return service_of(request).show(incident_id)
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, incident_id: int) -> HTMLResponse:
+    who = current(request)
+    incident = _show(request, incident_id)
+    return render(request, "incident.html", _incident_context(request, who, incident))
+
+
+@router.get("/incidents/{incident_id}/live")
+def incident_live(request: Request, incident_id: int, k: str = "") -> HTMLResponse:
+    """The polled part of the incident page; the actions panel comes along (out of band) only
+    when what this unit may do has changed."""
+    who = current(request)
+    context = _incident_context(request, who, _show(request, incident_id))
+    context["oob_actions"] = context["key"] != k
+    return render(request, "_incident_live.html", context)
+
+
+@router.post("/incidents/{incident_id}/act/{action}")
+async def act(request: Request, incident_id: int, action: str) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    service = service_of(request)
+    zone = ZoneInfo(service.plan.plan.timezone)
+    label = ACTIONS.get(action, action)
+    try:
+        data = forms.parse(forms.fields_for(service.plan, action), form, form.getlist)
+        at = forms.local_instant(text(form, "at"), zone, "at")
+        run_once(request, who, form, lambda: service.act(
+            incident_id, action, actor=who.unit, at=at, data=data, person=who.display_name))
+    except FanganError as exc:
+        if exc.code == "not_found":
+            raise
+        incident = _show(request, incident_id)
+        message = refusal_text(exc)
+        flash(request, "error", f"「{label}」未执行。{message}")
+        values = {k: form.get(k) for k in form}
+        context = _incident_context(request, who, incident, open_action=action, values=values,
+                                    action_error=message)
+        return render(request, "incident.html", context,
+                      status_code=HTTP_STATUS.get(exc.code, 400))
+    flash(request, "ok", f"已执行：{label}")
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+# -- accounts ----------------------------------------------------------------------------
+
+@router.get("/account")
+def account_page(request: Request) -> HTMLResponse:
+    who = current(request)
+    return render(request, "account.html",
+                  {"tokens": accounts_of(request).tokens(who.user_id), "new_token": None})
+
+
+@router.post("/account/tokens")
+async def create_token(request: Request) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    accounts = accounts_of(request)
+    try:
+        _, plain = accounts.issue_token(who.user_id, text(form, "name"))
+    except FanganError as exc:
+        flash(request, "error", refusal_text(exc))
+        return RedirectResponse("/account", status_code=303)
+    # Shown once, on this response only: never stored, never put in the session cookie.
+    return render(request, "account.html",
+                  {"tokens": accounts.tokens(who.user_id), "new_token": plain})
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: int) -> Response:
+    who = current(request)
+    await checked_form(request)
+    accounts_of(request).revoke_token(who.user_id, token_id)
+    flash(request, "ok", "令牌已吊销")
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/password")
+async def change_password(request: Request) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    accounts = accounts_of(request)
+    if accounts.authenticate(who.username, str(form.get("current", ""))) is None:
+        flash(request, "error", "当前密码不正确")
+        return RedirectResponse("/account", status_code=303)
+    try:
+        user = accounts.update_user(who.user_id, password=str(form.get("password", "")))
+    except FanganError as exc:
+        flash(request, "error", refusal_text(exc))
+        return RedirectResponse("/account", status_code=303)
+    log_in(request, principal(user))
+    flash(request, "ok", "密码已修改")
+    return RedirectResponse("/account", status_code=303)
+
+
+def _admin(request: Request) -> Principal:
+    who = current(request)
+    if not who.is_admin:
+        raise PageError(403, "只有管理员可以管理用户")
+    return who
+
+
+@router.get("/admin/users")
+def users_page(request: Request) -> HTMLResponse:
+    _admin(request)
+    plan = service_of(request).plan
+    return render(request, "users.html", {"users": accounts_of(request).list_users(),
+                                          "units": [(c, a.name) for c, a in plan.actors.items()]})
+
+
+@router.post("/admin/users")
+async def create_user(request: Request) -> Response:
+    _admin(request)
+    form = await checked_form(request)
+    try:
+        user = accounts_of(request).create_user(
+            text(form, "username"), text(form, "display_name"), text(form, "unit"),
+            str(form.get("password", "")), is_admin=bool(form.get("is_admin")))
+        flash(request, "ok", f"已创建用户 {user.username}")
+    except FanganError as exc:
+        flash(request, "error", refusal_text(exc))
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}")
+async def update_user(request: Request, user_id: int) -> Response:
+    """One form per user: status, role, unit, and a new password when one is typed."""
+    _admin(request)
+    form = await checked_form(request)
+    try:
+        user = accounts_of(request).update_user(
+            user_id, display_name=text(form, "display_name") or None,
+            unit=text(form, "unit") or None, is_admin=bool(form.get("is_admin")),
+            active=bool(form.get("active")), password=str(form.get("password") or "") or None)
+        flash(request, "ok", f"已更新用户 {user.username}")
+    except FanganError as exc:
+        flash(request, "error", refusal_text(exc))
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def login_redirect(request: Request) -> Response:
+    """Not logged in: a page goes to /login; an htmx poll tells the page to go there."""
+    target = "/login?next=" + quote(request.url.path)
+    if request.headers.get("HX-Request"):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
