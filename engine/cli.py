@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -154,6 +155,29 @@ def tick_cmd(
     zone = ZoneInfo(service.plan.plan.timezone)
     for alert in service.tick(instant):
         typer.echo(json.dumps(alert.as_dict(zone), ensure_ascii=False))
+
+
+@app.command("notice")
+def notice_cmd(
+    ctx: typer.Context,
+    incident_id: int,
+    unit: Annotated[str, typer.Option(help="The unit the notice went to.")],
+    kind: Annotated[str, typer.Option(help="The notice kind, e.g. activation_II.")],
+    fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "pdf",
+    out: Annotated[Path, typer.Option(help="Where to write the file.")] = Path("notice.pdf"),
+) -> None:
+    """Render a notice the incident produced as a GB/T 9704 official document."""
+    from documents import render_notice_html, render_notice_pdf
+
+    if fmt not in ("html", "pdf"):
+        raise InvalidInput(f"--format: must be html or pdf, not '{fmt}'")
+    document = _globals(ctx).service().notice_document(incident_id, unit, kind)
+    if fmt == "html":
+        out.write_text(render_notice_html(document), encoding="utf-8")
+    else:
+        out.write_bytes(render_notice_pdf(document))
+    emit({"incident_id": incident_id, "unit": unit, "kind": kind, "format": fmt,
+          "out": str(out), "doc_number": document.doc_number})
 
 
 @app.command("deliver")

@@ -73,7 +73,10 @@ class NoticeRenderer:
                 "duties_clause": actor.duties_clause if actor else None}
 
     def render(self, kind: str, incident: Incident, recipient: str, data: dict[str, Any],
-               sent_at: datetime, ack_url: str | None = None) -> Rendered:
+               sent_at: datetime, ack_url: str | None = None, *,
+               mark_drill: bool = True) -> Rendered:
+        """Subject and body; `mark_drill=False` leaves the 【演练】 marks to a printed form that
+        places them itself."""
         steps = self.plan.termination.for_level(incident.response_level)  # type: ignore[arg-type]
         context = {
             "plan": self.plan.plan, "issuer": self.plan.plan.issuer,
@@ -86,7 +89,7 @@ class NoticeRenderer:
         name = template_for(kind)
         subject = self.env.get_template(f"notices/{name}.subject.j2").render(context).strip()
         body = self.env.get_template(f"notices/{name}.body.j2").render(context).strip()
-        if incident.drill:
+        if incident.drill and mark_drill:
             subject = f"{DRILL_MARK}{subject}"
             body = f"{DRILL_MARK}本通知为应急演练，非真实事件。\n{body}"
         return Rendered(subject, body)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, func, select
 
+from documents import OfficialDocument
 from engine.acklinks import AckLinks, signing_key
 from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
@@ -28,6 +29,7 @@ from engine.models import DeadlineRow, FiredAlert, Incident, Notice, TimelineEve
 from engine.notices import NoticeRenderer
 from engine.outbox import Outbox
 from engine.plan import Plan
+from engine.printable import official_notice
 from engine.record import IncidentRecord
 from engine.schemas import FactsPatch, IncidentIn, check_codes, validate
 from engine.timers import Fired, catch_up
@@ -184,6 +186,20 @@ class IncidentService:
             logger.info("alert {} {} step {} for incident {} → {}", alert.deadline, alert.kind,
                         alert.step, alert.incident_id, ", ".join(alert.recipients))
         return fired
+
+    def notice_document(self, incident_id: int, unit: str, kind: str) -> OfficialDocument:
+        """A notice this incident produced, in printable official-document form."""
+        with self.transaction() as session:
+            incident = self._get(session, incident_id)
+            notice = session.exec(select(Notice).where(
+                Notice.incident_id == incident_id, Notice.unit == unit,
+                Notice.kind == kind)).first()
+            if notice is None:
+                kinds = sorted({f"{n.unit}/{n.kind}" for n in session.exec(
+                    select(Notice).where(Notice.incident_id == incident_id))})
+                raise NotFound(f"incident {incident_id} has no '{kind}' notice to '{unit}' "
+                               f"(it has: {', '.join(kinds) or 'none'})")
+            return official_notice(self.plan, incident, notice)
 
     def deliver(self) -> list[Outcome]:
         """Send what the outbox holds and is due (the worker; `serve` runs it continuously)."""

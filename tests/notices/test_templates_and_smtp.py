@@ -136,3 +136,24 @@ def test_notices_reach_a_real_smtp_server(
     assert "III级应急响应" in str(street["Subject"])
     body = street.get_body(preferencelist=("plain",))
     assert body is not None and "督促房屋安全责任人" in body.get_content()
+
+
+def test_a_sent_notice_prints_as_an_official_document(
+    make_service: Callable[..., IncidentService], clock: ManualClock, plan: Plan
+) -> None:
+    from documents import render_notice_html
+
+    service = make_service({})
+    shown = service.report(report(drill=True))
+    clock.advance(minutes=10)
+    service.act(shown["id"], "activate", actor="district_hq")
+    document = service.notice_document(shown["id"], "street_office", "activation_II")
+    assert document.doc_number.startswith(f"{plan.plan.notice_prefix}〔2026〕")
+    assert document.addressees == ("街道办事处",)
+    assert document.urgency == "特急"
+    html = render_notice_html(document)
+    assert plan.plan.issuer in html and "【演练】" in html
+    # The layout places the drill mark; the text itself is not marked twice.
+    assert "【演练】" not in document.title
+    assert document.display_title.startswith("【演练】")
+    assert "街道办事处：" not in document.paragraphs[0]
