@@ -1,0 +1,313 @@
+"""Plain, immutable input data for the renderers.
+
+The documents package never touches the database: the engine (or a test) builds these frozen
+dataclasses and hands them over, so a document can be rendered, compared and archived without
+any state behind it. Sequences given as lists are stored as tuples so that a rendered document
+cannot change because a caller mutated its list afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from math import ceil
+from types import MappingProxyType
+
+from documents.formatting import ensure_aware
+
+__all__ = [
+    "DEADLINE_NAMES",
+    "DRILL_MARK",
+    "SECTIONS",
+    "URGENCY_LEVELS",
+    "Casualties",
+    "DeadlineRecord",
+    "DeadlineStatus",
+    "EmergencyMeasure",
+    "IncidentSummary",
+    "InvestigationMember",
+    "InvestigationReport",
+    "OfficialDocument",
+    "SectionSpec",
+    "TimelineEntry",
+]
+
+DRILL_MARK = "【演练】"
+"""Every drill document carries this mark (SPEC R10, plan §7.2) so nobody acts on it for real."""
+
+URGENCY_LEVELS = frozenset({"特提", "特急", "加急", "平急"})
+"""紧急程度 values allowed by GB/T 9704-2012 §7.2.2 (the last two apply to telegrams only)."""
+
+
+def _freeze(obj: object, *names: str) -> None:
+    """Store the named sequence fields as tuples (frozen dataclasses need object.__setattr__)."""
+    for name in names:
+        object.__setattr__(obj, name, tuple(getattr(obj, name)))
+
+
+def _require_text(value: str, name: str) -> None:
+    if not value or not value.strip():
+        raise ValueError(f"{name} must not be empty")
+
+
+def with_drill_mark(title: str, drill: bool) -> str:
+    """The title as printed: drills get 【演练】 in front, exactly once."""
+    if drill and not title.startswith(DRILL_MARK):
+        return f"{DRILL_MARK}{title}"
+    return title
+
+
+@dataclass(frozen=True)
+class OfficialDocument:
+    """A 公文 (notice) laid out per GB/T 9704-2012; field names follow the standard's elements."""
+
+    issuer: str
+    """发文机关, e.g. 汉阳区房屋安全事故应急指挥部."""
+    doc_number: str
+    """发文字号, e.g. 阳房应〔2026〕3号."""
+    title: str
+    """May contain ``\n`` to choose where a long title breaks; otherwise it is balanced."""
+    addressees: Sequence[str]
+    """主送机关, printed joined by 、 and closed with a full-width colon."""
+    paragraphs: Sequence[str]
+    signature: str
+    """落款 (发文机关署名)."""
+    date: dt.date
+    """成文日期."""
+    drill: bool = False
+    copy_to: Sequence[str] = ()
+    """抄送机关 in the 版记."""
+    urgency: str | None = None
+    """紧急程度 (特急/加急), printed top-left of the 版心."""
+    printed_by: str | None = None
+    """印发机关 in the 版记; the line is left out when None."""
+    printed_on: dt.date | None = None
+    """印发日期; defaults to the 成文日期."""
+
+    def __post_init__(self) -> None:
+        _freeze(self, "addressees", "paragraphs", "copy_to")
+        for name in ("issuer", "doc_number", "title", "signature"):
+            _require_text(getattr(self, name), name)
+        if not self.paragraphs:
+            raise ValueError("a notice needs at least one body paragraph")
+        if self.urgency is not None and self.urgency not in URGENCY_LEVELS:
+            allowed = "、".join(sorted(URGENCY_LEVELS))
+            raise ValueError(f"urgency must be one of {allowed}, got {self.urgency!r}")
+
+    @property
+    def display_title(self) -> str:
+        return with_drill_mark(self.title, self.drill)
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One of the six mandatory parts of an investigation report (plan §5.2)."""
+
+    key: str
+    heading: str
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec("unit_overview", "事件发生单位概况"),
+    SectionSpec("course_and_rescue", "事件发生经过和事件救援情况"),
+    SectionSpec("casualties_and_loss", "事件造成的人员伤亡和直接经济损失"),
+    SectionSpec("cause_and_nature", "事件发生的原因和事件性质"),
+    SectionSpec("responsibility_and_handling", "事件责任的认定以及对事件责任者的处理建议"),
+    SectionSpec("prevention_and_rectification", "事件防范和整改措施"),
+)
+"""The six parts in the order of plan §5.2; keys match the engine's ``submit_report`` action."""
+
+_SECTION_KEYS = frozenset(s.key for s in SECTIONS)
+
+
+class DeadlineStatus(StrEnum):
+    """Deadline states as the engine reports them (SPEC R3)."""
+
+    PENDING = "pending"
+    MET = "met"
+    OVERDUE = "overdue"
+    MET_LATE = "met_late"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    DeadlineStatus.PENDING: "待办",
+    DeadlineStatus.MET: "已按时完成",
+    DeadlineStatus.OVERDUE: "已逾期",
+    DeadlineStatus.MET_LATE: "逾期完成",
+}
+
+DEADLINE_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "initial_report": "发现后1小时内向市、区房管局报告",
+        "government_report": "现场核实后30分钟内向区人民政府报告",
+        "activation_report": "启动Ⅱ级响应后向区政府和市房管局报告",
+        "city_hq_report": "向市指挥部报告并请求启动市Ⅳ级响应",
+    }
+)
+"""Fallback Chinese names of the SPEC R3 deadline codes, used when a record carries no name."""
+
+
+@dataclass(frozen=True)
+class DeadlineRecord:
+    """A reporting deadline and how it was kept (plan §4.2)."""
+
+    code: str
+    due_at: dt.datetime
+    status: DeadlineStatus
+    met_at: dt.datetime | None = None
+    name: str | None = None
+    """Chinese name from the engine's configuration; falls back to DEADLINE_NAMES, then code."""
+
+    def __post_init__(self) -> None:
+        ensure_aware(self.due_at, "due_at")
+        object.__setattr__(self, "status", DeadlineStatus(self.status))
+        done = self.status in (DeadlineStatus.MET, DeadlineStatus.MET_LATE)
+        if done and self.met_at is None:
+            raise ValueError(f"deadline {self.code} is {self.status} but has no met_at")
+        if not done and self.met_at is not None:
+            raise ValueError(f"deadline {self.code} is {self.status} but has a met_at")
+        if self.met_at is not None:
+            ensure_aware(self.met_at, "met_at")
+
+    @property
+    def display_name(self) -> str:
+        return self.name or DEADLINE_NAMES.get(self.code, self.code)
+
+    def lateness_minutes(self, as_of: dt.datetime | None) -> int | None:
+        """Whole minutes late, rounded up so a late report never reads as 0; None if unknown.
+
+        An open overdue deadline is measured up to ``as_of`` (the report's generation time).
+        """
+        if self.status is DeadlineStatus.PENDING:
+            return None
+        end = self.met_at if self.met_at is not None else as_of
+        if end is None:
+            return None
+        return max(0, ceil((end - self.due_at).total_seconds() / 60))
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """The incident facts printed at the head of a report."""
+
+    address: str
+    street: str
+    """街道办事处, e.g. 鹦鹉街道."""
+    condition_name: str
+    """Chinese name of the condition, e.g. 局部倒塌、坍塌."""
+    grade_name: str | None
+    """一般/较大/重大/特别重大, or None for a hidden danger, which the plan does not grade."""
+    response_level: str
+    """District response level code: I, II or III."""
+    discovered_at: dt.datetime
+    reported_at: dt.datetime
+    drill: bool = False
+
+    def __post_init__(self) -> None:
+        ensure_aware(self.discovered_at, "discovered_at")
+        ensure_aware(self.reported_at, "reported_at")
+        if self.response_level not in ("I", "II", "III"):
+            raise ValueError(f"response_level must be I, II or III, got {self.response_level!r}")
+
+
+@dataclass(frozen=True)
+class Casualties:
+    """死亡、失踪、受伤 and 直接经济损失 (plan §5.2 part three)."""
+
+    dead: int = 0
+    missing: int = 0
+    injured: int = 0
+    direct_loss_yuan: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direct_loss_yuan", Decimal(self.direct_loss_yuan))
+        for name in ("dead", "missing", "injured", "direct_loss_yuan"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+
+
+@dataclass(frozen=True)
+class EmergencyMeasure:
+    """An emergency power used on site (plan §2.2.1 item 2), e.g. 切断电力、燃气输送."""
+
+    measure: str
+    detail: str = ""
+    at: dt.datetime | None = None
+    unit: str = ""
+    """The unit that carried it out."""
+
+    def __post_init__(self) -> None:
+        if self.at is not None:
+            ensure_aware(self.at, "at")
+
+
+@dataclass(frozen=True)
+class InvestigationMember:
+    """A member of the investigation group (plan §5.1)."""
+
+    name: str
+    unit: str
+    role: str = "成员"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the timeline appendix."""
+
+    at: dt.datetime
+    actor: str
+    description: str
+
+    def __post_init__(self) -> None:
+        ensure_aware(self.at, "at")
+
+
+@dataclass(frozen=True)
+class InvestigationReport:
+    """The written investigation report of plan §5.2 (SPEC R9).
+
+    ``sections`` maps the six keys of SECTIONS to their paragraphs. A draft may leave parts
+    empty (they print as 待补充); a final report must have all six, as R9 refuses to close an
+    incident whose report lacks a part.
+    """
+
+    title: str
+    """May contain ``\n`` to choose where a long title breaks; otherwise it is balanced."""
+    summary: IncidentSummary
+    sections: Mapping[str, Sequence[str]]
+    casualties: Casualties
+    deadlines: Sequence[DeadlineRecord] = ()
+    measures: Sequence[EmergencyMeasure] = ()
+    members: Sequence[InvestigationMember] = ()
+    timeline: Sequence[TimelineEntry] = ()
+    draft: bool = False
+    author: str = "汉阳区房屋安全事件调查组"
+    date: dt.date | None = None
+    """Date printed under the author; None leaves it out (typical of a draft)."""
+    generated_at: dt.datetime | None = None
+    """When the data was taken; open overdue deadlines are measured up to this instant."""
+
+    def __post_init__(self) -> None:
+        _require_text(self.title, "title")
+        unknown = set(self.sections) - _SECTION_KEYS
+        if unknown:
+            raise ValueError(f"unknown report section(s): {', '.join(sorted(unknown))}")
+        frozen = {s.key: tuple(self.sections.get(s.key, ())) for s in SECTIONS}
+        object.__setattr__(self, "sections", MappingProxyType(frozen))
+        _freeze(self, "deadlines", "measures", "members", "timeline")
+        if self.generated_at is not None:
+            ensure_aware(self.generated_at, "generated_at")
+        missing = [s.heading for s in SECTIONS if not any(p.strip() for p in frozen[s.key])]
+        if missing and not self.draft:
+            raise ValueError(f"a final report needs all six parts; missing: {'；'.join(missing)}")
+
+    @property
+    def display_title(self) -> str:
+        return with_drill_mark(self.title, self.summary.drill)
