@@ -1,0 +1,88 @@
+"""The same engine on a real PostgreSQL server: migrations, a whole II incident to close,
+timers with their uniqueness guarantee under two concurrent engines, and time zones."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from engine.clock import ManualClock
+from engine.plan import load_plan
+from engine.service import IncidentService, load_workflow
+from engine.timers import Fired
+
+START = datetime.fromisoformat("2026-11-22T03:00:00+08:00")
+SECTIONS = {"unit_overview": "某物业公司管理的砖混结构住宅", "course_and_rescue": "03:00发现墙体开裂",
+            "casualties_and_loss": "无人员伤亡", "cause_and_nature": "年久失修，属责任事件",
+            "responsibility_and_handling": "建议对物业公司约谈", "prevention_and_rectification":
+            "开展全区同类房屋排查"}
+
+
+def new_service(url: str, clock: ManualClock) -> IncidentService:
+    return IncidentService(url, load_plan(), load_workflow("workflows.housing_safety:WORKFLOW"),
+                           clock=clock)
+
+
+def fresh(pg_url: str) -> str:
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return pg_url
+
+
+def test_whole_level_II_incident_on_postgres(pg_url: str) -> None:
+    clock = ManualClock(START)
+    service = new_service(fresh(pg_url), clock)
+    incident = service.report({"address": "某小区3栋", "street": "jiangdi",
+                               "condition": "imminent_collapse",
+                               "discovered_at": "2026-11-21T18:30:00Z", "people_at_risk": 150})
+    assert incident["discovered_at"] == "2026-11-22T02:30:00+08:00"
+    steps = [
+        ("verify", "district_housing_bureau", {}),
+        ("activate", "district_hq", None),
+        ("record_report", "duty_officer", {"to": "city_housing_bureau"}),
+        ("record_report", "district_hq", {"to": "district_government"}),
+        ("eliminate_danger", "district_housing_bureau",
+         {"experts": ["王工"], "appraisers": ["李工"]}),
+        ("propose_termination", "district_hq", None),
+        ("approve_termination", "city_hq_office", None),
+        ("announce_termination", "district_hq", None),
+        ("start_investigation", "district_hq", None),
+        ("submit_report", "district_hq", {"sections": SECTIONS}),
+        ("close", "district_hq", None),
+    ]
+    for action, actor, data in steps:
+        clock.advance(minutes=3)
+        shown = service.act(incident["id"], action, actor=actor, data=data)
+    assert shown["state"] == "closed"
+    statuses = {d["code"]: d["status"] for d in shown["deadlines"]}
+    assert statuses["initial_report"] == "met"
+    assert statuses["activation_report"] == "met"
+
+
+def test_two_engines_on_postgres_fire_each_alert_once(pg_url: str) -> None:
+    clock = ManualClock(START)
+    url = fresh(pg_url)
+    first, second = new_service(url, clock), new_service(url, clock)
+    for _ in range(15):
+        first.report({"address": "某号", "street": "sixin", "condition": "hidden_danger",
+                      "discovered_at": (START - timedelta(minutes=10)).isoformat()})
+    clock.set(START + timedelta(hours=2))
+    results: list[list[Fired]] = []
+    barrier = threading.Barrier(2)
+
+    def run(service: IncidentService) -> None:
+        barrier.wait()
+        results.append(service.tick())
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    keys = [(a.incident_id, a.deadline, a.kind, a.step) for r in results for a in r]
+    assert len(keys) == 15 and len(set(keys)) == 15
+    assert first.tick() == [] and second.tick() == []
