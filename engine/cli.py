@@ -180,6 +180,28 @@ def notice_cmd(
           "out": str(out), "doc_number": document.doc_number})
 
 
+@app.command("report")
+def report_cmd(
+    ctx: typer.Context,
+    incident_id: int,
+    fmt: Annotated[str, typer.Option("--format", help="md, html, docx or pdf.")],
+    out: Annotated[Path, typer.Option(help="Where to write the report.")],
+) -> None:
+    """The §5.2 investigation report: drafted from the record until it is submitted."""
+    from documents.report import FORMATS, render_report
+
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format: must be one of {'|'.join(FORMATS)}, not '{fmt}'")
+    report = _globals(ctx).service().investigation_report(incident_id)
+    content = render_report(report, fmt)
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise InvalidInput(f"--out: cannot write {out} ({exc.strerror})") from exc
+    emit({"incident_id": incident_id, "format": fmt, "out": str(out), "bytes": len(content),
+          "draft": report.draft})
+
+
 @app.command("deliver")
 def deliver_cmd(ctx: typer.Context) -> None:
     """Send what the outbox holds and is due, once; one JSON object per message tried."""

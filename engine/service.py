@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, func, select
 
-from documents import OfficialDocument
+from documents import InvestigationReport, OfficialDocument
 from engine.acklinks import AckLinks, signing_key
 from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
@@ -24,8 +24,18 @@ from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound
+from engine.investigation import build_report, draft_sections
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
-from engine.models import DeadlineRow, FiredAlert, Incident, Notice, TimelineEvent
+from engine.models import (
+    DeadlineRow,
+    FiredAlert,
+    Incident,
+    Notice,
+    OnsiteGroup,
+    Statement,
+    TimelineEvent,
+)
+from engine.models import InvestigationReport as InvestigationRow
 from engine.notices import NoticeRenderer
 from engine.outbox import Outbox
 from engine.plan import Plan
@@ -201,6 +211,12 @@ class IncidentService:
                                f"(it has: {', '.join(kinds) or 'none'})")
             return official_notice(self.plan, incident, notice)
 
+    def investigation_report(self, incident_id: int) -> InvestigationReport:
+        """The §5.2 report to render: drafted from the record until submitted (SPEC R9)."""
+        with self.transaction() as session:
+            return build_report(session, self.plan, self._get(session, incident_id),
+                                self.now())
+
     def deliver(self) -> list[Outcome]:
         """Send what the outbox holds and is due (the worker; `serve` runs it continuously)."""
         return self.delivery.run_once()
@@ -236,6 +252,7 @@ class IncidentService:
         timeline = list(session.exec(
             select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
             .order_by(col(TimelineEvent.at), col(TimelineEvent.id))))
+        investigation = session.get(InvestigationRow, incident.id)
         return incident_view(
             incident, self.plan, now,
             deadlines=list(session.exec(select(DeadlineRow).where(
@@ -243,7 +260,16 @@ class IncidentService:
             steps=steps,
             notices=record.notices(),
             obligations=record.obligations(), timeline=timeline,
-            available_actions=self.lifecycle.available(incident.state))
+            available_actions=self.lifecycle.available(incident.state),
+            groups=list(session.exec(select(OnsiteGroup).where(
+                OnsiteGroup.incident_id == incident.id).order_by(col(OnsiteGroup.id)))),
+            statements=list(session.exec(select(Statement).where(
+                Statement.incident_id == incident.id)
+                .order_by(col(Statement.number), col(Statement.version)))),
+            investigation=investigation,
+            draft_sections=(draft_sections(session, self.plan, incident, now)
+                            if investigation is not None and investigation.submitted_at is None
+                            else None))
 
 
 def _facts(facts: FactsPatch) -> Facts:

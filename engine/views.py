@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine import deadlines as dl
-from engine.models import DeadlineRow, Incident, Notice, Obligation, TimelineEvent
+from engine.models import (
+    DeadlineRow,
+    Incident,
+    InvestigationReport,
+    Notice,
+    Obligation,
+    OnsiteGroup,
+    Statement,
+    TimelineEvent,
+)
 from engine.plan import Plan
 from engine.record import to_deadline
 from engine.timeutil import local_iso
@@ -59,6 +69,42 @@ def event_view(event: TimelineEvent, zone: ZoneInfo) -> dict[str, Any]:
             "actor": event.actor, "person": event.person, "kind": event.kind, "data": event.data}
 
 
+def group_view(group: OnsiteGroup, zone: ZoneInfo) -> dict[str, Any]:
+    return {"code": group.code, "name": group.name, "lead": group.lead,
+            "leader_name": group.leader_name, "members": group.members,
+            "formed_at": _t(group.formed_at, zone)}
+
+
+def statement_view(statement: Statement, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "number": statement.number, "version": statement.version, "status": statement.status,
+        "text": statement.text, "drafted_by": statement.drafted_by,
+        "drafted_at": _t(statement.drafted_at, zone), "approved_by": statement.approved_by,
+        "approved_at": _t(statement.approved_at, zone), "released_by": statement.released_by,
+        "released_at": _t(statement.released_at, zone),
+    }
+
+
+def measures_view(timeline: Sequence[TimelineEvent], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The emergency powers used (§2.2.1 2), read back from the timeline that records them."""
+    return [{"measure": e.data["measure"], "name": e.data["name"], "detail": e.data["detail"],
+             "clause": e.data.get("clause"), "obligation": e.data.get("obligation"),
+             "at": _t(e.at, zone), "actor": e.actor}
+            for e in timeline if e.kind == "emergency_power_used"]
+
+
+def investigation_view(report: InvestigationReport | None, plan: Plan, zone: ZoneInfo,
+                       draft_sections: dict[str, str] | None) -> dict[str, Any] | None:
+    """The §5.1 group and its report; `draft_sections` is the pre-filled text to edit and
+    submit while the report is not in yet."""
+    if report is None:
+        return None
+    return {"lead": plan.investigation.lead, "members": report.members,
+            "started_at": _t(report.started_at, zone),
+            "submitted_at": _t(report.submitted_at, zone), "sections": report.sections,
+            "draft_sections": draft_sections}
+
+
 def incident_view(
     incident: Incident,
     plan: Plan,
@@ -70,6 +116,10 @@ def incident_view(
     obligations: list[Obligation],
     timeline: list[TimelineEvent],
     available_actions: list[str],
+    groups: Sequence[OnsiteGroup] = (),
+    statements: Sequence[Statement] = (),
+    investigation: InvestigationReport | None = None,
+    draft_sections: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     zone = ZoneInfo(plan.plan.timezone)
     return {
@@ -90,6 +140,10 @@ def incident_view(
                       for d in sorted(deadlines, key=lambda d: d.due_at)],
         "notices": [notice_view(n, now, zone) for n in notices],
         "obligations": [obligation_view(o, zone) for o in obligations],
+        "groups": [group_view(g, zone) for g in groups],
+        "measures": measures_view(timeline, zone),
+        "statements": [statement_view(s, zone) for s in statements],
+        "investigation": investigation_view(investigation, plan, zone, draft_sections),
         "timeline": [event_view(e, zone) for e in timeline],
         "available_actions": available_actions,
     }

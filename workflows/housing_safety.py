@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from engine.authority import authorize
 from engine.classify import classify, level_rank
 from engine.errors import InvalidInput, PreconditionFailed
+from engine.investigation import GAP
 from engine.lifecycle import ActionContext, Transition, Workflow
 from engine.models import InvestigationReport, Obligation, OnsiteGroup, Statement, TimelineEvent
 from engine.plan import Level
@@ -383,6 +384,9 @@ def report_complete(ctx: ActionContext) -> None:
         if not sections.get(key, "").strip():
             raise PreconditionFailed(f"data.sections.{key}: the part 「{title}」 is missing or "
                                      "empty (§5.2 requires all six parts)")
+        if GAP in sections[key]:
+            raise PreconditionFailed(f"data.sections.{key}: the part 「{title}」 still has a gap "
+                                     f"marked {GAP} in the draft: fill it in or remove it")
 
 
 def no_open_obligation(ctx: ActionContext) -> None:
