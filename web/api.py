@@ -249,16 +249,23 @@ FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf
            "pdf": "application/pdf"}
 
 
-def report_renderer() -> Callable[[IncidentService, int, str], bytes] | None:
-    """`documents.export.render_incident_report(service, incident_id, fmt) -> bytes`, imported
-    only when asked for, so the API runs while the documents package is not there yet."""
+def report_renderer(service: IncidentService) -> Callable[[int, str], bytes] | None:
+    """The CLI's `report` pipeline (`service.investigation_report` → `documents.report.
+    render_report`), looked up only when asked for: the API runs without the documents package."""
     try:
-        module = importlib.import_module("documents.export")
+        module = importlib.import_module("documents.report")
     except ImportError:
         return None
-    found: Callable[[IncidentService, int, str], bytes] | None = getattr(
-        module, "render_incident_report", None)
-    return found
+    render = getattr(module, "render_report", None)
+    build = getattr(service, "investigation_report", None)
+    if render is None or build is None:
+        return None
+
+    def report(incident_id: int, fmt: str) -> bytes:
+        content: bytes = render(build(incident_id), fmt)
+        return content
+
+    return report
 
 
 @router.get("/incidents/{incident_id}/report", tags=["documents"],
@@ -268,13 +275,13 @@ def document(incident_id: int, _: User_, service: Service,
              format: Annotated[Literal["md", "html", "docx", "pdf"], Query()] = "md") -> Response:
     """The incident's report (§5.2) as a file; 501 while report generation is not installed."""
     service.show(incident_id)
-    render = report_renderer()
+    render = report_renderer(service)
     if render is None:
         return JSONResponse({"error": "not_implemented",
                              "message": "report generation is not available on this server "
-                                        "(documents.export.render_incident_report)"},
+                                        "(documents.report.render_report)"},
                             status_code=501)
-    content = render(service, incident_id, format)
+    content = render(incident_id, format)
     name = f"fangan-incident-{incident_id}.{format}"
     return Response(content, media_type=FORMATS[format],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -40,17 +40,14 @@ from web.auth import (
 from web.idempotency import IdempotencyStore, Stored, fingerprint
 from web.present import (
     ACTIONS,
-    DEADLINE_STATUS,
-    EVENTS,
-    FACTS,
-    NOTICE_STATUS,
-    OBLIGATION_STATUS,
-    STATES,
+    TABLES,
     Labels,
     actions_for,
     actions_key,
     by_urgency,
+    compact_timeline,
     my_pending_notices,
+    notice_counts,
     open_deadlines,
     others_waiting,
 )
@@ -62,8 +59,6 @@ REFUSALS = {"invalid_input": "输入有误", "not_found": "找不到", "forbidde
             "conflict": "操作冲突"}
 HTTP_STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
                "precondition_failed": 409, "conflict": 409}
-CONDITION_SHORT = {"hidden_danger": "安全隐患", "imminent_collapse": "随时可能倒塌",
-                   "partial_collapse": "局部倒塌", "total_collapse": "整体倒塌"}
 FACT_HISTORY_KINDS = ("reported", "verified", "level_raised", "level_lowered", "facts_updated")
 
 
@@ -145,10 +140,7 @@ def render(request: Request, name: str, context: dict[str, Any],
         "now_text": Labels(plan).time(now.isoformat()), "reminder_seconds": reminder,
         "poll_seconds": web_settings(request).poll_seconds,
         "countdown": lambda due: countdown(due, now, reminder),
-        "STATES": STATES, "ACTIONS": ACTIONS, "EVENTS": EVENTS, "FACTS": FACTS,
-        "DEADLINE_STATUS": DEADLINE_STATUS, "NOTICE_STATUS": NOTICE_STATUS,
-        "OBLIGATION_STATUS": OBLIGATION_STATUS, "REFUSALS": REFUSALS,
-        "CONDITION_SHORT": CONDITION_SHORT, "open_deadlines": open_deadlines,
+        **TABLES, "REFUSALS": REFUSALS, "open_deadlines": open_deadlines,
         "forms": forms,
     }
     return TEMPLATES.TemplateResponse(request, name, {**base, **context},
@@ -247,7 +239,8 @@ def _report_context(request: Request, values: dict[str, Any] | None = None,
     names = {"grades": {g: labels.grade(g) for g in
                         [*(g.code for g in plan.grading.grades), plan.grading.default_grade.code]},
              "levels": {lv: labels.level(lv) for lv in plan.levels}}
-    return {"values": values or {"discovered_at": now_local.strftime("%Y-%m-%dT%H:%M")},
+    return {"kit": forms.FormKit(plan, service_of(request).workflow, None, ""),
+            "values": values or {"discovered_at": now_local.strftime("%Y-%m-%dT%H:%M")},
             "error": error, "idem": uuid.uuid4().hex, "names": names}
 
 
@@ -287,19 +280,35 @@ def _facts_history(incident: dict[str, Any]) -> list[dict[str, Any]]:
                                                     or e["data"].get("changes"))]
 
 
+def _form_values(incident: dict[str, Any], open_action: str | None,
+                 values: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """What each action form starts with: the refused submission, or the drafted report."""
+    investigation = incident.get("investigation") or {}
+    drafted = investigation.get("draft_sections") or {}
+    out: dict[str, dict[str, Any]] = {
+        "submit_report": {f"sections.{k}": v for k, v in drafted.items()}}
+    if open_action is not None:
+        out[open_action] = values or {}
+    return out
+
+
 def _incident_context(request: Request, who: Principal, incident: dict[str, Any],
                       *, open_action: str | None = None, values: dict[str, Any] | None = None,
                       action_error: str | None = None) -> dict[str, Any]:
-    plan = service_of(request).plan
+    service = service_of(request)
+    plan = service.plan
     return {
+        "kit": forms.FormKit(plan, service.workflow, incident, who.unit),
+        "form_values": _form_values(incident, open_action, values),
         "i": incident, "actions": actions_for(plan, incident, who.unit),
         "others": others_waiting(plan, incident, who.unit),
         "key": actions_key(plan, incident, who.unit),
-        "documents_ready": api.report_renderer() is not None,
+        "documents_ready": api.report_renderer(service) is not None,
         "my_notices": my_pending_notices(incident, who.unit),
         "fact_history": _facts_history(incident), "open_action": open_action,
-        "values": values or {}, "action_error": action_error, "idem": uuid.uuid4().hex,
-        "timeline": list(reversed(incident["timeline"])),
+        "action_error": action_error, "idem": uuid.uuid4().hex,
+        "timeline": compact_timeline(incident["timeline"]),
+        "notice_counts": notice_counts(incident),
     }
 
 

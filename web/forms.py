@@ -7,18 +7,27 @@ A field left empty is not sent; the engine validates what is sent and its refusa
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
 from engine.errors import InvalidInput
+from engine.lifecycle import Workflow
 from engine.plan import LEVELS, Plan
-from web.present import Labels, my_open_obligations, open_deadlines
+from web.present import FACTS, Labels, open_deadlines, open_obligations
 
 Kind = Literal["text", "textarea", "count", "condition", "street", "level", "recipient",
-               "measure", "obligation", "names", "units"]
+               "measure", "obligation", "obligation_kind", "names", "units", "unit", "group",
+               "statement_any", "statement_draft", "statement_approved"]
+SELECTS = frozenset({"condition", "street", "level", "recipient", "measure", "obligation",
+                     "obligation_kind", "unit", "group", "statement_any", "statement_draft",
+                     "statement_approved"})
 
 
 @dataclass(frozen=True)
@@ -57,48 +66,125 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
                           Field("how", "办理方式", required=True)),
     "start_investigation": (Field("members", "调查组成员单位", "units"),),
     "dismiss": (Field("reason", "撤销理由", "textarea", required=True),),
+    "amend_group": (Field("group", "工作组", "group", required=True),
+                    Field("leader_name", "组长姓名"),
+                    Field("add_units", "增加单位", "units"),
+                    Field("remove_units", "减少单位", "units")),
+    "draft_statement": (Field("text", "发布稿内容", "textarea", required=True),
+                        Field("statement", "修改已有发布稿", "statement_any", hint="新稿不选")),
+    "approve_statement": (Field("statement", "审核的发布稿", "statement_draft", required=True),),
+    "release_statement": (Field("statement", "发布的稿件", "statement_approved", required=True),),
+    "open_obligation": (Field("kind", "事项类别", "obligation_kind", required=True),
+                        Field("detail", "具体内容", "textarea", required=True),
+                        Field("owner", "承办单位", "unit", hint="不选则由区人民政府承办")),
 }
+# Free-text fields that deserve more than one line when a form is built from a payload model.
+LONG_TEXT = frozenset({"text", "detail", "reason", "note", "content", "description", "how"})
+INTEGER_IDS = frozenset({"obligation", "statement"})
 
 NAME_SPLIT = re.compile(r"[\n,，、;；]+")
 
 
-def fields_for(plan: Plan, action: str) -> tuple[Field, ...]:
+def fields_for(plan: Plan, action: str, payload: type[BaseModel] | None = None
+               ) -> tuple[Field, ...]:
+    """The action's form: declared above, or else built from the workflow's payload model, so
+    an action added to the workflow gets a usable (if plain) form without a change here."""
     if action == "submit_report":
         return tuple(Field(f"sections.{key}", f"{i}. {title}", "textarea", required=True)
                      for i, (key, title) in enumerate(
                          plan.investigation.report_sections.items.items(), start=1))
-    return ACTION_FIELDS.get(action, ())
+    if action in ACTION_FIELDS or payload is None:
+        return ACTION_FIELDS.get(action, ())
+    return tuple(_field_from_model(name, info) for name, info in payload.model_fields.items())
 
 
-def choices(plan: Plan, field: Field, incident: dict[str, Any] | None,
-            unit: str) -> list[tuple[str, str]]:
+def _field_from_model(name: str, info: FieldInfo) -> Field:
+    annotation = str(info.annotation)
+    kind: Kind = ("count" if annotation.startswith("int") else
+                  "names" if annotation.startswith("list") else
+                  "textarea" if name in LONG_TEXT else "text")
+    return Field(name, FACTS.get(name, name), kind, required=info.is_required())
+
+
+def _latest_statements(incident: dict[str, Any] | None) -> dict[int, dict[str, Any]]:
+    latest: dict[int, dict[str, Any]] = {}
+    for st in (incident or {}).get("statements") or []:
+        if st["number"] not in latest or st["version"] > latest[st["number"]]["version"]:
+            latest[st["number"]] = st
+    return latest
+
+
+def choices(plan: Plan, field: Field, incident: dict[str, Any] | None, unit: str,
+            extra: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """The options of a select or checkbox field, in the order a person expects them."""
     labels = Labels(plan)
-    if field.kind == "condition":
+    kind = field.kind
+    if kind == "condition":
         return [(c, v.name) for c, v in plan.conditions.items()]
-    if field.kind == "street":
+    if kind == "street":
         return list(plan.streets.items.items())
-    if field.kind == "level":
+    if kind == "level":
         return [(lv, plan.levels[lv].name) for lv in LEVELS]
-    if field.kind == "measure":
+    if kind == "measure":
         return [(c, m.name) for c, m in plan.emergency_powers.measures.items()]
-    if field.kind == "recipient":
+    if kind == "group":
+        return [(g.code, g.name) for g in plan.onsite_groups.groups]
+    if kind == "unit":
+        return [(c, a.name) for c, a in plan.actors.items()]
+    if kind == "obligation_kind":
+        from_powers = {m.obligation.kind: m.obligation.name
+                       for m in plan.emergency_powers.measures.values() if m.obligation}
+        return list({**(extra or {}), **from_powers}.items())
+    if kind.startswith("statement_"):
+        wanted = {"statement_draft": "draft", "statement_approved": "approved"}.get(kind)
+        return [(str(n), f"第{n}号（第{st['version']}版）：{st['text'][:30]}")
+                for n, st in sorted(_latest_statements(incident).items())
+                if wanted is None or st["status"] == wanted]
+    if kind == "recipient":
         waiting = [w for d in open_deadlines(incident or {"deadlines": []})
                    for w in d["waiting_on"]]
         known = {r for rule in plan.deadlines.values() for r in rule.recipients}
         ordered = list(dict.fromkeys([*waiting, *sorted(known)]))
         return [(r, labels.actor(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
-    if field.kind == "obligation":
+    if kind == "obligation":
         return [(str(o["id"]), f"第{o['id']}项：{o['detail']}")
-                for o in my_open_obligations(incident or {"obligations": []}, unit)]
-    if field.kind == "units":
+                for o in open_obligations(incident or {"obligations": []})]
+    if kind == "units":
         return [(c, a.name) for c, a in plan.actors.items()
                 if a.member or c in plan.investigation.default_members]
     return []
 
 
 def default_checked(plan: Plan, field: Field) -> list[str]:
-    return list(plan.investigation.default_members) if field.kind == "units" else []
+    return list(plan.investigation.default_members) if field.name == "members" else []
+
+
+@dataclass(frozen=True)
+class FormKit:
+    """What the templates need to draw an incident's action forms for one unit."""
+
+    plan: Plan
+    workflow: Workflow
+    incident: dict[str, Any] | None
+    unit: str
+
+    def fields(self, action: str) -> tuple[Field, ...]:
+        payload = next((t.payload for t in self.workflow.transitions if t.action == action),
+                       None)
+        return fields_for(self.plan, action, payload)
+
+    def choices(self, field: Field) -> list[tuple[str, str]]:
+        # The workflow module names the aftermath items people may open by hand (§5.3).
+        module = sys.modules.get(self.workflow.intake.__module__)
+        extra: dict[str, str] = getattr(module, "AFTERMATH_KINDS", {})
+        return choices(self.plan, field, self.incident, self.unit, extra)
+
+    def checked(self, field: Field) -> list[str]:
+        return default_checked(self.plan, field)
+
+    @staticmethod
+    def is_select(field: Field) -> bool:
+        return field.kind in SELECTS
 
 
 def _value(field: Field, form: Mapping[str, Any], getlist: Any) -> Any:
@@ -113,7 +199,7 @@ def _value(field: Field, form: Mapping[str, Any], getlist: Any) -> Any:
         if not text.isdigit():
             raise InvalidInput(f"{field.name}: 「{field.label}」须为非负整数")
         return int(text)
-    if field.kind == "obligation":
+    if field.name in INTEGER_IDS:
         return int(text) if text.isdigit() else text
     if field.kind == "names":
         return [n.strip() for n in NAME_SPLIT.split(text) if n.strip()]

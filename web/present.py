@@ -26,7 +26,9 @@ ACTIONS = {
     "propose_termination": "提议终止响应", "approve_termination": "批准终止响应",
     "announce_termination": "宣布终止响应", "settle_obligation": "办结修复或补偿",
     "start_investigation": "启动事件调查", "submit_report": "提交调查报告", "close": "结案",
-    "dismiss": "撤销（报告不实）",
+    "dismiss": "撤销（报告不实）", "amend_group": "调整现场工作组",
+    "draft_statement": "起草信息发布稿", "approve_statement": "审核信息发布稿",
+    "release_statement": "对外发布信息", "open_obligation": "登记善后事项",
 }
 
 EVENTS = {
@@ -40,7 +42,10 @@ EVENTS = {
     "obligation_settled": "修复或补偿已办结", "investigation_started": "启动事件调查",
     "report_submitted": "提交调查报告", "closed": "结案", "dismissed": "撤销（报告不实）",
     "alert_reminder": "到期提醒", "alert_overdue": "超时告警",
-    "alert_resend": "通知超时未签收，转备用联系人",
+    "alert_resend": "通知超时未签收，转备用联系人", "onsite_command_formed": "成立现场指挥部",
+    "group_amended": "调整现场工作组", "obligation_opened": "登记善后事项",
+    "statement_drafted": "起草信息发布稿", "statement_approved": "信息发布稿已审核",
+    "statement_released": "信息已对外发布",
 }
 
 DEADLINE_STATUS = {"pending": "计时中", "met": "已按时完成", "overdue": "已超时",
@@ -48,13 +53,23 @@ DEADLINE_STATUS = {"pending": "计时中", "met": "已按时完成", "overdue": 
 NOTICE_STATUS = {"sent": "待签收", "acknowledged": "已签收",
                  "escalated": "超时未签收，已转备用联系人", "informational": "告知，无需签收"}
 OBLIGATION_STATUS = {"open": "未办结", "settled": "已办结"}
+STATEMENT_STATUS = {"draft": "待审核", "approved": "已审核，待发布", "released": "已发布"}
 FACTS = {
     "condition": "房屋状况", "street": "街道", "address": "地址", "dead": "死亡（人）",
     "missing": "失踪（人）", "injured": "受伤（人）", "economic_loss_yuan": "直接经济损失（元）",
     "people_at_risk": "危及人数（人）", "discovered_at": "发现时间", "reporter": "报告人",
     "description": "情况描述",
 }
+CONDITION_SHORT = {"hidden_danger": "安全隐患", "imminent_collapse": "随时可能倒塌",
+                   "partial_collapse": "局部倒塌", "total_collapse": "整体倒塌"}
 ACK_DEADLINE = "acknowledgement"  # the engine's name for notice re-sends (engine.timers)
+
+
+# The label tables, by the names the templates use.
+TABLES = {"STATES": STATES, "ACTIONS": ACTIONS, "EVENTS": EVENTS, "FACTS": FACTS,
+          "DEADLINE_STATUS": DEADLINE_STATUS, "NOTICE_STATUS": NOTICE_STATUS,
+          "OBLIGATION_STATUS": OBLIGATION_STATUS, "STATEMENT_STATUS": STATEMENT_STATUS,
+          "CONDITION_SHORT": CONDITION_SHORT}
 
 
 class Labels:
@@ -118,7 +133,8 @@ class Labels:
         if step <= 0 or rule is None:
             return ""
         chain = rule.escalation
-        return f"第{step}级：{self.actor(chain[min(step, len(chain)) - 1])}"
+        who = self.actor(chain[min(step, len(chain)) - 1])
+        return f"{who}（最高一级）" if step >= len(chain) else f"第{step}级：{who}"
 
     def time(self, iso: str | None, with_date: bool = True) -> str:
         if not iso:
@@ -217,6 +233,31 @@ def _alert(labels: Labels, data: dict[str, Any]) -> str:
             f"{labels.actors(list(data.get('recipients', [])))}")
 
 
+def _statement(_: Labels, data: dict[str, Any]) -> str:
+    text = f"：{data['text']}" if data.get("text") else ""
+    return f"第{data.get('statement')}号发布稿（第{data.get('version')}版）{text}"
+
+
+def _obligation(labels: Labels, data: dict[str, Any]) -> str:
+    return (f"第{data.get('obligation')}项 {data.get('name', '')}，"
+            f"{labels.actor(data.get('owner'))}承办：{data.get('detail', '')}")
+
+
+def _group(labels: Labels, data: dict[str, Any]) -> str:
+    parts = [str(data.get("group_name", ""))]
+    if data.get("added"):
+        parts.append("增加 " + labels.actors(list(data["added"])))
+    if data.get("removed"):
+        parts.append("减少 " + labels.actors(list(data["removed"])))
+    if data.get("leader_name"):
+        parts.append(f"组长 {data['leader_name']}")
+    return "，".join(p for p in parts if p)
+
+
+def _groups(labels: Labels, data: dict[str, Any]) -> str:
+    return f"{len(data.get('groups', []))}个工作组（{data.get('clause', '')}）"
+
+
 _SUMMARIES: dict[str, Callable[[Labels, dict[str, Any]], str]] = {
     "reported": _classification, "verified": _verified,
     "level_raised": _level_change, "level_lowered": _level_change, "facts_updated": _level_change,
@@ -228,7 +269,35 @@ _SUMMARIES: dict[str, Callable[[Labels, dict[str, Any]], str]] = {
     "propose_termination": _note, "approve_termination": _note, "announce_termination": _note,
     "obligation_settled": _settled, "investigation_started": _members,
     "report_submitted": _sections, "dismissed": _note,
+    "statement_drafted": _statement, "statement_approved": _statement,
+    "statement_released": _statement, "obligation_opened": _obligation,
+    "group_amended": _group, "onsite_command_formed": _groups,
 }
+
+
+GROUPED_EVENTS = frozenset({"notice_sent", "deadline_started"})
+
+
+def compact_timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Newest first, with a burst of notices sent at one instant shown as one entry (a level I
+    activation sends dozens): each entry gets `group`, the events it stands for."""
+    out: list[dict[str, Any]] = []
+    for event in reversed(events):
+        last = out[-1] if out else None
+        if (last is not None and event["kind"] in GROUPED_EVENTS
+                and last["kind"] == event["kind"] and last["at"] == event["at"]):
+            last["group"].append(event)
+            continue
+        out.append({**event, "group": [event]})
+    return out
+
+
+def notice_counts(incident: dict[str, Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for notice in incident["notices"]:
+        key = "flagged" if notice["flagged"] else notice["status"]
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def open_deadlines(incident: dict[str, Any]) -> list[dict[str, Any]]:
@@ -270,8 +339,8 @@ def my_pending_notices(incident: dict[str, Any], unit: str) -> list[dict[str, An
             if n["unit"] == unit and n["status"] in ("sent", "escalated")]
 
 
-def my_open_obligations(incident: dict[str, Any], unit: str) -> list[dict[str, Any]]:
-    return [o for o in incident["obligations"] if o["status"] == "open" and o["owner"] == unit]
+def open_obligations(incident: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in incident["obligations"] if o["status"] == "open"]
 
 
 def who_may(plan: Plan, incident: dict[str, Any], action: str) -> list[str] | None:
@@ -279,9 +348,6 @@ def who_may(plan: Plan, incident: dict[str, Any], action: str) -> list[str] | No
     if action == "acknowledge":
         return list(dict.fromkeys(n["unit"] for n in incident["notices"]
                                   if n["status"] in ("sent", "escalated")))
-    if action == "settle_obligation":
-        return list(dict.fromkeys(o["owner"] for o in incident["obligations"]
-                                  if o["status"] == "open"))
     level: Level = incident["response_level"]
     if action == "activate":
         return allowed_actors(plan, action, None, target_level=level)
@@ -303,6 +369,8 @@ def actions_key(plan: Plan, incident: dict[str, Any], unit: str) -> str:
     replaces the panel (and any half-typed form) only when it has to."""
     parts = [incident["state"], incident["response_level"], *actions_for(plan, incident, unit),
              *(f"n{n['id']}" for n in my_pending_notices(incident, unit)),
-             *(f"o{o['id']}" for o in my_open_obligations(incident, unit)),
+             *(f"o{o['id']}" for o in open_obligations(incident)),
+             *(f"s{st['number']}.{st['version']}{st['status']}"
+               for st in incident.get("statements") or []),
              *(w for d in open_deadlines(incident) for w in d["waiting_on"])]
     return "|".join(parts)

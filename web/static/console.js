@@ -47,6 +47,18 @@
   });
   document.addEventListener("htmx:sendError", () => { if (conn) conn.hidden = false; });
 
+  // A poll must not close what the officer opened (the full notice list, a burst of events).
+  let keptOpen = [];
+  document.addEventListener("htmx:beforeSwap", (e) => {
+    keptOpen = [...e.detail.target.querySelectorAll("details[data-keep][open]")]
+      .map((d) => d.dataset.keep);
+  });
+  document.addEventListener("htmx:afterSwap", (e) => {
+    e.detail.target.querySelectorAll("details[data-keep]").forEach((d) => {
+      if (keptOpen.includes(d.dataset.keep)) d.open = true;
+    });
+  });
+
   let saved = null;
   document.addEventListener("htmx:oobBeforeSwap", (e) => {
     if (e.detail.target.id !== "actions") return;
