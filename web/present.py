@@ -159,6 +159,14 @@ class Labels:
         return "；".join(f"{FACTS.get(k, k)} {self.fact_value(k, v.get('from'))} → "
                         f"{self.fact_value(k, v.get('to'))}" for k, v in changes.items())
 
+    def group_summary(self, events: list[dict[str, Any]]) -> str:
+        """A burst of notices or deadlines at one instant, in one line."""
+        if events[0]["kind"] == "notice_sent":
+            units = list(dict.fromkeys(e["data"].get("unit", "") for e in events))
+            more = f"等 {len(units)} 个单位" if len(units) > 4 else ""
+            return f"{len(events)}份通知：{self.actors(units[:4])}{more}"
+        return "；".join(self.summary(e) for e in events)
+
     def summary(self, event: dict[str, Any]) -> str:
         """One line saying what a timeline event was about, in Chinese."""
         handler = _SUMMARIES.get(event["kind"])
@@ -228,7 +236,7 @@ def _note(_: Labels, data: dict[str, Any]) -> str:
 
 
 def _alert(labels: Labels, data: dict[str, Any]) -> str:
-    step = f"（第{data.get('step')}级）" if data.get("step") else ""
+    step = f"（第{data.get('step')}次）" if data.get("step") else ""
     return (f"{labels.deadline(data.get('deadline', ''))}{step} → "
             f"{labels.actors(list(data.get('recipients', [])))}")
 

@@ -1,0 +1,112 @@
+"""Fixtures for the web tests.
+
+- `web`: the app on the shared `service` fixture (a temporary SQLite file, a hand-moved clock),
+  without the background scheduler, with three users and a bearer token each:
+  `officer` (区房管局, administrator), `hq` (区指挥部) and `street` (街道办事处).
+- `client`: a FastAPI TestClient on it (no cookies); `login(client, user)` logs a client in
+  through the console's form and returns the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from engine.service import IncidentService
+from engine.settings import Settings
+from web import accounts as accounts_module
+from web.accounts import Accounts
+from web.app import create_app
+from web.auth import WebSettings
+
+PASSWORD = "correct horse 1"
+USERS = {
+    "officer": ("值班员甲", "district_housing_bureau", True),
+    "hq": ("指挥部乙", "district_hq", False),
+    "street": ("街道丙", "street_office", False),
+}
+
+
+@dataclass
+class Web:
+    app: FastAPI
+    service: IncidentService
+    accounts: Accounts
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its production cost takes half a second a hash here; tests need no more
+    than the same algorithm."""
+    monkeypatch.setattr(accounts_module, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                                   parallelism=1))
+
+
+@pytest.fixture
+def web(service: IncidentService) -> Web:
+    app = create_app(service, Settings(db_url=str(service.db.url)),
+                     WebSettings(secret_key="test-secret-key"), run_scheduler=False)
+    accounts: Accounts = app.state.accounts
+    out = Web(app, service, accounts)
+    for username, (name, unit, admin) in USERS.items():
+        user = accounts.create_user(username, name, unit, PASSWORD, is_admin=admin)
+        assert user.id is not None
+        out.tokens[username] = accounts.issue_token(user.id, "tests")[1]
+    return out
+
+
+@pytest.fixture
+def client(web: Web) -> Iterator[TestClient]:
+    with TestClient(web.app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def login() -> Callable[[TestClient, str], str]:
+    def do(client: TestClient, username: str) -> str:
+        token = csrf_of(client.get("/login").text)
+        response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                               "csrf_token": token, "next": "/"})
+        assert response.status_code == 303, response.text
+        return csrf_of(client.get("/").text)
+    return do
+
+
+def new_report(**overrides: Any) -> dict[str, Any]:
+    """Discovered 20 minutes before the tests' clock (T0 = 2026-03-02 09:00 in Wuhan)."""
+    report: dict[str, Any] = {
+        "address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
+        "discovered_at": "2026-03-02T08:40:00+08:00", "people_at_risk": 120,
+    }
+    report.update(overrides)
+    return report
+
+
+@pytest.fixture
+def report_data() -> Callable[..., dict[str, Any]]:
+    return new_report
