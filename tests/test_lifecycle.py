@@ -372,6 +372,21 @@ def test_refusals_change_nothing(desk: Desk, state: str, action: str, actor: str
     assert names in refusal.message
 
 
+@pytest.mark.parametrize(("facts", "names"), [
+    ({"economic_loss_yuan": 10**20}, "economic_loss_yuan"),
+    ({"people_at_risk": 2**31}, "people_at_risk"),
+    ({"injured": -1}, "injured"),
+    ({"reported_at": "2026-03-02T09:00:01+08:00"}, "reported_at"),   # later than the clock
+    ({"discovered_at": "2026-03-02T08:00:00+08:00",
+      "reported_at": "2026-03-02T07:59:59+08:00"}, "discovered_at"),
+])
+def test_report_refuses_bad_facts(desk: Desk, facts: dict[str, Any], names: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        desk.report(condition="total_collapse", **facts)
+    assert names in caught.value.message
+    assert desk.service.list_incidents() == []
+
+
 @pytest.mark.parametrize(("at", "names"), [
     (timedelta(seconds=1), "at"),         # later than the engine's clock
     (-timedelta(hours=1), "discovery"),   # before the incident was discovered
