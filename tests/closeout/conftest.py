@@ -164,6 +164,13 @@ def full_incident(desk: Desk) -> int:
 
 
 @pytest.fixture
+def cli_incident(cli: Any, plan: Plan, clock: ManualClock) -> tuple[Desk, int]:
+    """`full_incident` recorded in the database the `cli` fixture's `main.py` runs on."""
+    desk = Desk(new_service(cli.db_url, plan, clock), clock)
+    return desk, run_full_incident(desk)
+
+
+@pytest.fixture
 def report_dir(tmp_path: Path) -> Path:
     out = tmp_path / "reports"
     out.mkdir()
