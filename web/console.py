@@ -9,10 +9,9 @@ also carry an idempotency key, so a double submit runs once.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -79,8 +78,7 @@ class PageError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Countdown:
+class Countdown(NamedTuple):
     css: str  # ok | soon | late
     text: str
 
