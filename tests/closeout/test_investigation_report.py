@@ -61,7 +61,8 @@ def test_the_draft_has_the_six_parts_in_order_and_the_record_s_figures(
     assert "死亡人数由1更正为2" in md and "受伤人数由4更正为6" in md
     assert "经济损失（元）由2,000,000元更正为2,350,000元" in md
     # deadlines: met, met late and missed, and by how much
-    assert "| 首次报告（市、区房管局） | 2026年3月2日 09:20 | 2026年3月2日 09:32 | 逾期完成 | 12 |" in md
+    assert ("| 首次报告（市、区房管局） | 2026年3月2日 09:20 | 2026年3月2日 09:32 "
+            "| 逾期完成 | 12 |") in md
     assert "| 向区人民政府报告 | 2026年3月2日 09:35 | 2026年3月2日 09:30 | 已按时完成 |" in md
     assert "（本地默认时限） | 2026年3月2日 09:40 | — | 已逾期 | 200 |" in md
     assert "“首次报告（市、区房管局）”逾期12分钟完成" in md
