@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Debian packages: venv support, PostgreSQL (tested against a real server), the CJK fonts and
 # libraries WeasyPrint needs for PDF notices and reports.
 SYSTEM_PACKAGES := python3-venv postgresql fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 poppler-utils
+	libharfbuzz-subset0 poppler-utils texlive-lang-chinese chromium
 
 .PHONY: run test check system-deps setup clean
 
@@ -31,7 +31,7 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 $(VENV)/.installed: pyproject.toml

@@ -104,6 +104,8 @@ class IncidentRecord:
             if old != value:
                 diff[name] = {"from": _plain(old), "to": _plain(value)}
                 setattr(self.incident, name, value)
+        if "discovered_at" in diff:
+            self._retime_from_discovery()
         if diff:
             self.session.add(FactRevision(incident_id=self.id, action=action, actor=actor,
                                           at=at, recorded_at=self.now, changes=diff))
@@ -129,6 +131,22 @@ class IncidentRecord:
                  {"deadline": code, "due_at": deadline.due_at.isoformat(),
                   "clause": self.plan.deadlines[code].clause})
         return row
+
+    def _retime_from_discovery(self) -> None:
+        """A corrected discovery time moves the deadlines counted from it (§4.2: 1 hour)."""
+        for row in self.deadline_rows().values():
+            rule = self.plan.deadlines[row.code]
+            if rule.from_ != "discovered_at":
+                continue
+            row.started_at = self.incident.discovered_at
+            row.due_at = row.started_at + timedelta(minutes=rule.within_minutes)
+            row.next_alert_at = escalation.next_alert_at(
+                to_deadline(row), alert_policy(self.plan, row.code),
+                fired_steps(self.session, self.id, row.code))
+            self.session.add(row)
+            self.log("deadline_retimed", "system", self.now,
+                     {"deadline": row.code, "due_at": row.due_at.isoformat(),
+                      "reason": "发现时间更正"})
 
     def record_report(self, recipient: str, at: datetime) -> list[str]:
         """Meet every open deadline waiting on `recipient`; returns the codes now met."""

@@ -21,8 +21,6 @@ class ConsoleChannel:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        if path is not None:  # a fresh checkout has no var/ yet
-            path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # one line per message even with threaded senders
 
     def send(self, message: Message) -> Receipt:
@@ -41,6 +39,7 @@ class ConsoleChannel:
                     sys.stderr.write(line)
                     sys.stderr.flush()
                 else:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout
                     with self.path.open("a", encoding="utf-8") as handle:
                         handle.write(line)
         except OSError as exc:

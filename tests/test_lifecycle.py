@@ -505,8 +505,6 @@ def test_corrected_discovery_is_kept_with_its_revision(desk: Desk, t0: datetime)
     assert set(verified["data"]["changes"]) == {"discovered_at"}  # dead was already 0
 
 
-@pytest.mark.xfail(strict=True, reason="engine/record.py: a corrected discovered_at does not "
-                   "re-time initial_report (due = discovered_at + 1 h, §4.2)")
 def test_corrected_discovery_moves_the_initial_report(desk: Desk, t0: datetime) -> None:
     iid = desk.report()["id"]
     view = desk.act(iid, "verify", "district_housing_bureau",

@@ -41,10 +41,18 @@ def test_without_path_writes_to_stderr_only(
     assert json.loads(captured.err)["subject"] == notice().subject
 
 
+def test_missing_folder_is_created(tmp_path: Path, notice: Callable[..., Message]) -> None:
+    path = tmp_path / "var" / "outbox.jsonl"
+    ConsoleChannel(path).send(notice())
+    assert json.loads(path.read_text(encoding="utf-8"))["subject"] == notice().subject
+
+
 def test_unwritable_path_is_a_delivery_error(
     tmp_path: Path, notice: Callable[..., Message]
 ) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the folder should be")
     with pytest.raises(DeliveryError) as caught:
-        ConsoleChannel(tmp_path / "missing-dir" / "outbox.jsonl").send(notice())
+        ConsoleChannel(blocker / "outbox.jsonl").send(notice())
 
     assert caught.value.code == "unreachable"

@@ -24,13 +24,13 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-DUE_SECONDS = 6.0
+DUE_SECONDS = 12.0
 
 
 def scaled_plan(tmp_path: Path) -> Path:
     plan = yaml.safe_load((ROOT / "config" / "hanyang.yaml").read_text(encoding="utf-8"))
     plan["deadlines"]["initial_report"]["within_minutes"] = DUE_SECONDS / 60
-    plan["alerts"]["reminder_minutes_before"] = [3 / 60]
+    plan["alerts"]["reminder_minutes_before"] = [4 / 60]
     plan["alerts"]["overdue_interval_minutes"] = 10  # step 2 stays far away
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
@@ -99,7 +99,7 @@ def test_overdue_alert_survives_sigkill_and_fires_exactly_once(engine: Engine) -
         "address": "汉阳区晴川街某号", "street": "qingchuan", "condition": "hidden_danger",
         "discovered_at": now.isoformat(), "reported_at": now.isoformat()}))
     assert engine.kill() == -signal.SIGKILL
-    # Down through the reminder (due + 3 s) and the deadline (due + 6 s).
+    # Down through the reminder (due - 4 s) and the deadline.
     time.sleep(max(0.0, (now + timedelta(seconds=DUE_SECONDS + 1.5)
                          - datetime.now(UTC)).total_seconds()))
     assert engine.fired() == []
