@@ -9,11 +9,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
@@ -110,3 +119,71 @@ def new_report(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def report_data() -> Callable[..., dict[str, Any]]:
     return new_report
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """`python main.py serve` as a real process on a free port with a temporary database."""
+
+    def __init__(self, workdir: Path, **env: str) -> None:
+        self.db = workdir / "fangan.db"
+        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("FANGAN_")},
+                    "FANGAN_DB_URL": f"sqlite:///{self.db}", **env}
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = workdir / "serve.log"
+
+    def accounts(self, *args: str, stdin: str = "") -> dict[str, Any]:
+        """`python -m web.cli_users ARGS` against this database (JSON out)."""
+        done = subprocess.run([sys.executable, "-m", "web.cli_users", *args], input=stdin,
+                              capture_output=True, text=True, cwd=ROOT, env=self.env,
+                              timeout=60, check=True)
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+    def user(self, username: str, name: str, unit: str, *, admin: bool = False) -> str:
+        """Create a user; returns a bearer token for them."""
+        command = "create-admin" if admin else "create"
+        self.accounts(command, "--username", username, "--name", name, "--unit", unit,
+                      "--password-stdin", stdin=PASSWORD + "\n")
+        return str(self.accounts("token", "--username", username)["token"])
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "main.py"), "serve", "--port", str(self.port)],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert self.proc.poll() is None, self.log.read_text()
+            time.sleep(0.1)
+        raise AssertionError(f"serve did not become healthy:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = Served(tmp_path)
+    yield server
+    if server.proc is not None and server.proc.poll() is None:
+        server.proc.kill()
+        server.proc.wait()
