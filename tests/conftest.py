@@ -2,7 +2,8 @@
 
 - `plan`: the shipped plan (config/hanyang.yaml), loaded once.
 - `clock`: an `engine.clock.ManualClock` the test moves by hand (nothing ever sleeps).
-- `service`: an `IncidentService` on a fresh SQLite file driven by `clock`.
+- `service`: an `IncidentService` on a fresh SQLite file driven by `clock` (a copy of a database
+  migrated once per session).
 - `cli`: runs `main.py` as a subprocess against a temporary database with `--db` and `--now`,
   returning `(exit code, parsed stdout JSON or None, stderr text)`. It fails the test if stdout
   is not valid JSON (logs must never reach stdout). `cli.error(stderr)` parses the error object
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -32,6 +34,7 @@ if str(ROOT) not in sys.path:  # the project is not installed into the venv: imp
     sys.path.insert(0, str(ROOT))
 
 from engine.clock import ManualClock  # noqa: E402
+from engine.db import make_engine, migrate  # noqa: E402
 from engine.plan import Plan, load_plan  # noqa: E402
 from engine.service import IncidentService, load_workflow  # noqa: E402
 
@@ -72,10 +75,23 @@ def clock() -> ManualClock:
     return ManualClock(T0)
 
 
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database at the newest schema, migrated once per session; tests get a
+    copy (running every Alembic migration for each test would dominate the suite's time)."""
+    path = tmp_path_factory.mktemp("schema") / "fangan.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection closes: the WAL is checkpointed into the file
+    return path
+
+
 @pytest.fixture
-def service(tmp_path: Path, plan: Plan, clock: ManualClock) -> IncidentService:
-    return IncidentService(f"sqlite:///{tmp_path / 'fangan.db'}", plan,
-                           load_workflow(WORKFLOW_REF), clock=clock)
+def service(tmp_path: Path, plan: Plan, clock: ManualClock,
+            migrated_db: Path) -> IncidentService:
+    db = tmp_path / "fangan.db"
+    shutil.copyfile(migrated_db, db)
+    return IncidentService(f"sqlite:///{db}", plan, load_workflow(WORKFLOW_REF), clock=clock)
 
 
 class Cli:

@@ -92,12 +92,14 @@ class Desk:
         assert self.service.show(incident_id) == before, f"refused {action} changed the incident"
         return caught.value
 
-    def run(self, incident_id: int, steps: list[tuple[str, str, dict[str, Any] | None]]
-            ) -> dict[str, Any]:
+    def run(self, incident_id: int, steps: list[tuple[str, str, dict[str, Any] | None]],
+            checked: bool = True) -> dict[str, Any]:
+        """Take the steps a minute apart; `checked=False` skips the timeline checks (set-up)."""
         view = self.service.show(incident_id)
         for action, actor, data in steps:
             self.clock.advance(minutes=1)
-            view = self.act(incident_id, action, actor, data)
+            view = (self.act(incident_id, action, actor, data) if checked else
+                    self.service.act(incident_id, action, actor=actor, data=data))
         return view
 
 
@@ -270,7 +272,7 @@ AFTER = {"reported": 0, "active": 2, "danger_eliminated": 3, "termination_propos
 
 def incident_in(desk: Desk, state: str) -> int:
     iid: int = desk.report(condition="imminent_collapse", people_at_risk=20)["id"]
-    view = desk.run(iid, STEPS_II[:AFTER[state]])
+    view = desk.run(iid, STEPS_II[:AFTER[state]], checked=False)
     assert view["state"] == state
     return iid
 
