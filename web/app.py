@@ -19,7 +19,7 @@ from engine.service import IncidentService
 from engine.settings import Settings
 from web import api, console
 from web.accounts import Accounts
-from web.auth import AuthError, WebSettings
+from web.auth import AuthError, LoginThrottle, WebSettings
 from web.idempotency import IdempotencyStore
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -109,6 +109,7 @@ def create_app(service: IncidentService, settings: Settings,
     app.state.accounts = accounts
     app.state.idempotency = IdempotencyStore(service.db, service.now)
     app.state.web_settings = web_settings
+    app.state.login_throttle = LoginThrottle()
 
     secret = (web_settings.secret_key.get_secret_value() if web_settings.secret_key
               else accounts.secret_key())

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
 from typing import Any
 
 from fastapi import Request
@@ -34,6 +36,42 @@ class WebSettings(BaseSettings):
     # Set behind HTTPS so the cookie is never sent in clear.
     cookie_secure: bool = False
     poll_seconds: float = 4.0
+
+
+class LoginThrottle:
+    """Slows down password guessing: after `limit` failures for one name within `window`
+    seconds, that name is refused until the oldest failure ages out (per process, in memory)."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+        if recent:
+            self._failures[key] = recent
+        else:
+            self._failures.pop(key, None)
+        return recent
+
+    def wait_seconds(self, username: str) -> float:
+        """0 when a login may be tried now, else how long to wait."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent(username.strip().lower(), now)
+            if len(recent) < self.limit:
+                return 0.0
+            return self.window - (now - recent[-self.limit])
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            self._failures.setdefault(username.strip().lower(), []).append(time.monotonic())
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username.strip().lower(), None)
 
 
 class AuthError(Exception):

@@ -27,6 +27,7 @@ from web import api, forms
 from web.accounts import Principal, principal
 from web.auth import (
     CSRF_FIELD,
+    LoginThrottle,
     WebSettings,
     accounts_of,
     csrf_ok,
@@ -191,12 +192,20 @@ def _safe_next(target: str) -> str:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await checked_form(request)
-    user = accounts_of(request).authenticate(text(form, "username"), str(form.get("password", "")))
+    username = text(form, "username")
     target = _safe_next(text(form, "next") or "/")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.wait_seconds(username)
+    if wait > 0:
+        return render(request, "login.html", {
+            "next": target, "username": username,
+            "error": f"密码错误次数过多，请 {int(wait // 60) + 1} 分钟后再试"}, status_code=429)
+    user = accounts_of(request).authenticate(username, str(form.get("password", "")))
     if user is None:
+        throttle.failed(username)
         return render(request, "login.html", {"next": target, "error": "用户名或密码不正确",
-                                              "username": text(form, "username")},
-                      status_code=401)
+                                              "username": username}, status_code=401)
+    throttle.succeeded(username)
     log_in(request, principal(user))
     return RedirectResponse(target, status_code=303)
 
