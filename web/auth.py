@@ -38,6 +38,9 @@ class WebSettings(BaseSettings):
     poll_seconds: float = 4.0
 
 
+_UNKNOWN = object()
+
+
 class LoginThrottle:
     """Slows down password guessing: after `limit` failures for one name within `window`
     seconds, that name is refused until the oldest failure ages out (per process, in memory)."""
@@ -107,6 +110,7 @@ def csrf_ok(request: Request, given: str | None) -> bool:
 
 def log_in(request: Request, who: Principal) -> None:
     """A fresh session on login (no fixation): new CSRF token, the user's id and version."""
+    request.state.who = who
     session = session_of(request)
     session.clear()
     session.update({"uid": who.user_id, "av": who.auth_version,
@@ -114,6 +118,7 @@ def log_in(request: Request, who: Principal) -> None:
 
 
 def log_out(request: Request) -> None:
+    request.state.who = None
     session_of(request).clear()
 
 
@@ -123,7 +128,16 @@ def accounts_of(request: Request) -> Accounts:
 
 
 def session_user(request: Request) -> Principal | None:
-    """The logged-in user, or None when the session is missing, stale or the user is gone."""
+    """The logged-in user, or None when the session is missing, stale or the user is gone
+    (looked up once per request)."""
+    who: Principal | object | None = getattr(request.state, "who", _UNKNOWN)
+    if who is _UNKNOWN:
+        who = request.state.who = _session_user(request)
+    assert who is None or isinstance(who, Principal)
+    return who
+
+
+def _session_user(request: Request) -> Principal | None:
     session = session_of(request)
     uid, version = session.get("uid"), session.get("av")
     if not isinstance(uid, int):

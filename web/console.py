@@ -22,9 +22,9 @@ from loguru import logger
 from starlette.datastructures import FormData
 
 from engine.errors import FanganError
-from engine.service import IncidentService
 from web import api, forms
 from web.accounts import Principal, principal
+from web.api import service_of
 from web.auth import (
     CSRF_FIELD,
     LoginThrottle,
@@ -57,8 +57,6 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "tem
 REFUSALS = {"invalid_input": "输入有误", "not_found": "找不到", "forbidden": "无权操作",
             "invalid_state": "当前状态不允许此操作", "precondition_failed": "前提条件未满足",
             "conflict": "操作冲突"}
-HTTP_STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
-               "precondition_failed": 409, "conflict": 409}
 FACT_HISTORY_KINDS = ("reported", "verified", "level_raised", "level_lowered", "facts_updated")
 
 
@@ -99,11 +97,6 @@ def countdown(due_iso: str, now: datetime, reminder_seconds: float) -> Countdown
     return Countdown("soon" if left <= reminder_seconds else "ok", f"剩余 {_span(left)}")
 
 
-def service_of(request: Request) -> IncidentService:
-    service: IncidentService = request.app.state.service
-    return service
-
-
 def web_settings(request: Request) -> WebSettings:
     settings: WebSettings = request.app.state.web_settings
     return settings
@@ -126,7 +119,8 @@ def refusal_text(exc: FanganError) -> str:
 
 def render(request: Request, name: str, context: dict[str, Any],
            status_code: int = 200) -> HTMLResponse:
-    """Render a page with what every page needs: user, CSRF token, labels, clock, flash."""
+    """Render a page with what every page needs: user, CSRF token, labels, clock, flash.
+    Fragments (templates named '_…', polled) leave the flash for the next whole page."""
     service = service_of(request)
     plan = service.plan
     who = session_user(request)
@@ -134,8 +128,9 @@ def render(request: Request, name: str, context: dict[str, Any],
     reminder = max(plan.alerts.reminder_minutes_before, default=0) * 60
     base = {
         "user": who, "unit_name": plan.actor_name(who.unit) if who else "",
-        "csrf": csrf_token(request), "flash": session_of(request).pop("flash", None),
-        "L": Labels(plan), "plan": plan, "server_now": now.isoformat(),
+        "csrf": csrf_token(request), "L": Labels(plan),
+        "flash": None if name.startswith("_") else session_of(request).pop("flash", None),
+        "plan": plan, "server_now": now.isoformat(),
         "now_text": Labels(plan).time(now.isoformat()), "reminder_seconds": reminder,
         "poll_seconds": web_settings(request).poll_seconds,
         "countdown": lambda due: countdown(due, now, reminder),
@@ -274,7 +269,7 @@ async def report(request: Request) -> Response:
         values = {k: form.get(k) for k in form}
         return render(request, "report.html",
                       _report_context(request, values, refusal_text(exc)),
-                      status_code=HTTP_STATUS.get(exc.code, 400))
+                      status_code=api.STATUS.get(exc.code, 400))
     flash(request, "ok", f"已登记事件 #{incident['id']}")
     return RedirectResponse(f"/incidents/{incident['id']}", status_code=303)
 
@@ -362,7 +357,7 @@ async def act(request: Request, incident_id: int, action: str) -> Response:
         context = _incident_context(request, who, incident, open_action=action, values=values,
                                     action_error=message)
         return render(request, "incident.html", context,
-                      status_code=HTTP_STATUS.get(exc.code, 400))
+                      status_code=api.STATUS.get(exc.code, 400))
     flash(request, "ok", f"已执行：{label}")
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
