@@ -385,7 +385,7 @@ def _obligations_text(rec: Record) -> str:
         state = ("尚未办结" if o.status == "open" or o.settled_at is None else
                  f"已于{cn_datetime_text(o.settled_at)}办结（{o.how}，"
                  f"金额{cn_yuan(o.amount_yuan or 0)}）")
-        items.append(f"{n}. {names.get(o.id, o.kind)}：{o.detail}，承办单位{rec.name(o.owner)}，"
+        items.append(f"（{n}）{names.get(o.id, o.kind)}：{o.detail}，承办单位{rec.name(o.owner)}，"
                      f"{state}")
     return "善后事项（预案§5.3）：" + "；".join(items) + "。"
 
@@ -440,7 +440,8 @@ DESCRIBERS: dict[str, Describer] = {
     "facts_updated": lambda rec, d: "更新事件事实",
     "report_recorded": lambda rec, d: f"向{rec.name(d['to'])}报告"
                                       + (f"（{d['channel']}）" if d.get("channel") else ""),
-    "deadline_met": lambda rec, d: f"时限“{rec.plan.deadlines[d['deadline']].name}”完成",
+    "deadline_met": lambda rec, d: (f"时限“{rec.plan.deadlines[d['deadline']].name}”"
+                                    + ("逾期完成" if d.get("status") == "met_late" else "完成")),
     "emergency_power_used": lambda rec, d: f"采取应急处置措施：{d['name']}（{d['detail']}）",
     "danger_eliminated": lambda rec, d: (f"确认危险因素已排除（专家：{'、'.join(d['experts'])}；"
                                          f"鉴定技术人员：{'、'.join(d['appraisers'])}）"),
