@@ -350,12 +350,14 @@ def _silent_units(rec: Record) -> list[str]:
 def _notices_text(rec: Record) -> str:
     if not rec.notices:
         return "未发出通知。"
-    by_status = {s: sum(1 for n in rec.notices if n.status == s)
-                 for s in ("acknowledged", "informational")}
-    waiting = len(rec.notices) - sum(by_status.values())
+    count = {s: sum(1 for n in rec.notices if n.status == s)
+             for s in ("acknowledged", "informational", "withdrawn")}
+    waiting = len(rec.notices) - sum(count.values())
     text = (f"共向{len({n.unit for n in rec.notices})}家单位发出通知{len(rec.notices)}份，"
-            f"已确认{by_status['acknowledged']}份，无需确认{by_status['informational']}份，"
+            f"已确认{count['acknowledged']}份，无需确认{count['informational']}份，"
             f"未确认{waiting}份")
+    if count["withdrawn"]:
+        text += f"，因调整工作组撤回{count['withdrawn']}份"
     resent = sum(1 for n in rec.notices if n.resent_at is not None)
     if resent:
         text += (f"；{resent}份因未在{rec.plan.alerts.acknowledgement_minutes:g}分钟内确认"
@@ -448,6 +450,8 @@ DESCRIBERS: dict[str, Describer] = {
     "propose_termination": lambda rec, d: "提出终止应急响应建议",
     "approve_termination": lambda rec, d: "同意终止应急响应",
     "announce_termination": lambda rec, d: f"宣布{rec.level_name(d['level'])}结束",
+    "notice_withdrawn": lambda rec, d: (f"撤回{rec.name(d['unit'])}的"
+                                        f"{notice_kind_name(rec.plan, d['kind'])}"),
     "onsite_command_formed": lambda rec, d: f"成立现场指挥部，下设{len(d['groups'])}个工作组",
     "group_amended": _group_amended,
     "statement_drafted": _statement("拟定"),

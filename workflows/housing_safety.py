@@ -545,6 +545,21 @@ def group_amended(ctx: ActionContext) -> None:
         "members": row.members,
     }, person=ctx.person)
     notify_group_members(ctx, row, added)
+    withdraw_assignments(ctx, row, payload.remove_units)
+
+
+def withdraw_assignments(ctx: ActionContext, row: OnsiteGroup, units: list[str]) -> None:
+    """A unit taken out of a group no longer owes an acknowledgement of that assignment, so its
+    notice stops waiting (and is never re-sent to its backup contact)."""
+    for notice in ctx.record.notices():
+        if (notice.unit in units and notice.kind == f"group_{row.code}"
+                and notice.status in ("sent", "escalated")):
+            notice.status = "withdrawn"
+            notice.ack_due_at = None
+            ctx.record.session.add(notice)
+            ctx.record.log("notice_withdrawn", ctx.actor, ctx.at,
+                           {"unit": notice.unit, "kind": notice.kind, "notice": notice.id},
+                           person=ctx.person)
 
 
 def statement_drafted(ctx: ActionContext) -> None:

@@ -88,6 +88,11 @@ def test_commander_amends_a_group_and_new_units_get_their_notice(desk: Any,
                     {"group": "transport", "remove_units": ["district_traffic_brigade"]})
     assert "district_traffic_brigade" not in group(view, "transport")["members"]
     assert group(view, "medical")["members"][-1] == "district_fire_rescue"  # others untouched
+    # the removed unit no longer owes an acknowledgement, so nothing is re-sent to it
+    withdrawn = next(n for n in view["notices"] if n["unit"] == "district_traffic_brigade"
+                     and n["kind"] == "group_transport")
+    assert (withdrawn["status"], withdrawn["ack_due_at"], withdrawn["flagged"]) == (
+        "withdrawn", None, False)
 
 
 def test_the_added_unit_s_notice_says_its_group_duty_and_lead(desk: Any,
