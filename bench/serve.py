@@ -1,0 +1,162 @@
+"""A real `python main.py serve` subprocess, and a watcher that sees alerts being committed."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def contacts_copy(source: Path, target: Path, outdir: Path) -> Path:
+    """The contact directory with every channel's file `path` moved into `outdir`."""
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for channel in (raw.get("channels") or {}).values():
+        if isinstance(channel, dict) and "path" in channel:
+            channel["path"] = str(outdir / Path(str(channel["path"])).name)
+    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False),
+                      encoding="utf-8")
+    return target
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def parse_db_time(text: str) -> datetime:
+    """SQLAlchemy stores UTC as naive 'YYYY-MM-DD HH:MM:SS.ffffff' text in SQLite."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+class Serve:
+    """`python main.py serve` on a free 127.0.0.1 port, configured through FANGAN_* variables
+    (the contact directory too, so that console channels write into the bench's work directory);
+    its logs go to `log_path`. Stopped with SIGTERM (then SIGKILL) by its own pid only."""
+
+    def __init__(self, db_path: Path, plan_path: Path, log_path: Path,
+                 resync_seconds: float, extra_args: tuple[str, ...] = (),
+                 contacts_path: Path | None = None) -> None:
+        self.db_path = db_path
+        self.contacts_path = contacts_path
+        self.plan_path = plan_path
+        self.log_path = log_path
+        self.resync_seconds = resync_seconds
+        self.extra_args = extra_args
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.launched = 0.0
+
+    def __enter__(self) -> Serve:
+        env = {**os.environ, "FANGAN_DB_URL": f"sqlite:///{self.db_path}",
+               "FANGAN_PLAN": str(self.plan_path),
+               "FANGAN_RESYNC_SECONDS": str(self.resync_seconds),
+               "FANGAN_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+        env.pop("FANGAN_LOG_FILE", None)
+        if self.contacts_path is not None:
+            env["FANGAN_CONTACTS"] = str(self.contacts_path)
+        self._log = self.log_path.open("wb")
+        self.launched = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, *self.extra_args, "main.py", "serve", "--port", str(self.port)],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def stop(self, grace: float = 10.0) -> tuple[int | None, float]:
+        """SIGTERM, then SIGKILL after `grace` seconds: (exit code, seconds to exit)."""
+        if self.process is None:
+            return None, 0.0
+        began = time.perf_counter()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        code = self.process.returncode
+        self.process = None
+        self._log.close()
+        return code, time.perf_counter() - began
+
+    def wait_healthy(self, timeout: float = 120.0) -> tuple[float, dict[str, Any]]:
+        """Seconds from launch until /health answers 200, and its body."""
+        url = f"http://127.0.0.1:{self.port}/health"
+        deadline = time.perf_counter() + timeout
+        with httpx.Client(timeout=5.0) as client:
+            while time.perf_counter() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(f"serve exited with {self.process.returncode}; "
+                                       f"see {self.log_path}")
+                try:
+                    response = client.get(url)
+                except httpx.TransportError:
+                    time.sleep(0.01)
+                    continue
+                if response.status_code == 200:
+                    return time.perf_counter() - self.launched, response.json()
+                time.sleep(0.01)
+        raise TimeoutError(f"serve not healthy after {timeout} s; see {self.log_path}")
+
+    def health(self) -> dict[str, Any]:
+        response = httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=5.0)
+        body: dict[str, Any] = response.json()
+        body["status_code"] = response.status_code
+        return body
+
+    def log_count(self, *needles: str) -> int:
+        """Lines of the serve log that contain every one of `needles`."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return sum(1 for line in text.splitlines() if all(n in line for n in needles))
+
+
+class FiredWatcher(threading.Thread):
+    """Polls the `fired_alert` table and notes when each row was first seen committed, so the
+    lateness an outside observer sees can be set beside the engine's own `fired_at`."""
+
+    def __init__(self, db_path: Path, interval: float = 0.05) -> None:
+        super().__init__(daemon=True, name="fired-watcher")
+        self.db_path = db_path
+        self.interval = interval
+        self.seen: dict[int, datetime] = {}
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
+        last = 0
+        try:
+            while not self._halt.is_set():
+                try:
+                    rows = connection.execute(
+                        "SELECT id FROM fired_alert WHERE id > ? ORDER BY id", (last,)).fetchall()
+                except sqlite3.OperationalError:
+                    rows = []
+                now = datetime.now(UTC)
+                for (row_id,) in rows:
+                    self.seen[row_id] = now
+                    last = row_id
+                self._halt.wait(self.interval)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
