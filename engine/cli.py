@@ -25,6 +25,7 @@ from engine.plan import PlanError, load_plan
 from engine.service import IncidentService, classify_facts, load_workflow
 from engine.settings import Settings
 from engine.timeutil import parse_instant
+from web.cli_users import users_app
 
 WORKFLOW = "workflows.housing_safety:WORKFLOW"
 
@@ -32,6 +33,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Fang'an (房安): housing-safety emergency response engine.")
 incident_app = typer.Typer(no_args_is_help=True, help="Log and drive incidents.")
 app.add_typer(incident_app, name="incident")
+app.add_typer(users_app, name="user")
 
 
 @dataclass
@@ -260,12 +262,13 @@ def main(argv: list[str] | None = None) -> None:
         fail(exc.code, exc.message)
     except PlanError as exc:
         fail("invalid_config", str(exc))
-    except click.ClickException as exc:
-        fail("usage", exc.format_message())
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         raise SystemExit(exc.exit_code) from None
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         fail("aborted", "aborted")
     except Exception as exc:  # the contract: never a traceback on the terminal
+        # Usage errors: click's, or the copy of click that newer Typer versions vendor.
+        if callable(getattr(exc, "format_message", None)):
+            fail("usage", exc.format_message())  # type: ignore[attr-defined]
         logger.opt(exception=exc).debug("internal error")
         fail("internal", f"{type(exc).__name__}: {exc}", exit_code=1)

@@ -58,6 +58,8 @@ class Workflow:
     # What logging a new report does (grading, first deadlines), before any action.
     intake: Step
     transitions: Sequence[Transition]
+    # Who may take an action at the incident's level, for refusals (R8: name who may act).
+    who_may: Callable[[ActionContext], str | None] | None = None
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:
@@ -112,6 +114,8 @@ class Lifecycle:
             event.trigger(ctx.record, ctx=ctx)
         except MachineError as exc:
             possible = ", ".join(self.available(ctx.record.state)) or "none"
+            who = self.workflow.who_may(ctx) if self.workflow.who_may else None
             raise InvalidState(
                 f"'{ctx.action}' is not possible while the incident is "
-                f"'{ctx.record.state}' (possible now: {possible})") from exc
+                f"'{ctx.record.state}' (possible now: {possible})"
+                + (f"; '{ctx.action}' is for {who}" if who else "")) from exc

@@ -110,13 +110,16 @@ class FiredAlert(SQLModel, table=True):
     """One row per alert ever sent; the unique key is what makes 'never twice' hold."""
 
     __tablename__ = "fired_alert"
-    __table_args__ = (sa.UniqueConstraint("incident_id", "deadline", "kind", "step", "unit"),)
+    __table_args__ = (sa.UniqueConstraint("incident_id", "deadline", "kind", "step", "unit",
+                                          "notice"),)
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     deadline: str = Field(max_length=64)
     kind: str = Field(max_length=16)
     step: int
     unit: str = Field(default="", max_length=64)
+    # The notice a re-send is about (0 for deadline alerts: NULLs would never collide).
+    notice: int = 0
     recipients: list[str] = _json([])
     due_at: datetime = _time()
     fired_at: datetime = _time()

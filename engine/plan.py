@@ -48,6 +48,8 @@ class Actor(_Strict):
     duties: str | None = None
     duties_clause: str | None = None
     note: str | None = None
+    # A desk that receives reports on another unit's behalf (the duty officer at 区房管局).
+    acts_for: str | None = None
 
 
 class Roles(_Strict):
@@ -314,6 +316,9 @@ class Plan(_Strict):
         check("information_release",
               [self.information_release.approve, self.information_release.release,
                *self.information_release.draft], actors, "actor")
+        for code, actor in self.actors.items():
+            if actor.acts_for is not None:
+                check(f"actors.{code}.acts_for", [actor.acts_for], actors, "actor")
         for action, authority in self.authority.items():
             check(f"authority.{action}", authority.actors, actors, "actor")
         if set(self.levels) != set(LEVELS):

@@ -64,6 +64,7 @@ class IncidentRecord:
         self.incident = incident
         self.now = now
         self.outbox = outbox
+        self._issued: set[tuple[str, str]] | None = None  # (unit, kind) of notices, loaded once
 
     @property
     def id(self) -> int:
@@ -187,8 +188,11 @@ class IncidentRecord:
     def notify(self, unit: str, kind: str, at: datetime, data: dict[str, Any],
                needs_ack: bool = True) -> Notice | None:
         """Issue a notice once per (unit, kind); acknowledgement is due after the policy's wait."""
-        if any(n.unit == unit and n.kind == kind for n in self.notices()):
+        if self._issued is None:
+            self._issued = {(n.unit, n.kind) for n in self.notices()}
+        if (unit, kind) in self._issued:
             return None
+        self._issued.add((unit, kind))
         ack_due = at + timedelta(minutes=self.plan.alerts.acknowledgement_minutes)
         notice = Notice(incident_id=self.id, unit=unit, kind=kind,
                         level=self.incident.response_level, data=data, sent_at=at,

@@ -132,6 +132,8 @@ class IncidentService:
                person: str | None = None) -> dict[str, Any]:
         """Log a new report. Logging it at 区房管局 records the district half of the initial
         report at `reported_at` (SPEC R3)."""
+        if actor not in self.plan.actors:
+            raise InvalidInput(f"actor: unknown actor '{actor}'")
         payload: IncidentIn = validate(IncidentIn, data)
         check_codes(self.plan, payload)
         now = self.now()

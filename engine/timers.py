@@ -41,6 +41,7 @@ class Fired:
     at: datetime
     fired_at: datetime
     unit: str = ""
+    notice: int = 0
 
     def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -50,6 +51,8 @@ class Fired:
         }
         if self.unit:
             out["unit"] = self.unit
+        if self.notice:
+            out["notice"] = self.notice
         return out
 
 
@@ -70,6 +73,7 @@ def _fired_by_deadline(session: Session, incident_ids: set[int]) -> dict[tuple[i
 def _record(session: Session, fired: Fired, now: datetime, data: dict[str, Any]) -> None:
     session.add(FiredAlert(incident_id=fired.incident_id, deadline=fired.deadline,
                            kind=fired.kind, step=fired.step, unit=fired.unit,
+                           notice=fired.notice,
                            recipients=list(fired.recipients), due_at=fired.at, fired_at=now))
     late = (now - fired.at).total_seconds()
     session.add(TimelineEvent(
@@ -128,7 +132,7 @@ def _ack_resends(session: Session, until: datetime, outbox: Outbox | None) -> li
     for notice in notices:
         assert notice.ack_due_at is not None and notice.id is not None
         done = Fired(notice.incident_id, ACK_DEADLINE, "resend", 1, (f"{notice.unit}:backup",),
-                     notice.ack_due_at, until, unit=notice.unit)
+                     notice.ack_due_at, until, unit=notice.unit, notice=notice.id)
         _record(session, done, until, {"unit": notice.unit, "notice": notice.id,
                                        "notice_kind": notice.kind})
         notice.status = "escalated"

@@ -129,3 +129,14 @@ def test_incident_commands_and_errors(cli, tmp_path: Path) -> None:
     assert isinstance(listed, list)
     assert [i["id"] for i in listed] == [reported["id"]]
     assert listed[0]["deadlines"] == acted["deadlines"]
+
+
+def test_usage_errors_are_json_with_exit_2(cli) -> None:
+    """A missing option or an unknown command is a usage error, never an internal one."""
+    for args, named in ((("incident", "act", "1", "verify"), "--actor"),
+                        (("no-such-command",), "no-such-command")):
+        code, out, err = cli(*args)
+        assert code == 2 and out is None
+        error = cli.error(err)
+        assert error["error"] == "usage"
+        assert named in error["message"]

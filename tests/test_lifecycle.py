@@ -433,9 +433,15 @@ def test_obligation_blocks_close_until_settled(desk: Desk, clock: ManualClock) -
 
 # -- reporting deadlines (R3) --------------------------------------------------------------------
 
+def test_duty_officer_logging_records_the_district_half(desk: Desk, t0: datetime) -> None:
+    # The duty desk sits at 区房管局 (config: duty_officer.acts_for), so its log is the report
+    # to 区房管局; only the city half is still awaited.
+    view = desk.report(actor="duty_officer")
+    assert deadline(view, "initial_report")["waiting_on"] == ["city_housing_bureau"]
+
 def test_initial_report_needs_both_bureaus(desk: Desk, clock: ManualClock, t0: datetime) -> None:
-    # logged by the duty officer: neither half is recorded yet
-    iid = desk.report(actor="duty_officer")["id"]
+    # logged outside 区房管局's desk: neither half is recorded yet
+    iid = desk.report(actor="district_hq")["id"]
     clock.advance(minutes=5)
     view = desk.act(iid, "record_report", "duty_officer", {"to": "city_housing_bureau"})
     assert deadline(view, "initial_report")["status"] == "pending"

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 from sqlmodel import col, select
 
-from engine.authority import authorize
+from engine.authority import allowed_actors, authorize
 from engine.classify import classify, level_rank
 from engine.errors import InvalidInput, PreconditionFailed
 from engine.investigation import GAP
@@ -229,6 +229,15 @@ def statement_versions(ctx: ActionContext, number: int) -> list[Statement]:
 
 # -- guards ----------------------------------------------------------------------------------
 
+def who_may(ctx: ActionContext) -> str | None:
+    """The actors who may take the refused action at this incident's level (for refusals)."""
+    target = ctx.record.level if ctx.action == "activate" else None
+    allowed = allowed_actors(ctx.plan, ctx.action, ctx.record.level, target_level=target)
+    if not allowed:
+        return None
+    return "、".join(f"{ctx.plan.actor_name(a)} ({a})" for a in allowed)
+
+
 def may_act(ctx: ActionContext) -> None:
     authorize(ctx.plan, ctx.action, ctx.actor, ctx.record.level)
 
@@ -425,8 +434,9 @@ def on_report(ctx: ActionContext) -> None:
         "classification": ctx.result["classification"],
     }, person=ctx.person)
     start_deadlines_on(ctx, "reported")
+    receivers = {ctx.actor, ctx.plan.actors[ctx.actor].acts_for}
     recorded = [r for rule in ctx.plan.deadlines.values() if rule.starts_on == "reported"
-                for r in rule.recipients if r == ctx.actor]
+                for r in rule.recipients if r in receivers]
     for recipient in dict.fromkeys(recorded):
         record.record_report(recipient, incident.reported_at)
 
@@ -672,6 +682,7 @@ WORKFLOW = Workflow(
     initial="reported",
     open_states=OPEN_STATES,
     intake=on_report,
+    who_may=who_may,
     transitions=(
         Transition("verify", ("reported", "active"), None, FactsPatch,
                    (may_act, facts_are_valid), (verified,)),

@@ -14,10 +14,11 @@ from engine.service import IncidentService, load_workflow
 from engine.timers import Fired
 
 START = datetime.fromisoformat("2026-11-22T03:00:00+08:00")
-SECTIONS = {"unit_overview": "某物业公司管理的砖混结构住宅", "course_and_rescue": "03:00发现墙体开裂",
+SECTIONS = {"unit_overview": "某物业公司管理的砖混结构住宅",
+            "course_and_rescue": "03:00发现墙体开裂",
             "casualties_and_loss": "无人员伤亡", "cause_and_nature": "年久失修，属责任事件",
-            "responsibility_and_handling": "建议对物业公司约谈", "prevention_and_rectification":
-            "开展全区同类房屋排查"}
+            "responsibility_and_handling": "建议对物业公司约谈",
+            "prevention_and_rectification": "开展全区同类房屋排查"}
 
 
 def new_service(url: str, clock: ManualClock) -> IncidentService:

@@ -190,3 +190,19 @@ def test_two_engines_catching_up_at_once_send_each_alert_once(
     all_alerts = [(a.incident_id, a.deadline, a.kind, a.step) for r in results for a in r]
     assert len(all_alerts) == 20
     assert len(set(all_alerts)) == 20
+
+
+def test_each_unacknowledged_notice_of_a_unit_is_resent_once(
+    service: IncidentService, clock: ManualClock, plan: Plan
+) -> None:
+    # At II, 区房管局 gets its activation notice and two on-site group assignments (§4.3.2).
+    incident = service.report(new_report(condition="imminent_collapse"))
+    clock.set(at(-40))
+    activated = service.act(incident["id"], "activate", actor="district_hq")
+    mine = [n for n in activated["notices"] if n["unit"] == "district_housing_bureau"]
+    assert len(mine) >= 2
+    clock.set(at(-40 + plan.alerts.acknowledgement_minutes))
+    resends = [a for a in service.tick()
+               if a.kind == "resend" and a.unit == "district_housing_bureau"]
+    assert sorted(a.notice for a in resends) == sorted(n["id"] for n in mine)
+    assert [a for a in service.tick() if a.kind == "resend"] == []

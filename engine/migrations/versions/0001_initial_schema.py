@@ -87,12 +87,13 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('step', sa.Integer(), nullable=False),
     sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('notice', sa.Integer(), nullable=False),
     sa.Column('recipients', sa.JSON(), nullable=False),
     sa.Column('due_at', engine.models.UTCDateTime(), nullable=False),
     sa.Column('fired_at', engine.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('incident_id', 'deadline', 'kind', 'step', 'unit')
+    sa.UniqueConstraint('incident_id', 'deadline', 'kind', 'step', 'unit', 'notice')
     )
     with op.batch_alter_table('fired_alert', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fired_alert_incident_id'), ['incident_id'], unique=False)
