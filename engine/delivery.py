@@ -57,13 +57,20 @@ class DeliveryWorker:
         self.outbox = outbox
         self.clock = clock
 
-    def run_once(self, limit: int = 100) -> list[Outcome]:
-        """Send every message due now (and any whose sender died); returns what happened."""
+    def run_once(self, batch: int = 100, most: int = 2000) -> list[Outcome]:
+        """Send every message due now (and any whose sender died), batch after batch until none
+        is left or `most` were tried; returns what happened."""
         outcomes: list[Outcome] = []
-        for delivery_id in self._due_ids(limit):
-            claimed = self._claim(delivery_id)
-            if claimed is not None:
-                outcomes.append(self._send(claimed))
+        tried: set[int] = set()
+        while len(outcomes) < most:
+            due = [i for i in self._due_ids(batch) if i not in tried]
+            if not due:
+                break
+            for delivery_id in due:
+                tried.add(delivery_id)
+                claimed = self._claim(delivery_id)
+                if claimed is not None:
+                    outcomes.append(self._send(claimed))
         return outcomes
 
     def _due_ids(self, limit: int) -> list[int]:

@@ -10,7 +10,6 @@ same idempotent catch-up, so a restart, a crash or a missed wake loses nothing a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,18 +19,21 @@ from loguru import logger
 from engine.service import IncidentService
 from engine.timers import Fired, next_wake
 
+# A wake catches up again while more is already owed (dense timers), this many times at most.
+MAX_ROUNDS = 20
+
 
 class TimerScheduler:
     def __init__(self, service: IncidentService, *, resync_seconds: float,
-                 deliver_seconds: float = 1.0,
-                 on_fired: Callable[[list[Fired]], None] | None = None) -> None:
+                 deliver_seconds: float = 1.0) -> None:
         self.service = service
         self.resync_seconds = resync_seconds
         self.deliver_seconds = deliver_seconds
-        self.on_fired = on_fired
         self.last_wake: datetime | None = None
+        self.last_error: str | None = None
         self.wakes = 0
         self._lock = threading.Lock()
+        self._stopping = False
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1})
@@ -52,24 +54,38 @@ class TimerScheduler:
             logger.exception("delivery run failed; retrying at the next run")
 
     def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=True)
+        """Stop cleanly: no new wake starts, the running one finishes, then the jobs stop.
+        (APScheduler's shutdown holds its job-store lock while it waits for running jobs, so a
+        wake that re-schedules itself during shutdown would otherwise hang it.)"""
+        self._stopping = True
+        with self._lock:
+            self._scheduler.shutdown(wait=True)
 
     def wake(self) -> list[Fired]:
+        """Catch up until nothing more is owed now, then sleep until the next instant owed."""
+        fired: list[Fired] = []
         with self._lock:
+            if self._stopping:
+                return fired
             try:
-                fired = self.service.tick()
-            except Exception:
+                for _ in range(MAX_ROUNDS):
+                    fired += self.service.tick()
+                    at = next_wake(self.service.db)
+                    if at is None or at > self.service.now():
+                        break
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
                 logger.exception("timer catch-up failed; retrying at the next wake")
-                return []
+                return fired
+            self.last_error = None
             self.last_wake = datetime.now(UTC)
             self.wakes += 1
-            self._schedule_next()
-        if fired and self.on_fired is not None:
-            self.on_fired(fired)
+            self._schedule(at)
+            if fired:  # their messages go out now, not at the next delivery run
+                self._scheduler.add_job(self.deliver, id="deliver_now", replace_existing=True)
         return fired
 
-    def _schedule_next(self) -> None:
-        at = next_wake(self.service.db)
+    def _schedule(self, at: datetime | None) -> None:
         if at is None:
             return
         # The engine's clock may differ from the wall clock (replays, tests): wait the difference.
@@ -86,5 +102,7 @@ class TimerScheduler:
             "last_wake": None if self.last_wake is None else self.last_wake.isoformat(),
             "seconds_since_wake": age,
             "wakes": self.wakes,
-            "healthy": age is not None and age <= watchdog_seconds and self._scheduler.running,
+            "last_error": self.last_error,
+            "healthy": (age is not None and age <= watchdog_seconds and self._scheduler.running
+                        and self.last_error is None),
         }
