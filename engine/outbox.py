@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from engine.acklinks import AckLinks
@@ -21,6 +22,8 @@ from engine.models import Delivery, Incident, Notice
 from engine.notices import NoticeRenderer, Rendered
 from engine.plan import Plan
 from engine.timeutil import local_text
+
+Row = dict[str, Any]
 
 
 class Outbox:
@@ -40,11 +43,10 @@ class Outbox:
             ack_url = self.ack_links.url(incident.id, notice.id, notice.unit, notice.sent_at)
         rendered = self.renderer.render(notice.kind, incident, notice.unit, notice.data,
                                         notice.sent_at, ack_url)
-        self._add(session, incident, notice.unit, "primary", notice.kind, rendered,
-                  f"notice:{notice.id}", notice.sent_at, notice.id)
+        insert(session, self._rows(incident, notice.unit, "primary", notice.kind, rendered,
+                                   f"notice:{notice.id}", notice.sent_at, notice.id))
 
-    def resend(self, session: Session, incident: Incident, notice: Notice,
-               at: datetime) -> None:
+    def resend(self, incident: Incident, notice: Notice, at: datetime) -> list[Row]:
         """An unacknowledged notice again, to the unit's backup contacts."""
         assert notice.id is not None and incident.id is not None
         original = self.renderer.render(notice.kind, incident, notice.unit, notice.data,
@@ -54,11 +56,11 @@ class Outbox:
             "sent_text": local_text(notice.sent_at, self.zone),
             "wait_minutes": self.plan.alerts.acknowledgement_minutes,
         }, at)
-        self._add(session, incident, notice.unit, "backup", "resend", rendered,
-                  f"resend:{notice.id}", at, notice.id)
+        return self._rows(incident, notice.unit, "backup", "resend", rendered,
+                          f"resend:{notice.id}", at, notice.id)
 
-    def alert(self, session: Session, incident: Incident, deadline: Deadline, kind: str,
-              step: int, recipients: tuple[str, ...], at: datetime) -> None:
+    def alert(self, incident: Incident, deadline: Deadline, kind: str, step: int,
+              recipients: tuple[str, ...], at: datetime) -> list[Row]:
         rule = self.plan.deadlines[deadline.code]
         data = {
             "deadline_name": rule.name, "clause": rule.clause, "local_policy": rule.local_policy,
@@ -66,10 +68,12 @@ class Outbox:
             "waiting_names": "、".join(self.plan.actor_name(r) for r in deadline.waiting_on()),
             "responsible_name": self.plan.actor_name(rule.responsible),
         }
+        rows: list[Row] = []
         for recipient in recipients:
             rendered = self.renderer.render(f"alert_{kind}", incident, recipient, data, at)
-            self._add(session, incident, recipient, "primary", f"alert_{kind}", rendered,
-                      f"alert:{deadline.code}:{kind}:{step}", at, None)
+            rows += self._rows(incident, recipient, "primary", f"alert_{kind}", rendered,
+                               f"alert:{deadline.code}:{kind}:{step}", at, None)
+        return rows
 
     def delivery_failed(self, session: Session, incident: Incident, failed: Delivery,
                         at: datetime) -> None:
@@ -80,23 +84,30 @@ class Outbox:
             "channel": failed.channel, "address": failed.address, "attempts": failed.attempts,
             "error": failed.last_error or "未知错误",
         }, at)
-        self._add(session, incident, "duty_officer", "primary", "delivery_failed", rendered,
-                  f"failed:{failed.id}", at, None)
+        insert(session, self._rows(incident, "duty_officer", "primary", "delivery_failed",
+                                   rendered, f"failed:{failed.id}", at, None))
 
-    def _add(self, session: Session, incident: Incident, recipient: str, role: ContactRole,
-             kind: str, rendered: Rendered, key: str, at: datetime,
-             notice_id: int | None) -> None:
+    def _rows(self, incident: Incident, recipient: str, role: ContactRole, kind: str,
+              rendered: Rendered, key: str, at: datetime, notice_id: int | None) -> list[Row]:
+        """One delivery row per contact of the recipient (drills to the drill channel)."""
         assert incident.id is not None
         drill_channel = self.directory.drill_channel if incident.drill else None
+        rows: list[Row] = []
         for contact in self.directory.contacts_for(recipient, role):
             channel = drill_channel or contact.channel
             identity = f"{incident.id}:{key}:{recipient}:{role}:{channel}:{contact.address}"
-            session.add(Delivery(
-                incident_id=incident.id, notice_id=notice_id, recipient=recipient,
-                contact_role=role, channel=channel, address=contact.address, kind=kind,
-                subject=rendered.subject, body=rendered.body,
-                idempotency_key="fangan-" + hashlib.sha256(identity.encode()).hexdigest()[:40],
-                next_attempt_at=at, created_at=at))
+            rows.append({
+                "incident_id": incident.id, "notice_id": notice_id, "recipient": recipient,
+                "contact_role": role, "channel": channel, "address": contact.address,
+                "kind": kind, "subject": rendered.subject, "body": rendered.body,
+                "idempotency_key": "fangan-" + hashlib.sha256(identity.encode()).hexdigest()[:40],
+                "status": "pending", "attempts": 0, "next_attempt_at": at, "created_at": at})
+        return rows
+
+
+def insert(session: Session, rows: list[Row]) -> None:
+    if rows:
+        session.execute(sa.insert(Delivery), rows)
 
 
 def delivery_summary(deliveries: list[Delivery]) -> dict[str, Any]:

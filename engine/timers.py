@@ -11,7 +11,7 @@ two processes catch up at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from loguru import logger
 from sqlmodel import Session, col, select
 
 from engine import escalation
-from engine.models import DeadlineRow, FiredAlert, Incident, Notice, TimelineEvent
+from engine.models import DeadlineRow, Delivery, FiredAlert, Incident, Notice, TimelineEvent
 from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.record import alert_policy, to_deadline
@@ -70,18 +70,36 @@ def _fired_by_deadline(session: Session, incident_ids: set[int]) -> dict[tuple[i
     return fired
 
 
-def _record(session: Session, fired: Fired, now: datetime, data: dict[str, Any]) -> None:
-    session.add(FiredAlert(incident_id=fired.incident_id, deadline=fired.deadline,
-                           kind=fired.kind, step=fired.step, unit=fired.unit,
-                           notice=fired.notice,
-                           recipients=list(fired.recipients), due_at=fired.at, fired_at=now))
-    late = (now - fired.at).total_seconds()
-    session.add(TimelineEvent(
-        incident_id=fired.incident_id, at=now, recorded_at=now, actor="system",
-        kind=f"alert_{fired.kind}",
-        data={"deadline": fired.deadline, "step": fired.step,
-              "recipients": list(fired.recipients), "due_at": fired.at.isoformat(),
-              "late_seconds": round(late, 3), **data}))
+@dataclass
+class Batch:
+    """Rows a catch-up writes, inserted together (one executemany per table) at the end:
+    thousands of alerts after a long outage must not cost thousands of ORM flushes."""
+
+    fired: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    next_alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, fired: Fired, now: datetime, data: dict[str, Any]) -> None:
+        self.fired.append({"incident_id": fired.incident_id, "deadline": fired.deadline,
+                           "kind": fired.kind, "step": fired.step, "unit": fired.unit,
+                           "notice": fired.notice, "recipients": list(fired.recipients),
+                           "due_at": fired.at, "fired_at": now})
+        late = (now - fired.at).total_seconds()
+        self.events.append({
+            "incident_id": fired.incident_id, "at": now, "recorded_at": now, "actor": "system",
+            "person": None, "kind": f"alert_{fired.kind}",
+            "data": {"deadline": fired.deadline, "step": fired.step,
+                     "recipients": list(fired.recipients), "due_at": fired.at.isoformat(),
+                     "late_seconds": round(late, 3), **data}})
+
+    def write(self, session: Session) -> None:
+        for model, rows in ((FiredAlert, self.fired), (TimelineEvent, self.events),
+                            (Delivery, self.deliveries)):
+            if rows:
+                session.execute(sa.insert(model), rows)
+        if self.next_alerts:
+            session.execute(sa.update(DeadlineRow), self.next_alerts)
 
 
 def _incidents(session: Session, ids: set[int]) -> dict[int, Incident]:
@@ -96,7 +114,7 @@ def _incidents(session: Session, ids: set[int]) -> dict[int, Incident]:
 
 
 def _deadline_alerts(session: Session, plan: Plan, until: datetime,
-                     outbox: Outbox | None) -> list[Fired]:
+                     outbox: Outbox | None, batch: Batch) -> list[Fired]:
     rows = list(session.exec(
         select(DeadlineRow).where(col(DeadlineRow.next_alert_at).is_not(None),
                                   col(DeadlineRow.next_alert_at) <= until,
@@ -113,18 +131,19 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime,
         if alert is not None:
             done = Fired(row.incident_id, row.code, alert.kind, alert.step, alert.recipients,
                          alert.at, until)
-            _record(session, done, until, {"deadline_due_at": row.due_at.isoformat()})
+            batch.record(done, until, {"deadline_due_at": row.due_at.isoformat()})
             if outbox is not None:
-                outbox.alert(session, incidents[row.incident_id], deadline, alert.kind,
-                             alert.step, alert.recipients, until)
+                batch.deliveries += outbox.alert(incidents[row.incident_id], deadline,
+                                                 alert.kind, alert.step, alert.recipients, until)
             fired = fired | {(alert.kind, alert.step)}
             out.append(done)
-        row.next_alert_at = escalation.next_alert_at(deadline, policy, fired)
-        session.add(row)
+        batch.next_alerts.append({"id": row.id, "next_alert_at": escalation.next_alert_at(
+            deadline, policy, fired)})
     return out
 
 
-def _ack_resends(session: Session, until: datetime, outbox: Outbox | None) -> list[Fired]:
+def _ack_resends(session: Session, until: datetime, outbox: Outbox | None,
+                 batch: Batch) -> list[Fired]:
     notices = list(session.exec(
         select(Notice).where(Notice.status == "sent", col(Notice.ack_due_at).is_not(None),
                              col(Notice.ack_due_at) <= until)))
@@ -133,15 +152,15 @@ def _ack_resends(session: Session, until: datetime, outbox: Outbox | None) -> li
         assert notice.ack_due_at is not None and notice.id is not None
         done = Fired(notice.incident_id, ACK_DEADLINE, "resend", 1, (f"{notice.unit}:backup",),
                      notice.ack_due_at, until, unit=notice.unit, notice=notice.id)
-        _record(session, done, until, {"unit": notice.unit, "notice": notice.id,
-                                       "notice_kind": notice.kind})
+        batch.record(done, until, {"unit": notice.unit, "notice": notice.id,
+                                   "notice_kind": notice.kind})
         notice.status = "escalated"
         notice.resent_at = until
         session.add(notice)
         if outbox is not None:
             incident = session.get(Incident, notice.incident_id)
             assert incident is not None
-            outbox.resend(session, incident, notice, until)
+            batch.deliveries += outbox.resend(incident, notice, until)
         out.append(done)
     return out
 
@@ -153,8 +172,10 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime,
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with Session(db, expire_on_commit=False) as session:
-                fired = (_deadline_alerts(session, plan, until, outbox)
-                         + _ack_resends(session, until, outbox))
+                batch = Batch()
+                fired = (_deadline_alerts(session, plan, until, outbox, batch)
+                         + _ack_resends(session, until, outbox, batch))
+                batch.write(session)
                 session.commit()
                 return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))
         except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
