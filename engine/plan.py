@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 Level = Literal["III", "II", "I"]
 LEVELS: tuple[Level, ...] = ("III", "II", "I")  # lowest first
 StartTrigger = Literal["reported", "verified", "level_II", "level_I_or_beyond_scope"]
+T = TypeVar("T")
 NonNegative = Annotated[int, Field(ge=0)]
 # Minutes may be fractional so that a test plan can run its timers in seconds.
 Minutes = Annotated[float, Field(gt=0)]
@@ -136,14 +137,20 @@ class Alerts(_Strict):
     acknowledgement_minutes: Minutes
 
 
-class Activation(_Strict):
-    clause: str
-    III: list[str] = Field(min_length=1)
-    II: list[str] = Field(min_length=1)
-    I: list[str] = Field(min_length=1)
+class ByLevel(_Strict, Generic[T]):
+    """One value per response level, looked up by the level's name."""
 
-    def for_level(self, level: Level) -> list[str]:
-        return list(getattr(self, level))
+    III: T
+    II: T
+    I: T
+
+    def for_level(self, level: Level) -> T:
+        value: T = getattr(self, level)
+        return value
+
+
+class Activation(ByLevel[Annotated[list[str], Field(min_length=1)]]):
+    clause: str
 
 
 class RaiseLevel(_Strict):
@@ -160,15 +167,8 @@ class TerminationSteps(_Strict):
     announce: str
 
 
-class Termination(_Strict):
+class Termination(ByLevel[TerminationSteps]):
     clause: str
-    III: TerminationSteps
-    II: TerminationSteps
-    I: TerminationSteps
-
-    def for_level(self, level: Level) -> TerminationSteps:
-        steps: TerminationSteps = getattr(self, level)
-        return steps
 
 
 class LevelDuties(_Strict):
@@ -177,14 +177,8 @@ class LevelDuties(_Strict):
     notify: list[str]
 
 
-class ActivationDuties(_Strict):
-    III: LevelDuties
-    II: LevelDuties
-    I: LevelDuties
-
-    def for_level(self, level: Level) -> LevelDuties:
-        duties: LevelDuties = getattr(self, level)
-        return duties
+class ActivationDuties(ByLevel[LevelDuties]):
+    pass
 
 
 class Group(_Strict):

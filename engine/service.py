@@ -7,8 +7,8 @@ tables directly. A refused or invalid call raises a `FanganError` and changes no
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from engine.acklinks import AckLinks, signing_key
 from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
 from engine.contacts import Directory, load_directory
-from engine.db import make_engine, migrate
+from engine.db import make_engine, migrate, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound
 from engine.investigation import build_report, draft_sections
@@ -91,16 +91,9 @@ class IncidentService:
     def now(self) -> datetime:
         return parse_instant(self.clock(), "now")
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self) -> AbstractContextManager[Session]:
         """One command, one transaction: it commits whole or not at all."""
-        with Session(self.db, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        return transaction(self.db)
 
     # -- queries --------------------------------------------------------------------------
 

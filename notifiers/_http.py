@@ -15,7 +15,7 @@ import functools
 import math
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -168,3 +168,21 @@ __all__ = [
     "parse_retry_after",
     "post_json",
 ]
+
+
+class SignedWebhook:
+    """What the signed robot webhooks (DingTalk, Feishu) hold: the URL, the signing secret, a
+    timeout, and a clock for the timestamp they sign (injectable for the one-hour window)."""
+
+    def __init__(
+        self,
+        webhook_url: str,
+        secret: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.webhook_url = webhook_url
+        self.secret = secret
+        self.timeout = timeout
+        self._clock = clock

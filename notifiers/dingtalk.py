@@ -13,12 +13,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 import urllib.parse
-from collections.abc import Callable
 from typing import Any, Final
 
-from notifiers._http import DEFAULT_TIMEOUT, check_result_code, post_json
+from notifiers._http import SignedWebhook, check_result_code, post_json
 from notifiers.base import Message, Receipt
 
 _MEANINGS: Final = {
@@ -36,23 +34,11 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-class DingTalkRobotChannel:
+class DingTalkRobotChannel(SignedWebhook):
     """Posts markdown to one DingTalk group; ``Message.recipient`` is ignored."""
 
     name = "dingtalk"
 
-    def __init__(
-        self,
-        webhook_url: str,
-        secret: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.webhook_url = webhook_url
-        self.secret = secret
-        self.timeout = timeout
-        self._clock = clock  # injectable so tests can exercise the one-hour window
 
     def send(self, message: Message) -> Receipt:
         reply = post_json(self.name, self.signed_url(), self.payload(message), timeout=self.timeout)

@@ -13,11 +13,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
-from collections.abc import Callable
 from typing import Any, Final
 
-from notifiers._http import DEFAULT_TIMEOUT, check_result_code, post_json
+from notifiers._http import SignedWebhook, check_result_code, post_json
 from notifiers.base import Message, Receipt
 
 _MEANINGS: Final = {
@@ -32,23 +30,11 @@ def feishu_sign(secret: str, timestamp_s: int) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")
 
 
-class FeishuBotChannel:
+class FeishuBotChannel(SignedWebhook):
     """Posts a text message to one Feishu group; ``Message.recipient`` is ignored."""
 
     name = "feishu"
 
-    def __init__(
-        self,
-        webhook_url: str,
-        secret: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.webhook_url = webhook_url
-        self.secret = secret
-        self.timeout = timeout
-        self._clock = clock  # injectable so tests can exercise the one-hour window
 
     def send(self, message: Message) -> Receipt:
         reply = post_json(self.name, self.webhook_url, self.payload(message), timeout=self.timeout)

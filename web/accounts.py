@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from loguru import logger
 from sqlmodel import Session, col, func, select
 
+from engine.db import transaction
 from engine.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from engine.plan import Plan
 from web.models import ApiToken, User, WebSecret
@@ -61,15 +62,8 @@ class Accounts:
         self.plan = plan
         self.now = now
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with Session(self.db, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    def transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self.db)
 
     # -- users ----------------------------------------------------------------------------
 
