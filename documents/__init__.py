@@ -5,7 +5,6 @@ bytes back; nothing here reads the database or the clock.
 """
 
 from documents.model import (
-    SECTIONS,
     Casualties,
     DeadlineRecord,
     DeadlineStatus,
@@ -14,6 +13,7 @@ from documents.model import (
     InvestigationMember,
     InvestigationReport,
     OfficialDocument,
+    SectionSpec,
     TimelineEntry,
 )
 from documents.notice import render_notice_html, render_notice_pdf
@@ -26,7 +26,6 @@ from documents.report import (
 )
 
 __all__ = [
-    "SECTIONS",
     "Casualties",
     "DeadlineRecord",
     "DeadlineStatus",
@@ -35,6 +34,7 @@ __all__ = [
     "InvestigationMember",
     "InvestigationReport",
     "OfficialDocument",
+    "SectionSpec",
     "TimelineEntry",
     "render_notice_html",
     "render_notice_pdf",

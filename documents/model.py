@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from math import ceil
@@ -19,9 +19,7 @@ from types import MappingProxyType
 from documents.formatting import ensure_aware
 
 __all__ = [
-    "DEADLINE_NAMES",
     "DRILL_MARK",
-    "SECTIONS",
     "URGENCY_LEVELS",
     "Casualties",
     "DeadlineRecord",
@@ -104,23 +102,18 @@ class OfficialDocument:
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """One of the six mandatory parts of an investigation report (plan §5.2)."""
+    """One part of an investigation report (plan §5.2), as the caller's plan configuration names it.
+
+    The documents package holds no plan text: the caller passes the parts, in order, with their
+    keys and headings (the engine takes them from ``investigation.report_sections.items``).
+    """
 
     key: str
     heading: str
 
-
-SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("unit_overview", "事件发生单位概况"),
-    SectionSpec("course_and_rescue", "事件发生经过和事件救援情况"),
-    SectionSpec("casualties_and_loss", "事件造成的人员伤亡和直接经济损失"),
-    SectionSpec("cause_and_nature", "事件发生的原因和事件性质"),
-    SectionSpec("responsibility_and_handling", "事件责任的认定以及对事件责任者的处理建议"),
-    SectionSpec("prevention_and_rectification", "事件防范和整改措施"),
-)
-"""The six parts in the order of plan §5.2; keys match the engine's ``submit_report`` action."""
-
-_SECTION_KEYS = frozenset(s.key for s in SECTIONS)
+    def __post_init__(self) -> None:
+        _require_text(self.key, "section key")
+        _require_text(self.heading, f"heading of section {self.key}")
 
 
 class DeadlineStatus(StrEnum):
@@ -143,16 +136,6 @@ _STATUS_LABELS = {
     DeadlineStatus.MET_LATE: "逾期完成",
 }
 
-DEADLINE_NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        "initial_report": "发现后1小时内向市、区房管局报告",
-        "government_report": "现场核实后30分钟内向区人民政府报告",
-        "activation_report": "启动Ⅱ级响应后向区政府和市房管局报告",
-        "city_hq_report": "向市指挥部报告并请求启动市Ⅳ级响应",
-    }
-)
-"""Fallback Chinese names of the SPEC R3 deadline codes, used when a record carries no name."""
-
 
 @dataclass(frozen=True)
 class DeadlineRecord:
@@ -162,10 +145,11 @@ class DeadlineRecord:
     due_at: dt.datetime
     status: DeadlineStatus
     met_at: dt.datetime | None = None
-    name: str | None = None
-    """Chinese name from the engine's configuration; falls back to DEADLINE_NAMES, then code."""
+    name: str = field(kw_only=True)
+    """Chinese name, from the caller's plan configuration (e.g. ``deadlines.<code>.name``)."""
 
     def __post_init__(self) -> None:
+        _require_text(self.name, f"name of deadline {self.code}")
         ensure_aware(self.due_at, "due_at")
         object.__setattr__(self, "status", DeadlineStatus(self.status))
         done = self.status in (DeadlineStatus.MET, DeadlineStatus.MET_LATE)
@@ -175,10 +159,6 @@ class DeadlineRecord:
             raise ValueError(f"deadline {self.code} is {self.status} but has a met_at")
         if self.met_at is not None:
             ensure_aware(self.met_at, "met_at")
-
-    @property
-    def display_name(self) -> str:
-        return self.name or DEADLINE_NAMES.get(self.code, self.code)
 
     def lateness_minutes(self, as_of: dt.datetime | None) -> int | None:
         """Whole minutes late, rounded up so a late report never reads as 0; None if unknown.
@@ -273,15 +253,18 @@ class TimelineEntry:
 class InvestigationReport:
     """The written investigation report of plan §5.2 (SPEC R9).
 
-    ``sections`` maps the six keys of SECTIONS to their paragraphs. A draft may leave parts
-    empty (they print as 待补充); a final report must have all six, as R9 refuses to close an
-    incident whose report lacks a part.
+    ``parts`` are the report's parts in print order, as the caller's plan defines them (the
+    six of §5.2); ``sections`` maps their keys to paragraphs. A draft may leave parts empty
+    (they print as 待补充); a final report must have every part, as R9 refuses to close an
+    incident whose report lacks one.
     """
 
     title: str
     """May contain ``\n`` to choose where a long title breaks; otherwise it is balanced."""
     summary: IncidentSummary
     sections: Mapping[str, Sequence[str]]
+    parts: Sequence[SectionSpec]
+    """The report's parts in print order (key and heading), from the caller's plan."""
     casualties: Casualties
     deadlines: Sequence[DeadlineRecord] = ()
     measures: Sequence[EmergencyMeasure] = ()
@@ -296,17 +279,25 @@ class InvestigationReport:
 
     def __post_init__(self) -> None:
         _require_text(self.title, "title")
-        unknown = set(self.sections) - _SECTION_KEYS
+        _freeze(self, "parts", "deadlines", "measures", "members", "timeline")
+        if not self.parts:
+            raise ValueError("a report needs at least one part")
+        keys = [p.key for p in self.parts]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"report part(s) given twice: {', '.join(repeated)}")
+        unknown = set(self.sections) - set(keys)
         if unknown:
             raise ValueError(f"unknown report section(s): {', '.join(sorted(unknown))}")
-        frozen = {s.key: tuple(self.sections.get(s.key, ())) for s in SECTIONS}
+        frozen = {p.key: tuple(self.sections.get(p.key, ())) for p in self.parts}
         object.__setattr__(self, "sections", MappingProxyType(frozen))
-        _freeze(self, "deadlines", "measures", "members", "timeline")
         if self.generated_at is not None:
             ensure_aware(self.generated_at, "generated_at")
-        missing = [s.heading for s in SECTIONS if not any(p.strip() for p in frozen[s.key])]
+        missing = [p.heading for p in self.parts if not any(t.strip() for t in frozen[p.key])]
         if missing and not self.draft:
-            raise ValueError(f"a final report needs all six parts; missing: {'；'.join(missing)}")
+            raise ValueError(
+                f"a final report needs all {len(self.parts)} parts; missing: {'；'.join(missing)}"
+            )
 
     @property
     def display_title(self) -> str:

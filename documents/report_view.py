@@ -17,7 +17,7 @@ from documents.formatting import (
     cn_ordinal_heading,
     cn_yuan,
 )
-from documents.model import SECTIONS, InvestigationReport
+from documents.model import InvestigationReport
 
 __all__ = ["PLACEHOLDER", "Block", "NumberedList", "ReportView", "SectionView", "Table", "build"]
 
@@ -126,7 +126,7 @@ def _deadlines(report: InvestigationReport, caption: _Captions) -> Table:
         rows.append(
             (
                 str(i),
-                d.display_name,
+                d.name,
                 _cell_time(d.due_at),
                 _cell_time(d.met_at),
                 d.status.label,
@@ -165,14 +165,14 @@ def _timeline(report: InvestigationReport) -> Table:
 
 
 def build(report: InvestigationReport) -> ReportView:
-    """Lay the report's data out in reading order: facts, the six parts, members, appendix."""
+    """Lay the report's data out in reading order: facts, the given parts, members, appendix."""
     caption = _Captions()
     extra: dict[str, tuple[Block, ...]] = {
         "course_and_rescue": (_measures(report), _deadlines(report, caption)),
         "casualties_and_loss": (_casualties(report, caption),),
     }
     sections = []
-    for number, spec in enumerate(SECTIONS, 1):
+    for number, spec in enumerate(report.parts, 1):
         paragraphs = tuple(p for p in report.sections[spec.key] if p.strip()) or (PLACEHOLDER,)
         sections.append(
             SectionView(

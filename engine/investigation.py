@@ -128,6 +128,8 @@ def build_report(session: Session, plan: Plan, incident: Incident,
             response_level=incident.response_level, discovered_at=incident.discovered_at,
             reported_at=incident.reported_at, drill=incident.drill),
         sections=sections,
+        parts=[doc.SectionSpec(key, heading)
+               for key, heading in plan.investigation.report_sections.items.items()],
         casualties=doc.Casualties(dead=incident.dead, missing=incident.missing,
                                   injured=incident.injured,
                                   direct_loss_yuan=Decimal(incident.economic_loss_yuan)),

@@ -51,9 +51,11 @@ EVENTS = {
 DEADLINE_STATUS = {"pending": "计时中", "met": "已按时完成", "overdue": "已超时",
                    "met_late": "超时后完成"}
 NOTICE_STATUS = {"sent": "待签收", "acknowledged": "已签收",
-                 "escalated": "超时未签收，已转备用联系人", "informational": "告知，无需签收"}
+                 "escalated": "超时未签收，已转备用联系人", "informational": "告知，无需签收",
+                 "withdrawn": "已撤回"}
 OBLIGATION_STATUS = {"open": "未办结", "settled": "已办结"}
-STATEMENT_STATUS = {"draft": "待审核", "approved": "已审核，待发布", "released": "已发布"}
+STATEMENT_STATUS = {"draft": "待审核", "approved": "已审核，待发布", "released": "已发布",
+                    "superseded": "已被新版本取代"}
 FACTS = {
     "condition": "房屋状况", "street": "街道", "address": "地址", "dead": "死亡（人）",
     "missing": "失踪（人）", "injured": "受伤（人）", "economic_loss_yuan": "直接经济损失（元）",

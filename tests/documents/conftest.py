@@ -25,8 +25,18 @@ from documents.model import (  # noqa: E402
     InvestigationMember,
     InvestigationReport,
     OfficialDocument,
+    SectionSpec,
     TimelineEntry,
 )
+from engine.plan import Plan, load_plan  # noqa: E402
+
+PLAN = load_plan()
+"""The shipped plan (config/hanyang.yaml): the report's parts and deadline names come from it."""
+
+PARTS = tuple(
+    SectionSpec(key, heading) for key, heading in PLAN.investigation.report_sections.items.items()
+)
+"""The §5.2 parts in the plan's order, as the engine passes them."""
 
 CST = dt.timezone(dt.timedelta(hours=8))
 UTC = dt.UTC
@@ -48,6 +58,13 @@ NOTICE_BODY = (
     "（二）医疗急救组以区卫健局为主，负责组织协调医疗急救和抢救伤员。",
     "二、严格执行信息报送制度。各成员单位每2小时向区指挥部办公室报送一次处置进展，重大情况随时报告。",
 )
+
+
+def deadline(
+    code: str, due_at: dt.datetime, status: DeadlineStatus, met_at: dt.datetime | None = None
+) -> DeadlineRecord:
+    """A deadline record named as the plan names the code."""
+    return DeadlineRecord(code, due_at, status, met_at, name=PLAN.deadlines[code].name)
 
 
 def make_notice(**changes: object) -> OfficialDocument:
@@ -112,12 +129,13 @@ def make_report(**changes: object) -> InvestigationReport:
             reported_at=dt.datetime(2026, 11, 22, 0, 5, tzinfo=UTC),  # 08:05 in Wuhan
         ),
         "sections": SECTION_TEXT,
+        "parts": PARTS,
         "casualties": Casualties(dead=1, missing=2, injured=4, direct_loss_yuan=Decimal("3860000")),
         "deadlines": [
-            DeadlineRecord("initial_report", at(8, 50), DeadlineStatus.MET, at(8, 5)),
-            DeadlineRecord("government_report", at(9, 10), DeadlineStatus.MET_LATE, at(9, 25)),
-            DeadlineRecord("city_hq_report", at(9, 15), DeadlineStatus.MET, at(9, 5)),
-            DeadlineRecord(
+            deadline("initial_report", at(8, 50), DeadlineStatus.MET, at(8, 5)),
+            deadline("government_report", at(9, 10), DeadlineStatus.MET_LATE, at(9, 25)),
+            deadline("city_hq_report", at(9, 15), DeadlineStatus.MET, at(9, 5)),
+            DeadlineRecord(  # a code the plan does not define: the caller names it
                 "progress_report",
                 at(14, 0),
                 DeadlineStatus.OVERDUE,
@@ -167,6 +185,18 @@ def make_report(**changes: object) -> InvestigationReport:
     }
     fields.update(changes)
     return InvestigationReport(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture(name="plan", scope="session")
+def plan_fixture() -> Plan:
+    """The shipped plan the report fixtures are built from."""
+    return PLAN
+
+
+@pytest.fixture(name="parts", scope="session")
+def parts_fixture() -> tuple[SectionSpec, ...]:
+    """The report's parts as the shipped plan lists them."""
+    return PARTS
 
 
 @pytest.fixture(name="make_notice", scope="session")

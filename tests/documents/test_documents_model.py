@@ -8,20 +8,24 @@ from collections.abc import Callable
 import pytest
 
 from documents.model import (
-    SECTIONS,
     DeadlineRecord,
     DeadlineStatus,
     InvestigationReport,
     OfficialDocument,
+    SectionSpec,
     TimelineEntry,
 )
+from engine.plan import Plan
 
 CST = dt.timezone(dt.timedelta(hours=8))
 DUE = dt.datetime(2026, 11, 22, 9, 10, tzinfo=CST)
 
 
-def test_sections_follow_plan_5_2() -> None:
-    assert [s.heading for s in SECTIONS] == [
+def test_parts_come_from_the_plan_in_order(report: InvestigationReport, plan: Plan) -> None:
+    items = plan.investigation.report_sections.items
+    assert [(p.key, p.heading) for p in report.parts] == list(items.items())
+    assert list(report.sections) == list(items)
+    assert [p.heading for p in report.parts] == [
         "事件发生单位概况",
         "事件发生经过和事件救援情况",
         "事件造成的人员伤亡和直接经济损失",
@@ -44,6 +48,38 @@ def test_draft_may_lack_parts(make_report: Callable[..., InvestigationReport]) -
 def test_unknown_section_is_refused(make_report: Callable[..., InvestigationReport]) -> None:
     with pytest.raises(ValueError, match="summary"):
         make_report(draft=True, sections={"summary": ["x"]})
+
+
+def test_parts_are_whatever_the_caller_gives(
+    make_report: Callable[..., InvestigationReport],
+) -> None:
+    parts = [SectionSpec("b", "乙部分"), SectionSpec("a", "甲部分")]
+    report = make_report(parts=parts, sections={"a": ["甲"], "b": ["乙"]})
+    assert report.parts == tuple(parts)
+    assert list(report.sections) == ["b", "a"]
+    with pytest.raises(ValueError, match="unit_overview"):
+        make_report(parts=parts)  # the plan's keys are unknown to these parts
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        ([], "at least one part"),
+        ([SectionSpec("a", "甲"), SectionSpec("a", "乙")], "given twice: a"),
+    ],
+)
+def test_bad_parts_are_refused(
+    make_report: Callable[..., InvestigationReport], parts: list[SectionSpec], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_report(draft=True, parts=parts, sections={})
+
+
+def test_section_spec_needs_key_and_heading() -> None:
+    with pytest.raises(ValueError, match="section key"):
+        SectionSpec(" ", "甲")
+    with pytest.raises(ValueError, match="heading of section a"):
+        SectionSpec("a", "")
 
 
 def test_lists_are_frozen(make_notice: Callable[..., OfficialDocument]) -> None:
@@ -82,19 +118,25 @@ def test_naive_timeline_time_is_refused() -> None:
 def test_lateness_minutes(
     status: DeadlineStatus, met_at: dt.datetime | None, as_of: dt.datetime | None, late: int | None
 ) -> None:
-    record = DeadlineRecord("government_report", DUE, status, met_at)
+    record = DeadlineRecord("government_report", DUE, status, met_at, name="向区人民政府报告")
     assert record.lateness_minutes(as_of) == late
 
 
 def test_deadline_status_and_met_at_must_agree() -> None:
     with pytest.raises(ValueError, match="no met_at"):
-        DeadlineRecord("initial_report", DUE, DeadlineStatus.MET)
+        DeadlineRecord("initial_report", DUE, DeadlineStatus.MET, name="首次报告")
     with pytest.raises(ValueError, match="has a met_at"):
-        DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING, DUE)
+        DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING, DUE, name="首次报告")
 
 
 def test_deadline_labels() -> None:
     assert [s.label for s in DeadlineStatus] == ["待办", "已按时完成", "已逾期", "逾期完成"]
-    assert DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING).display_name.startswith(
-        "发现后1小时"
-    )
+
+
+def test_deadline_name_is_the_callers(plan: Plan) -> None:
+    name = plan.deadlines["initial_report"].name
+    assert DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING, name=name).name == name
+    with pytest.raises(TypeError, match="name"):
+        DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="name of deadline initial_report"):
+        DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING, name=" ")

@@ -13,7 +13,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Length
 from docx.text.paragraph import Paragraph
 
-from documents import InvestigationReport
+from documents import InvestigationReport, SectionSpec
 from documents.report import (
     render_report,
     render_report_docx,
@@ -21,6 +21,7 @@ from documents.report import (
     render_report_markdown,
     render_report_pdf,
 )
+from engine.plan import Plan
 
 HEADINGS = [
     "一、事件发生单位概况",
@@ -48,10 +49,10 @@ def test_markdown_has_six_headings_in_order(report: InvestigationReport) -> None
     assert numbered == HEADINGS
 
 
-def test_markdown_tables_carry_the_record(report: InvestigationReport) -> None:
+def test_markdown_tables_carry_the_record(report: InvestigationReport, plan: Plan) -> None:
     md = render_report_markdown(report)
     assert "| 1 | 2 | 4 | 3 | 3,860,000元 |" in md
-    assert "| 现场核实后30分钟内向区人民政府报告 | 2026年11月22日 09:10 |" in md
+    assert f"| {plan.deadlines['government_report'].name} | 2026年11月22日 09:10 |" in md
     assert "逾期完成 | 15 |" in md
     assert "| 每2小时向区指挥部办公室报送处置进展 |" in md and "已逾期 | 120 |" in md
     # The timeline appendix is sorted by time although the record was not.
@@ -67,6 +68,17 @@ def test_markdown_draft_is_marked_and_gaps_show(
     md = render_report_markdown(make_report(draft=True, sections={"unit_overview": ["概况"]}))
     assert "**草稿**" in md
     assert md.count("（待补充）") == 5
+
+
+def test_markdown_prints_the_given_parts(
+    make_report: Callable[..., InvestigationReport],
+) -> None:
+    parts = [SectionSpec("course_and_rescue", "经过"), SectionSpec("extra", "其他")]
+    sections = {"course_and_rescue": ["经过正文"], "extra": ["其他正文"]}
+    md = render_report_markdown(make_report(parts=parts, sections=sections))
+    numbered = [line[3:] for line in md.splitlines() if re.match(r"## [一二三四五六]、", line)]
+    assert numbered == ["一、经过", "二、其他"]
+    assert _in_order(md, ["经过正文", "信息报送时限执行情况", "其他正文"])
 
 
 def test_markdown_cells_cannot_break_the_table(
