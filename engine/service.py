@@ -216,6 +216,20 @@ class IncidentService:
         """Send what the outbox holds and is due (the worker; `serve` runs it continuously)."""
         return self.delivery.run_once()
 
+    def ack_link_notice(self, token: str) -> dict[str, Any]:
+        """What a signed acknowledgement link is about (for the page the link opens)."""
+        claim = self.ack_links.verify(token, self.now())
+        with self.transaction() as session:
+            notice = session.get(Notice, claim.notice_id)
+            incident = session.get(Incident, claim.incident_id)
+            if notice is None or incident is None or notice.unit != claim.unit:
+                raise NotFound("the notice of this link does not exist")
+            return {"incident_id": incident.id, "unit": notice.unit,
+                    "unit_name": self.plan.actor_name(notice.unit), "kind": notice.kind,
+                    "status": notice.status, "address": incident.address,
+                    "street_name": self.plan.streets.items[incident.street],
+                    "drill": incident.drill}
+
     def acknowledge_link(self, token: str, person: str | None = None) -> dict[str, Any]:
         """Acknowledge the notice a signed link names, as its unit, without a login."""
         claim = self.ack_links.verify(token, self.now())

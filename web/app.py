@@ -17,7 +17,7 @@ from engine.errors import FanganError
 from engine.scheduler import TimerScheduler
 from engine.service import IncidentService
 from engine.settings import Settings
-from web import api, console
+from web import ack, api, console
 from web.accounts import Accounts
 from web.auth import AuthError, LoginThrottle, WebSettings
 from web.idempotency import IdempotencyStore
@@ -89,7 +89,8 @@ def create_app(service: IncidentService, settings: Settings,
                web_settings: WebSettings | None = None, *,
                run_scheduler: bool = True) -> FastAPI:
     web_settings = web_settings or WebSettings()
-    scheduler = TimerScheduler(service, resync_seconds=settings.resync_seconds)
+    scheduler = TimerScheduler(service, resync_seconds=settings.resync_seconds,
+                               deliver_seconds=settings.deliver_seconds)
     accounts = Accounts(service.db, service.plan, service.now)
 
     @asynccontextmanager
@@ -133,6 +134,7 @@ def create_app(service: IncidentService, settings: Settings,
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(console.router)
+    app.include_router(ack.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", tags=["health"])
