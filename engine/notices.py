@@ -63,7 +63,7 @@ class NoticeRenderer:
         self.zone = ZoneInfo(plan.plan.timezone)
         self.env = Environment(loader=FileSystemLoader(str(templates)),
                                undefined=StrictUndefined, autoescape=False,
-                               keep_trailing_newline=False)
+                               keep_trailing_newline=False, auto_reload=False)
         self.env.filters["name"] = plan.actor_name  # unit/role code → its Chinese name
 
     def _unit(self, code: str) -> dict[str, str | None]:

@@ -6,6 +6,7 @@ engine's `FanganError`s so that the API and the CLI report them the same way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -30,7 +31,13 @@ MIN_PASSWORD = 8
 TOKEN_PREFIX = "fa_"
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users (same cost, no timing tell); made on first
+    use, not at import: every CLI call imports this module."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_token(token: str) -> str:
@@ -155,7 +162,7 @@ class Accounts:
         with self.transaction() as session:
             user = session.exec(select(User).where(User.username == username.strip())).first()
             try:
-                _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+                _hasher.verify(user.password_hash if user else _dummy_hash(), password)
             except (VerificationError, InvalidHashError):
                 logger.info("failed login for {!r}", username[:64])
                 return None
