@@ -8,7 +8,6 @@ precondition_failed and conflict. Report and act take an `Idempotency-Key` heade
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -17,6 +16,8 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from documents import render_notice_html, render_notice_pdf
+from documents.report import render_report
 from engine.errors import Forbidden
 from engine.schemas import IncidentIn
 from engine.service import ClassifyIn, IncidentService, classify_facts
@@ -28,8 +29,7 @@ from web.models import ApiToken, User
 from web.present import ACTIONS, actions_for, by_urgency
 
 STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
-          "precondition_failed": 409, "conflict": 409, "unauthorized": 401,
-          "not_implemented": 501}
+          "precondition_failed": 409, "conflict": 409, "unauthorized": 401}
 REPLAYED = "Idempotent-Replayed"
 
 
@@ -249,42 +249,29 @@ FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf
            "pdf": "application/pdf"}
 
 
-def report_renderer(service: IncidentService) -> Callable[[int, str], bytes] | None:
-    """The CLI's `report` pipeline (`service.investigation_report` → `documents.report.
-    render_report`), looked up only when asked for: the API runs without the documents package."""
-    try:
-        module = importlib.import_module("documents.report")
-    except ImportError:
-        return None
-    render = getattr(module, "render_report", None)
-    build = getattr(service, "investigation_report", None)
-    if render is None or build is None:
-        return None
-
-    def report(incident_id: int, fmt: str) -> bytes:
-        content: bytes = render(build(incident_id), fmt)
-        return content
-
-    return report
-
-
 @router.get("/incidents/{incident_id}/report", tags=["documents"],
-            responses={200: {"content": {t: {} for t in FORMATS.values()}},
-                       501: {"model": ErrorBody}})
+            responses={200: {"content": {t: {} for t in FORMATS.values()}}})
 def document(incident_id: int, _: User_, service: Service,
              format: Annotated[Literal["md", "html", "docx", "pdf"], Query()] = "md") -> Response:
-    """The incident's report (§5.2) as a file; 501 while report generation is not installed."""
-    service.show(incident_id)
-    render = report_renderer(service)
-    if render is None:
-        return JSONResponse({"error": "not_implemented",
-                             "message": "report generation is not available on this server "
-                                        "(documents.report.render_report)"},
-                            status_code=501)
-    content = render(incident_id, format)
-    name = f"fangan-incident-{incident_id}.{format}"
-    return Response(content, media_type=FORMATS[format],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    """The incident's investigation report (§5.2) as a file, marked 草稿 until submitted."""
+    content = render_report(service.investigation_report(incident_id), format)
+    return attachment(content, format, f"fangan-incident-{incident_id}")
+
+
+@router.get("/incidents/{incident_id}/notices/{unit}/{kind}", tags=["documents"],
+            responses={200: {"content": {FORMATS["html"]: {}, FORMATS["pdf"]: {}}}})
+def notice_document(incident_id: int, unit: str, kind: str, _: User_, service: Service,
+                    format: Annotated[Literal["html", "pdf"], Query()] = "pdf") -> Response:
+    """A notice the incident produced, as a GB/T 9704 official document."""
+    official = service.notice_document(incident_id, unit, kind)
+    content = (render_notice_pdf(official) if format == "pdf"
+               else render_notice_html(official).encode("utf-8"))
+    return attachment(content, format, f"fangan-incident-{incident_id}-{unit}-{kind}")
+
+
+def attachment(content: bytes, fmt: str, stem: str) -> Response:
+    return Response(content, media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
 
 
 # -- accounts ---------------------------------------------------------------------------

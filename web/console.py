@@ -305,7 +305,6 @@ def _incident_context(request: Request, who: Principal, incident: dict[str, Any]
         "i": incident, "actions": actions_for(plan, incident, who.unit),
         "others": others_waiting(plan, incident, who.unit),
         "key": actions_key(plan, incident, who.unit),
-        "documents_ready": api.report_renderer(service) is not None,
         "my_notices": my_pending_notices(incident, who.unit),
         "fact_history": _facts_history(incident), "open_action": open_action,
         "action_error": action_error, "idem": uuid.uuid4().hex,

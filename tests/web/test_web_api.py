@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from loguru import logger
-
-from web import api
 
 
 def test_every_route_needs_a_user(client: TestClient) -> None:
@@ -220,23 +217,25 @@ def test_no_secrets_in_the_logs(client: TestClient, web: Any, password: str,
         assert secret not in text  # ...their secrets are not
 
 
-def test_report_download_or_501(client: TestClient, web: Any,
-                                report_data: Callable[..., dict[str, Any]],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documents_download(client: TestClient, web: Any,
+                            report_data: Callable[..., dict[str, Any]]) -> None:
     incident = client.post("/api/incidents", json=report_data(),
                            headers=web.auth("officer")).json()
     path = f"/api/incidents/{incident['id']}/report"
     assert client.get(path + "?format=odt", headers=web.auth("hq")).status_code == 422
     assert client.get("/api/incidents/999/report", headers=web.auth("hq")).status_code == 404
-    if api.report_renderer(web.service) is not None:
-        md = client.get(path + "?format=md", headers=web.auth("hq"))
-        assert md.status_code == 200
-        assert md.headers["content-type"].startswith("text/markdown")
-        assert "attachment" in md.headers["content-disposition"]
-    monkeypatch.setattr(api, "report_renderer", lambda service: None)
-    missing = client.get(path + "?format=pdf", headers=web.auth("hq"))
-    assert missing.status_code == 501
-    assert missing.json()["error"] == "not_implemented"
+    md = client.get(path + "?format=md", headers=web.auth("hq"))
+    assert md.status_code == 200
+    assert md.headers["content-type"].startswith("text/markdown")
+    assert "attachment" in md.headers["content-disposition"]
+    assert "草稿" in md.text and "事件发生单位概况" in md.text
+    web.service.act(incident["id"], "activate", actor="district_hq")
+    notice = client.get(f"/api/incidents/{incident['id']}/notices/street_office/activation_II"
+                        "?format=html", headers=web.auth("hq"))
+    assert notice.status_code == 200 and "汉阳区房屋安全事故应急指挥部" in notice.text
+    missing = client.get(f"/api/incidents/{incident['id']}/notices/street_office/termination",
+                         headers=web.auth("hq"))
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:
