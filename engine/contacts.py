@@ -68,7 +68,9 @@ class Directory(_Strict):
         if entry is None:
             return []
         chosen = entry.backup if role == "backup" and entry.backup else entry.primary
-        return [Contact(channel=c.channel, address=c.address.replace("{code}", code))
+        # model_construct: the entries were validated at load; this runs once per message.
+        return [Contact.model_construct(channel=c.channel,
+                                        address=c.address.replace("{code}", code))
                 for c in chosen]
 
 

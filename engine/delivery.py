@@ -99,8 +99,28 @@ class DeliveryWorker:
                 session.rollback()
                 return None
             session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, outcome="triggered"))
+            claimed = session.get(Delivery, delivery_id)
+            assert claimed is not None
+            if claimed.template is not None:
+                incident = session.get(Incident, claimed.incident_id)
+                assert incident is not None
+                try:
+                    self.outbox.render_pending(claimed, incident)
+                except Exception as exc:  # a message that cannot be written must not block
+                    claimed.status, claimed.lease_until = "dead", None
+                    claimed.last_error = f"render: {type(exc).__name__}: {exc}"
+                    session.add(DeliveryAttempt(delivery_id=delivery_id, at=now,
+                                                outcome="failed", error_code="render",
+                                                error=claimed.last_error))
+                    self._raise_alarm(session, claimed, now)
+                    session.add(claimed)
+                    session.commit()
+                    logger.error("delivery {} cannot be rendered: {}", delivery_id,
+                                 claimed.last_error)
+                    return None
+                session.add(claimed)
             session.commit()
-            return session.get(Delivery, delivery_id)
+            return claimed
 
     def _send(self, delivery: Delivery) -> Outcome:
         assert delivery.id is not None

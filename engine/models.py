@@ -179,6 +179,10 @@ class Delivery(SQLModel, table=True):
     kind: str = Field(max_length=64)
     subject: str = Field(max_length=500)
     body: str = Field(sa_type=sa.Text)
+    # Alerts are written unrendered (a catch-up after an outage may owe thousands; the deciding
+    # transaction stays short): the worker renders them from this before the first send.
+    template: dict[str, Any] | None = Field(default=None,
+                                            sa_column=sa.Column(sa.JSON(), nullable=True))
     idempotency_key: str = Field(max_length=200)
     # pending → delivered | dead (retries exhausted); `sending` while a worker holds it.
     status: str = Field(default="pending", max_length=16, index=True)

@@ -59,8 +59,9 @@ class Outbox:
         return self._rows(incident, notice.unit, "backup", "resend", rendered,
                           f"resend:{notice.id}", at, notice.id)
 
-    def alert(self, incident: Incident, deadline: Deadline, kind: str, step: int,
+    def alert(self, incident: tuple[int, bool], deadline: Deadline, kind: str, step: int,
               recipients: tuple[str, ...], at: datetime) -> list[Row]:
+        """Messages for a fired alert to `incident` = (id, drill), written unrendered."""
         rule = self.plan.deadlines[deadline.code]
         data = {
             "deadline_name": rule.name, "clause": rule.clause, "local_policy": rule.local_policy,
@@ -70,10 +71,21 @@ class Outbox:
         }
         rows: list[Row] = []
         for recipient in recipients:
-            rendered = self.renderer.render(f"alert_{kind}", incident, recipient, data, at)
-            rows += self._rows(incident, recipient, "primary", f"alert_{kind}", rendered,
-                               f"alert:{deadline.code}:{kind}:{step}", at, None)
+            template = {"kind": f"alert_{kind}", "recipient": recipient, "data": data,
+                        "at": at.isoformat()}
+            rows += self._rows(incident, recipient, "primary", f"alert_{kind}", None,
+                               f"alert:{deadline.code}:{kind}:{step}", at, None, template)
         return rows
+
+    def render_pending(self, delivery: Delivery, incident: Incident) -> None:
+        """Render a message written unrendered (an alert) in place, before its first send."""
+        template = delivery.template
+        if template is None:
+            return
+        rendered = self.renderer.render(template["kind"], incident, template["recipient"],
+                                        template["data"], datetime.fromisoformat(template["at"]))
+        delivery.subject, delivery.body, delivery.template = (rendered.subject, rendered.body,
+                                                              None)
 
     def delivery_failed(self, session: Session, incident: Incident, failed: Delivery,
                         at: datetime) -> None:
@@ -87,19 +99,24 @@ class Outbox:
         insert(session, self._rows(incident, "duty_officer", "primary", "delivery_failed",
                                    rendered, f"failed:{failed.id}", at, None))
 
-    def _rows(self, incident: Incident, recipient: str, role: ContactRole, kind: str,
-              rendered: Rendered, key: str, at: datetime, notice_id: int | None) -> list[Row]:
-        """One delivery row per contact of the recipient (drills to the drill channel)."""
-        assert incident.id is not None
-        drill_channel = self.directory.drill_channel if incident.drill else None
+    def _rows(self, incident: Incident | tuple[int, bool], recipient: str,
+              role: ContactRole, kind: str, rendered: Rendered | None, key: str, at: datetime,
+              notice_id: int | None, template: Row | None = None) -> list[Row]:
+        """One delivery row per contact of the recipient (drills to the drill channel).
+        `incident` may be just its (id, drill), which is all a message row needs."""
+        incident_id, drill = (incident if isinstance(incident, tuple)
+                              else (incident.id, incident.drill))
+        assert incident_id is not None
+        drill_channel = self.directory.drill_channel if drill else None
         rows: list[Row] = []
         for contact in self.directory.contacts_for(recipient, role):
             channel = drill_channel or contact.channel
-            identity = f"{incident.id}:{key}:{recipient}:{role}:{channel}:{contact.address}"
+            identity = f"{incident_id}:{key}:{recipient}:{role}:{channel}:{contact.address}"
             rows.append({
-                "incident_id": incident.id, "notice_id": notice_id, "recipient": recipient,
+                "incident_id": incident_id, "notice_id": notice_id, "recipient": recipient,
                 "contact_role": role, "channel": channel, "address": contact.address,
-                "kind": kind, "subject": rendered.subject, "body": rendered.body,
+                "kind": kind, "subject": rendered.subject if rendered else "",
+                "body": rendered.body if rendered else "", "template": template,
                 "idempotency_key": "fangan-" + hashlib.sha256(identity.encode()).hexdigest()[:40],
                 "status": "pending", "attempts": 0, "next_attempt_at": at, "created_at": at})
         return rows

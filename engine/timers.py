@@ -102,14 +102,15 @@ class Batch:
             session.execute(sa.update(DeadlineRow), self.next_alerts)
 
 
-def _incidents(session: Session, ids: set[int]) -> dict[int, Incident]:
-    found: dict[int, Incident] = {}
+def _drill_flags(session: Session, ids: set[int]) -> dict[int, bool]:
+    """Incident id → whether it is a drill: all an alert's message rows need of it."""
+    found: dict[int, bool] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), 500):
-        for incident in session.exec(select(Incident).where(
+        for incident_id, drill in session.exec(select(Incident.id, Incident.drill).where(
                 col(Incident.id).in_(ordered[start:start + 500]))):
-            assert incident.id is not None
-            found[incident.id] = incident
+            assert incident_id is not None
+            found[incident_id] = drill
     return found
 
 
@@ -121,7 +122,7 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime,
                                   col(DeadlineRow.met_at).is_(None),
                                   col(DeadlineRow.stopped_at).is_(None))))
     fired_sets = _fired_by_deadline(session, {row.incident_id for row in rows})
-    incidents = _incidents(session, {row.incident_id for row in rows}) if outbox else {}
+    drills = _drill_flags(session, {row.incident_id for row in rows}) if outbox else {}
     out: list[Fired] = []
     for row in rows:
         deadline = to_deadline(row)
@@ -133,7 +134,8 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime,
                          alert.at, until)
             batch.record(done, until, {"deadline_due_at": row.due_at.isoformat()})
             if outbox is not None:
-                batch.deliveries += outbox.alert(incidents[row.incident_id], deadline,
+                incident = (row.incident_id, drills[row.incident_id])
+                batch.deliveries += outbox.alert(incident, deadline,
                                                  alert.kind, alert.step, alert.recipients, until)
             fired = fired | {(alert.kind, alert.step)}
             out.append(done)

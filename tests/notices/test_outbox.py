@@ -181,3 +181,26 @@ def test_acknowledgement_link_works_without_login_and_expires(
     clock.advance(hours=25)
     with pytest.raises(InvalidInput, match="expired"):
         service.acknowledge_link(token)
+
+
+def test_a_message_that_cannot_be_rendered_is_dead_and_alarms_without_blocking_others(
+    make_service: Callable[..., IncidentService], clock: ManualClock
+) -> None:
+    recorder = Recorder()
+    service = make_service({"rec": recorder}, **ROUTE_ALL)
+    service.report(report())
+    clock.set(clock.now.replace(hour=3, minute=41))
+    service.tick()
+    with Session(service.db) as session:
+        broken = session.exec(select(Delivery).where(Delivery.kind == "alert_overdue")).first()
+        assert broken is not None and broken.template is not None
+        broken.template = {**broken.template, "data": {}}  # e.g. a template changed meanwhile
+        broken_id = broken.id
+        session.add(broken)
+        session.commit()
+    outcomes = service.deliver()
+    by_id = {d.id: d for d in deliveries(service)}
+    assert by_id[broken_id].status == "dead"
+    assert "render" in (by_id[broken_id].last_error or "")
+    assert any(o.status == "delivered" for o in outcomes)  # the others still went out
+    assert any(d.kind == "delivery_failed" for d in by_id.values())

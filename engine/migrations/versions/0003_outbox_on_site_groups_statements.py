@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('template', sa.JSON(), nullable=True),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
