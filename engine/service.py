@@ -114,10 +114,14 @@ class IncidentService:
             now = self.now()
             return [self._view(session, incident, now) for incident in session.exec(query)]
 
-    def count_open(self) -> int:
+    def count_open(self, *, drills: bool = False) -> int:
+        """Open incidents; drills are kept out of the figures unless asked for (§7.2)."""
         with self.transaction() as session:
-            return session.exec(select(func.count()).select_from(Incident).where(
-                col(Incident.state).in_(self.workflow.open_states))).one()
+            query = select(func.count()).select_from(Incident).where(
+                col(Incident.state).in_(self.workflow.open_states))
+            if not drills:
+                query = query.where(col(Incident.drill).is_(False))
+            return session.exec(query).one()
 
     # -- commands -------------------------------------------------------------------------
 

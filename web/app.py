@@ -141,7 +141,8 @@ def create_app(service: IncidentService, settings: Settings,
     def health() -> JSONResponse:
         """200 while the scheduler wakes on time; 503 when it has stalled (the watchdog)."""
         body = {**scheduler.health(settings.watchdog_seconds),
-                "open_incidents": service.count_open()}
+                "open_incidents": service.count_open(),
+                "open_drills": service.count_open(drills=True) - service.count_open()}
         return JSONResponse(body, status_code=200 if body["healthy"] else 503)
 
     @app.get("/favicon.ico", include_in_schema=False)

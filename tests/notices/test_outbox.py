@@ -204,3 +204,12 @@ def test_a_message_that_cannot_be_rendered_is_dead_and_alarms_without_blocking_o
     assert "render" in (by_id[broken_id].last_error or "")
     assert any(o.status == "delivered" for o in outcomes)  # the others still went out
     assert any(d.kind == "delivery_failed" for d in by_id.values())
+
+
+def test_drills_are_kept_out_of_the_figures(make_service: Callable[..., IncidentService]) -> None:
+    service = make_service({})
+    service.report(report())
+    service.report(report(drill=True))
+    assert service.count_open() == 1
+    assert service.count_open(drills=True) == 2
+    assert [i["drill"] for i in service.list_incidents(drill=False)] == [False]
