@@ -229,6 +229,11 @@ class Investigation(_Strict):
     report_sections: ReportSections
 
 
+class Aftermath(_Strict):
+    clause: str
+    kinds: dict[str, str] = Field(min_length=1)
+
+
 class InformationRelease(_Strict):
     clause: str
     approve: str
@@ -262,6 +267,7 @@ class Plan(_Strict):
     emergency_powers: EmergencyPowers
     investigation: Investigation
     information_release: InformationRelease
+    aftermath: Aftermath
     authority: dict[str, ActionAuthority]
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))

@@ -7,7 +7,6 @@ A field left empty is not sent; the engine validates what is sent and its refusa
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -174,10 +173,8 @@ class FormKit:
         return fields_for(self.plan, action, payload)
 
     def choices(self, field: Field) -> list[tuple[str, str]]:
-        # The workflow module names the aftermath items people may open by hand (§5.3).
-        module = sys.modules.get(self.workflow.intake.__module__)
-        extra: dict[str, str] = getattr(module, "AFTERMATH_KINDS", {})
-        return choices(self.plan, field, self.incident, self.unit, extra)
+        # The aftermath items people may open by hand (§5.3, config `aftermath`).
+        return choices(self.plan, field, self.incident, self.unit, self.plan.aftermath.kinds)
 
     def checked(self, field: Field) -> list[str]:
         return default_checked(self.plan, field)

@@ -26,15 +26,6 @@ STATES = (*OPEN_STATES, "closed", "dismissed")
 # While the response is on, the on-site command (§4.3) is at work and may be reorganised.
 RESPONSE_STATES = ("active", "danger_eliminated", "termination_proposed", "termination_approved")
 
-# Aftermath items of §5.3 (善后安抚和赔偿; 修复或补偿) an actor may open by hand; emergency powers
-# open their own kind (config `emergency_powers`). The names are what people read.
-AFTERMATH_KINDS = {
-    "compensation": "赔偿或补偿",
-    "repair": "修复",
-    "consolation": "善后安抚",
-    "other": "其他善后事项",
-}
-
 # The statement steps of §4.3.3: the status each needs and the status it gives.
 STATEMENT_STEPS = {
     "approve_statement": ("draft", "approved"),
@@ -319,7 +310,7 @@ def obligation_kinds(ctx: ActionContext) -> dict[str, str]:
     """The §5.3 items, and those the emergency powers create (e.g. 修复或补偿)."""
     from_powers = {m.obligation.kind: m.obligation.name
                    for m in ctx.plan.emergency_powers.measures.values() if m.obligation}
-    return {**AFTERMATH_KINDS, **from_powers}
+    return {**ctx.plan.aftermath.kinds, **from_powers}
 
 
 def group_amendable(ctx: ActionContext) -> None:
