@@ -82,10 +82,6 @@ def grade(plan: Plan, facts: Facts) -> tuple[str | None, tuple[Reason, ...]]:
                                  f"未达到较大及以上标准，定为{default.name}"),)
 
 
-def level_for_condition(plan: Plan, condition: str) -> Level:
-    return plan.conditions[condition].level
-
-
 def level_rank(level: Level) -> int:
     return LEVELS.index(level)
 

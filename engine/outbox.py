@@ -125,16 +125,3 @@ class Outbox:
 def insert(session: Session, rows: list[Row]) -> None:
     if rows:
         session.execute(sa.insert(Delivery), rows)
-
-
-def delivery_summary(deliveries: list[Delivery]) -> dict[str, Any]:
-    """Per notice: how its messages fared (for the incident view)."""
-    out: dict[str, Any] = {}
-    for d in deliveries:
-        if d.notice_id is None:
-            continue
-        entry = out.setdefault(str(d.notice_id), {"delivered": 0, "pending": 0, "dead": 0})
-        bucket = "delivered" if d.status == "delivered" else "dead" if d.status == "dead" \
-            else "pending"
-        entry[bucket] += 1
-    return out
