@@ -2,34 +2,18 @@
 
 The token carries the notice, the unit and an expiry computed from the engine's clock (so tests
 and replays need no real waiting); it is signed with a key from FANGAN_SECRET_KEY or, failing
-that, one generated once and kept in the database.
+that, one generated once and kept in the database (`engine.keys`).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlmodel import Session
 
 from engine.errors import InvalidInput
-from engine.models import Secret
 from engine.timeutil import parse_instant
-
-SECRET_NAME = "signing_key"
-
-
-def signing_key(session: Session, configured: str | None, now: datetime) -> str:
-    if configured:
-        return configured
-    stored = session.get(Secret, SECRET_NAME)
-    if stored is None:
-        stored = Secret(name=SECRET_NAME, value=secrets.token_urlsafe(48), created_at=now)
-        session.add(stored)
-        session.flush()
-    return stored.value
 
 
 @dataclass(frozen=True)

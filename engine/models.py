@@ -241,7 +241,8 @@ class Statement(SQLModel, table=True):
 
 
 class Secret(SQLModel, table=True):
-    """Signing keys generated on first use when the operator did not set FANGAN_SECRET_KEY."""
+    """Signing keys generated on first use when the operator did not set FANGAN_SECRET_KEY
+    (`engine.keys`): the web session key and the acknowledgement-link key."""
 
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=255)

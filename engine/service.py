@@ -17,7 +17,7 @@ from loguru import logger
 from sqlmodel import Session, col, func, select
 
 from documents import InvestigationReport, OfficialDocument
-from engine.acklinks import AckLinks, signing_key
+from engine.acklinks import AckLinks
 from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
 from engine.contacts import Directory, load_directory
@@ -25,6 +25,7 @@ from engine.db import make_engine, migrate, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound
 from engine.investigation import build_report, draft_sections
+from engine.keys import stored_key
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
 from engine.models import (
     DeadlineRow,
@@ -79,8 +80,7 @@ class IncidentService:
         self.db = make_engine(db_url)
         migrate(self.db)
         self.directory = directory or load_directory()
-        with self.transaction() as session:
-            key = signing_key(session, secret_key, self.now())
+        key = secret_key or stored_key(self.db, "ack_links", self.now())
         self.ack_links = AckLinks(key, public_url, self.directory.ack_link_hours)
         self.outbox = Outbox(plan, self.directory, NoticeRenderer(plan), self.ack_links)
         self.delivery = DeliveryWorker(

@@ -23,8 +23,9 @@ from sqlmodel import Session, col, func, select
 
 from engine.db import transaction
 from engine.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from engine.keys import stored_key
 from engine.plan import Plan
-from web.models import ApiToken, User, WebSecret
+from web.models import ApiToken, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD = 8
@@ -223,21 +224,5 @@ class Accounts:
     # -- the session secret ---------------------------------------------------------------
 
     def secret_key(self, name: str = "session") -> str:
-        """The stored signing key, generated on first use; a concurrent first start keeps one."""
-        for _ in range(2):
-            with self.transaction() as session:
-                found = session.get(WebSecret, name)
-                if found is not None:
-                    return found.value
-            try:
-                with self.transaction() as session:
-                    session.add(WebSecret(name=name, value=secrets.token_urlsafe(48),
-                                          created_at=self.now()))
-                logger.warning("no FANGAN_SECRET_KEY: generated a session key and stored it "
-                               "in the database")
-            except sa.exc.IntegrityError:
-                continue
-        with self.transaction() as session:
-            stored = session.get(WebSecret, name)
-            assert stored is not None
-            return stored.value
+        """The session-signing key when FANGAN_SECRET_KEY is not set (kept in the database)."""
+        return stored_key(self.db, name, self.now())

@@ -1,9 +1,9 @@
-"""Tables of the web side: accounts, API tokens, idempotency keys and the generated secret.
+"""Tables of the web side: accounts, API tokens and idempotency keys.
 
 They live on the engine's `SQLModel.metadata` so that one Alembic history (revision 0002) owns
 them; the engine itself never reads them. Secrets are stored only as hashes (passwords: argon2;
-API tokens: SHA-256 of a high-entropy random value), except the session-signing key, which has to
-be usable and is stored only when the operator did not provide FANGAN_SECRET_KEY.
+API tokens: SHA-256 of a high-entropy random value). A generated session-signing key lives in the
+engine's `secret` table (`engine.keys`).
 """
 
 from __future__ import annotations
@@ -65,12 +65,3 @@ class IdempotencyKey(SQLModel, table=True):
     response: Any = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
     created_at: datetime = _time()
     completed_at: datetime | None = _time(nullable=True)
-
-
-class WebSecret(SQLModel, table=True):
-    """The session-signing key generated on first run when FANGAN_SECRET_KEY is not set."""
-
-    __tablename__ = "web_secret"
-    name: str = Field(primary_key=True, max_length=64)
-    value: str = Field(max_length=255)
-    created_at: datetime = _time()

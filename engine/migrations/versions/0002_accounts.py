@@ -1,4 +1,4 @@
-"""web accounts: users, API tokens, idempotency keys, generated secret
+"""web accounts: users, API tokens, idempotency keys
 
 Revision ID: 0002
 Revises: 0001
@@ -30,12 +30,6 @@ def upgrade() -> None:
     sa.Column('last_login_at', engine.models.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
-    )
-    op.create_table('web_secret',
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('name')
     )
     op.create_table('web_api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -78,5 +72,4 @@ def downgrade() -> None:
     with op.batch_alter_table('web_api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_api_token_user_id'))
     op.drop_table('web_api_token')
-    op.drop_table('web_secret')
     op.drop_table('web_user')
