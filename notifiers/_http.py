@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import httpx
 
-from notifiers.base import delivery_error
+from notifiers.base import Receipt, delivery_error
 
 DEFAULT_TIMEOUT: Final = 10.0
 _SNIPPET_CHARS: Final = 200
@@ -186,3 +186,13 @@ class SignedWebhook:
         self.secret = secret
         self.timeout = timeout
         self._clock = clock
+
+
+def post_errcode_robot(channel: str, url: str, payload: Mapping[str, Any], *, timeout: float,
+                       meanings: Mapping[int, str]) -> Receipt:
+    """Post to a robot that answers ``{"errcode": 0, "errmsg": "ok"}`` (WeCom, DingTalk) and
+    raise unless errcode is 0; these robots return no message id."""
+    reply = post_json(channel, url, payload, timeout=timeout)
+    check_result_code(channel, reply, code_keys=("errcode",), message_keys=("errmsg",),
+                      meanings=meanings)
+    return Receipt(channel=channel, provider_id=None)

@@ -16,7 +16,7 @@ import hmac
 import urllib.parse
 from typing import Any, Final
 
-from notifiers._http import SignedWebhook, check_result_code, post_json
+from notifiers._http import SignedWebhook, post_errcode_robot
 from notifiers.base import Message, Receipt
 
 _MEANINGS: Final = {
@@ -41,15 +41,8 @@ class DingTalkRobotChannel(SignedWebhook):
 
 
     def send(self, message: Message) -> Receipt:
-        reply = post_json(self.name, self.signed_url(), self.payload(message), timeout=self.timeout)
-        check_result_code(
-            self.name,
-            reply,
-            code_keys=("errcode",),
-            message_keys=("errmsg",),
-            meanings=_MEANINGS,
-        )
-        return Receipt(channel=self.name, provider_id=None)  # the robot returns no id
+        return post_errcode_robot(self.name, self.signed_url(), self.payload(message),
+                                  timeout=self.timeout, meanings=_MEANINGS)
 
     def signed_url(self) -> str:
         """The webhook URL with ``timestamp`` and ``sign`` appended to its query.

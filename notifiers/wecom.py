@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from notifiers._http import DEFAULT_TIMEOUT, check_result_code, post_json
+from notifiers._http import DEFAULT_TIMEOUT, post_errcode_robot
 from notifiers.base import Message, Receipt
 
 # The service caps content in UTF-8 bytes; over-long content is refused outright, and a
@@ -40,15 +40,8 @@ class WeComRobotChannel:
         self.timeout = timeout
 
     def send(self, message: Message) -> Receipt:
-        reply = post_json(self.name, self.webhook_url, self.payload(message), timeout=self.timeout)
-        check_result_code(
-            self.name,
-            reply,
-            code_keys=("errcode",),
-            message_keys=("errmsg",),
-            meanings=_MEANINGS,
-        )
-        return Receipt(channel=self.name, provider_id=None)  # the robot returns no id
+        return post_errcode_robot(self.name, self.webhook_url, self.payload(message),
+                                  timeout=self.timeout, meanings=_MEANINGS)
 
     def payload(self, message: Message) -> dict[str, Any]:
         """The request body; public so previews can show exactly what will be sent."""
