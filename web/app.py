@@ -8,7 +8,8 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -23,9 +24,16 @@ from web.auth import AuthError, LoginThrottle, WebSettings
 from web.idempotency import IdempotencyStore
 
 STATIC = Path(__file__).resolve().parent / "static"
-# The console loads nothing from elsewhere; /docs (Swagger UI) is exempt as it needs a CDN.
+# Nothing loads from elsewhere. The API docs (Swagger UI, ReDoc, vendored from npm under
+# static/vendor) start from an inline script and ReDoc styles itself inline and in a blob worker,
+# so they get a policy of their own that still allows no other origin.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+DOCS_PATHS = ("/docs", "/redoc")
+VENDOR = "/static/vendor"
 
 
 def _is_api(request: Request) -> bool:
@@ -103,7 +111,7 @@ def create_app(service: IncidentService, settings: Settings,
             if run_scheduler:
                 scheduler.shutdown()
 
-    app = FastAPI(title="房安 Fang'an", lifespan=lifespan,
+    app = FastAPI(title="房安 Fang'an", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="汉阳区房屋安全突发事件应急响应：接报、时限、告警、处置与报告。")
     app.state.service = service
     app.state.scheduler = scheduler
@@ -124,9 +132,9 @@ def create_app(service: IncidentService, settings: Settings,
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Frame-Options", "DENY")
+        docs = request.url.path.startswith(DOCS_PATHS)
+        response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
         if request.url.path.startswith(("/api/", "/fragments/", "/incidents/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -144,6 +152,21 @@ def create_app(service: IncidentService, settings: Settings,
                 "open_incidents": service.count_open(),
                 "open_drills": service.count_open(drills=True) - service.count_open()}
         return JSONResponse(body, status_code=200 if body["healthy"] else 503)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title=f"{app.title} — API",
+            swagger_js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/favicon.ico")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json", title=f"{app.title} — API",
+            redoc_js_url=f"{VENDOR}/redoc/redoc.standalone.js",
+            redoc_favicon_url="/favicon.ico", with_google_fonts=False)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

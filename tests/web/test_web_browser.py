@@ -169,3 +169,21 @@ def test_report_download(browser: Any, site: Any, password: str) -> None:
         page.click(".doc-links a:has-text('Markdown')")
     saved = Path(download.value.path())
     assert "四新街某厂房" in saved.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("path", "shown"), [
+    ("/docs", ".opblock-summary-path"),  # Swagger UI lists the operations
+    ("/redoc", "[data-section-id]"),  # ReDoc lists the operations in its menu
+])
+def test_api_docs_render_offline(browser: Any, site: Any, path: str, shown: str) -> None:
+    """/docs and /redoc render with nothing loaded from another origin (served assets only)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    elsewhere: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(
+        (site.base, "data:", "blob:")) else elsewhere.append(request.url))
+    page.goto(site.base + path)
+    expect(page.locator(shown).first).to_be_visible(timeout=30000)
+    assert elsewhere == [], f"{path} asked other origins for {elsewhere}"
+    shoot(page, f"api{path.replace('/', '-')}-1280.png")
+    context.close()
