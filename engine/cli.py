@@ -29,9 +29,13 @@ from web.cli_users import users_app
 
 WORKFLOW = "workflows.housing_safety:WORKFLOW"
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Fang'an (房安): housing-safety emergency response engine.")
-incident_app = typer.Typer(no_args_is_help=True, help="Log and drive incidents.")
+# Plain click help: Typer's rich panels print a `<bool>` type beside every flag (even --help).
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Fang'an (房安): housing-safety emergency response engine. Output is "
+                       "JSON on stdout; an error is one JSON line on stderr with exit code 2. "
+                       "The contract: docs/cli.md. Every code it accepts: `main.py codes`.")
+incident_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                           help="Log and drive incidents.")
 app.add_typer(incident_app, name="incident")
 app.add_typer(users_app, name="user")
 
@@ -48,7 +52,7 @@ class Globals:
             self._service = IncidentService(
                 settings.db_url, load_plan(settings.plan), load_workflow(WORKFLOW),
                 clock=self.clock, directory=load_directory(settings.contacts),
-                public_url=settings.public_url, secret_key=settings.secret_key)
+                public_url=settings.console_url, secret_key=settings.secret_key)
         return self._service
 
 
@@ -117,8 +121,19 @@ def incident_report(
     emit(_globals(ctx).service().report(read_json_stdin(), actor=actor))
 
 
+@app.command("codes")
+def codes_cmd(ctx: typer.Context) -> None:
+    """Every code the commands accept: streets, conditions, levels, grades, actors (units and
+    roles), states, and each action with the states it is taken from and its --data fields."""
+    from engine.codes import plan_codes
+
+    g = _globals(ctx)
+    emit(plan_codes(load_plan(g.settings.plan), load_workflow(WORKFLOW)))
+
+
 @incident_app.command("show")
 def incident_show(ctx: typer.Context, incident_id: int) -> None:
+    """One whole incident: facts, deadlines, notices, obligations and its timeline."""
     emit(_globals(ctx).service().show(incident_id))
 
 
@@ -128,6 +143,7 @@ def incident_list(
     state: Annotated[str | None, typer.Option(help="Only incidents in this state.")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
 ) -> None:
+    """Incidents, oldest first."""
     emit(_globals(ctx).service().list_incidents(state=state, include_closed=not open_only))
 
 
@@ -136,10 +152,16 @@ def incident_act(
     ctx: typer.Context,
     incident_id: int,
     action: str,
-    actor: Annotated[str, typer.Option(help="The actor code (SPEC §3).")],
-    at: Annotated[str | None, typer.Option(help="When it happened (ISO 8601).")] = None,
-    data: Annotated[str | None, typer.Option(help="The action's data as JSON.")] = None,
+    actor: Annotated[str, typer.Option(help="Who acts: a unit or actor code "
+                                            "(`main.py codes` lists them).")],
+    at: Annotated[str | None, typer.Option(
+        help="When it happened (ISO 8601 with an offset); default the engine's clock.")] = None,
+    data: Annotated[str | None, typer.Option(
+        help="The action's data as a JSON object (its fields: `main.py codes`).")] = None,
 ) -> None:
+    """Take ACTION on incident INCIDENT_ID as --actor; prints the incident after it. A refused
+    action changes nothing and says why (and who may act). The actions, the states each is
+    taken from and their --data fields: `python main.py codes`."""
     emit(_globals(ctx).service().act(incident_id, action, actor=actor, at=at,
                                      data=parse_json_option(data, "--data")))
 
@@ -211,7 +233,8 @@ def deliver_cmd(ctx: typer.Context) -> None:
         typer.echo(json.dumps(outcome.__dict__, ensure_ascii=False))
 
 
-contacts_app = typer.Typer(no_args_is_help=True, help="The contact directory (§6.1).")
+contacts_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                           help="The contact directory (§6.1).")
 app.add_typer(contacts_app, name="contacts")
 
 
@@ -238,14 +261,19 @@ def serve_cmd(
     from web.app import create_app
 
     g = _globals(ctx)
-    settings = g.settings
+    # --host/--port win over FANGAN_HOST/FANGAN_PORT, and acknowledgement links follow them.
+    g.settings = settings = g.settings.model_copy(update={
+        k: v for k, v in (("host", host), ("port", port)) if v is not None})
     logger.add(sys.stderr, level=settings.log_level, filter=lambda r: r["level"].no < 30,
                format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
     app_ = create_app(g.service(), settings)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exit 0 after a clean stop.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app_, host=host or settings.host, port=port or settings.port,
-                log_level="warning")
+    where = f"http://{settings.host}:{settings.port}"
+    sys.stderr.write(f"房安 Fang'an listening on {where} (console /, API /api, docs /docs); "
+                     f"acknowledgement links point at {settings.console_url}\n")
+    sys.stderr.flush()
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning")
 
 
 def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:

@@ -23,10 +23,20 @@ class Settings(BaseSettings):
     resync_seconds: float = 5.0
     # How often `serve` drains the outbox.
     deliver_seconds: float = 1.0
-    # Where people reach the console (acknowledgement links in notices point here).
-    public_url: str = "http://127.0.0.1:8000"
+    # Where people reach the console (acknowledgement links in notices point here); unset, the
+    # address `serve` listens on (`console_url`).
+    public_url: str | None = None
     # Signs sessions and acknowledgement links; generated and kept in the database when unset.
     secret_key: str | None = None
     contacts: Path = DEFAULT_CONTACTS_PATH
     # The health endpoint turns unhealthy when the scheduler has not woken for this long.
     watchdog_seconds: float = 60.0
+
+    @property
+    def console_url(self) -> str:
+        """Where acknowledgement links point: FANGAN_PUBLIC_URL, else where `serve` listens (a
+        wildcard host is not an address a recipient can open: loopback stands in for it)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"

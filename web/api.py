@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from documents import render_notice_html, render_notice_pdf
 from documents.report import render_report
+from engine.codes import plan_codes
 from engine.errors import Forbidden
 from engine.schemas import IncidentIn
 from engine.service import ClassifyIn, IncidentService, classify_facts
@@ -166,18 +167,10 @@ def me(who: User_, request: Request) -> dict[str, Any]:
 
 @router.get("/codes", tags=["plan"])
 def codes(_: User_, service: Service) -> dict[str, Any]:
-    """The plan's codes with their Chinese names (streets, conditions, levels, grades, actors)."""
-    plan = service.plan
-    return {
-        "streets": dict(plan.streets.items),
-        "conditions": {c: v.name for c, v in plan.conditions.items()},
-        "levels": {lv: v.name for lv, v in plan.levels.items()},
-        "grades": {**{g.code: g.name for g in plan.grading.grades},
-                   plan.grading.default_grade.code: plan.grading.default_grade.name},
-        "actors": {c: a.name for c, a in plan.actors.items()},
-        "actions": ACTIONS,
-        "reminder_minutes_before": list(plan.alerts.reminder_minutes_before),
-    }
+    """The plan's codes with their Chinese names (streets, conditions, levels, grades, actors),
+    the states, and each action with its states and data fields (as `main.py codes`)."""
+    return {**plan_codes(service.plan, service.workflow), "action_names": ACTIONS,
+            "reminder_minutes_before": list(service.plan.alerts.reminder_minutes_before)}
 
 
 @router.post("/classify", tags=["incidents"])

@@ -22,7 +22,8 @@ from engine.settings import Settings
 from web.accounts import Accounts
 from web.models import User
 
-users_app = typer.Typer(no_args_is_help=True, help="Console and API accounts.")
+users_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                        help="Console and API accounts.")
 
 PasswordStdin = Annotated[bool, typer.Option(
     "--password-stdin", help="Read the password from the first line of stdin.")]
@@ -37,7 +38,9 @@ def _accounts(ctx: typer.Context) -> Accounts:
 
 
 def _password(from_stdin: bool) -> str:
-    if from_stdin:
+    """From stdin's first line (scripts); on a terminal, a hidden prompt asked twice, so a
+    person who typed --password-stdin is not left waiting at a silent cursor."""
+    if from_stdin and not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True,
                                  err=True)
