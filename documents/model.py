@@ -147,6 +147,8 @@ class DeadlineRecord:
     met_at: dt.datetime | None = None
     name: str = field(kw_only=True)
     """Chinese name, from the caller's plan configuration (e.g. ``deadlines.<code>.name``)."""
+    backfilled: bool = field(default=False, kw_only=True)
+    """补录: met on time by its effective time, but recorded after its overdue alerts went out."""
 
     def __post_init__(self) -> None:
         _require_text(self.name, f"name of deadline {self.code}")
@@ -159,6 +161,12 @@ class DeadlineRecord:
             raise ValueError(f"deadline {self.code} is {self.status} but has a met_at")
         if self.met_at is not None:
             ensure_aware(self.met_at, "met_at")
+        if self.backfilled and self.status != DeadlineStatus.MET:
+            raise ValueError(f"deadline {self.code} is {self.status}: only a met one is 补录")
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label + ("（补录）" if self.backfilled else "")
 
     def lateness_minutes(self, as_of: dt.datetime | None) -> int | None:
         """Whole minutes late, rounded up so a late report never reads as 0; None if unknown.

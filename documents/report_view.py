@@ -129,7 +129,7 @@ def _deadlines(report: InvestigationReport, caption: _Captions) -> Table:
                 d.name,
                 _cell_time(d.due_at),
                 _cell_time(d.met_at),
-                d.status.label,
+                d.status_label,
                 "—" if late is None else str(late),
             )
         )

@@ -3,6 +3,13 @@
 SQLite is the embedded default (WAL, foreign keys, a busy timeout so the CLI and `serve` can write
 to one file); PostgreSQL is supported through the same portable schema. The schema is owned by
 Alembic: every start brings the database to the newest revision before anything else runs.
+
+Actions on one incident are serialised (SPEC, record keeping). On PostgreSQL a command locks the
+incident's row (`SELECT … FOR UPDATE`). On SQLite, where that is a no-op, every transaction takes
+the database's write lock before its first read (`BEGIN IMMEDIATE`): pysqlite's own transaction
+handling, which begins only at the first write and so lets two commands read the same state, is
+switched off. Reads use `reading()`, a deferred transaction that never waits for a writer (WAL).
+A database still busy after the timeout is a `Conflict`, like a lost serialisation on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,24 +26,56 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
+from engine.errors import Conflict, InvalidInput
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_SECONDS = 10.0  # SQLite: how long a writer waits for the lock (URL `?timeout=`)
+BEGIN = "sqlite_begin"  # execution option: how a SQLite transaction begins
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+PG_CONFLICTS = {"40001", "40P01", "55P03"}
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGIN: `_sqlite_begin` emits it
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    mode = connection.get_execution_options().get(BEGIN, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _busy_is_conflict(context: sa.engine.ExceptionContext) -> None:
+    """A lock not granted in time (or a lost serialisation) is the caller's `conflict`: the
+    command changed nothing and may be tried again."""
+    orig = context.original_exception
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        raise Conflict("the database is busy (another command holds it); nothing was "
+                       "recorded, try again") from orig
+    if getattr(orig, "sqlstate", None) in PG_CONFLICTS:
+        raise Conflict("another command changed the same records at the same time; nothing "
+                       "was recorded, try again") from orig
 
 
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 10})
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+        given = sa.make_url(url).query.get("timeout", BUSY_TIMEOUT_SECONDS)
+        try:
+            timeout = float(given if isinstance(given, (str, float)) else given[-1])
+        except ValueError:
+            raise InvalidInput("db: the SQLite 'timeout' is not a number of seconds") from None
+        engine = sa.create_engine(url, connect_args={"timeout": timeout})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    sa.event.listen(engine, "handle_error", _busy_is_conflict)
+    return engine
 
 
 def alembic_config(url: str) -> Config:
@@ -61,7 +100,7 @@ def migrate(engine: sa.Engine) -> None:
 
 @contextmanager
 def transaction(engine: sa.Engine) -> Iterator[Session]:
-    """One unit of work: it commits whole or not at all."""
+    """One unit of work: it commits whole or not at all (on SQLite, under the write lock)."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -69,3 +108,12 @@ def transaction(engine: sa.Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def reading(engine: sa.Engine) -> Iterator[Session]:
+    """A read-only unit of work: one consistent snapshot that neither waits for a writer nor
+    holds one up. Nothing it changes is committed."""
+    with Session(engine.execution_options(**{BEGIN: "DEFERRED"}), expire_on_commit=False) \
+            as session:
+        yield session

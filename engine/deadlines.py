@@ -57,6 +57,16 @@ def status(deadline: Deadline, now: datetime) -> Status:
     return "overdue" if judged_at > deadline.due_at else "pending"
 
 
+def backfilled(deadline: Deadline, met_recorded_at: datetime | None,
+               overdue_alerted_at: datetime | None) -> bool:
+    """补录: met on time by its report's effective time, but that report was recorded only after
+    the due instant, once an overdue alert had gone out. The status stays `met` (R3 judges the
+    effective time); the flag keeps the alarm the record raised from being read as plain `met`."""
+    return (deadline.met_at is not None and deadline.met_at <= deadline.due_at
+            and met_recorded_at is not None and met_recorded_at > deadline.due_at
+            and overdue_alerted_at is not None and overdue_alerted_at <= met_recorded_at)
+
+
 def lateness(deadline: Deadline, now: datetime) -> timedelta | None:
     """How late the deadline was met, or is by now; None when on time or still pending."""
     end = deadline.met_at or (min(now, deadline.stopped_at) if deadline.stopped_at else now)

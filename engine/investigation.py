@@ -33,7 +33,7 @@ from engine.models import (
     TimelineEvent,
 )
 from engine.plan import Plan
-from engine.record import IncidentRecord, to_deadline
+from engine.record import IncidentRecord, backfills, to_deadline
 
 GAP = "【待调查组补充】"
 """Marks what the record cannot say; a part that still contains it is not finished."""
@@ -71,6 +71,8 @@ class Record:
     investigation: InvestigationReport | None
     as_of: datetime
     """The instant deadlines are judged at: now, or when a closed incident's timers stopped."""
+    backfilled: dict[str, datetime]
+    """Deadlines met only by a report recorded after their overdue alerts (补录): recorded when."""
 
     @classmethod
     def load(cls, session: Session, plan: Plan, incident: Incident, now: datetime) -> Record:
@@ -84,10 +86,11 @@ class Record:
         deadlines = sorted(record.deadline_rows().values(), key=lambda d: d.due_at)
         stopped = [d.stopped_at for d in deadlines if d.stopped_at is not None]
         as_of = max(stopped) if incident.state in ("closed", "dismissed") and stopped else now
+        events = rows(TimelineEvent, (col(TimelineEvent.at), col(TimelineEvent.id)))
         return cls(
-            plan=plan, incident=incident,
-            events=rows(TimelineEvent, (col(TimelineEvent.at), col(TimelineEvent.id))),
-            deadlines=deadlines, notices=record.notices(), obligations=record.obligations(),
+            plan=plan, incident=incident, events=events,
+            backfilled=backfills(deadlines, events), deadlines=deadlines,
+            notices=record.notices(), obligations=record.obligations(),
             revisions=rows(FactRevision, (col(FactRevision.at), col(FactRevision.id))),
             statements=rows(Statement, (col(Statement.number), col(Statement.version))),
             investigation=session.get(InvestigationReport, iid), as_of=as_of)
@@ -308,7 +311,9 @@ def _deadline_text(rec: Record, row: DeadlineRow) -> str:
     status = _status(rec, row)
     if status == "met":
         assert row.met_at is not None
-        return f"“{name}”按时完成（应于{due}前，{cn_datetime_text(row.met_at)}完成）"
+        recorded = rec.backfilled.get(row.code)
+        later = "" if recorded is None else f"；逾期提醒发出后于{cn_datetime_text(recorded)}补录"
+        return f"“{name}”按时完成（应于{due}前，{cn_datetime_text(row.met_at)}完成{later}）"
     if status == "met_late":
         assert row.met_at is not None
         return (f"“{name}”逾期{_late_minutes(rec, row)}分钟完成（应于{due}前，"
@@ -322,7 +327,8 @@ def _deadline_text(rec: Record, row: DeadlineRow) -> str:
 def _deadline_record(rec: Record, row: DeadlineRow) -> doc.DeadlineRecord:
     return doc.DeadlineRecord(code=row.code, due_at=row.due_at,
                               status=doc.DeadlineStatus(_status(rec, row)), met_at=row.met_at,
-                              name=_deadline_name(rec, row))
+                              name=_deadline_name(rec, row),
+                              backfilled=row.code in rec.backfilled)
 
 
 def _deadlines_text(rec: Record) -> str:

@@ -6,6 +6,7 @@ change and every event it causes land together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,23 @@ def to_deadline(row: DeadlineRow) -> dl.Deadline:
         reported={k: as_utc(datetime.fromisoformat(v)) for k, v in row.reported.items()},
         met_at=row.met_at, stopped_at=row.stopped_at,
     )
+
+
+def backfills(rows: Iterable[DeadlineRow],
+              timeline: Iterable[TimelineEvent]) -> dict[str, datetime]:
+    """The deadlines met only by a backfilled report (补录), each with when that report was
+    recorded. Read from the timeline, the one record of both the overdue alerts and when the
+    deadline was met."""
+    met: dict[str, datetime] = {}
+    alerted: dict[str, datetime] = {}
+    for event in timeline:
+        code = str(event.data.get("deadline"))
+        if event.kind == "deadline_met":
+            met[code] = event.recorded_at
+        elif event.kind == "alert_overdue":
+            alerted[code] = min(event.recorded_at, alerted.get(code, event.recorded_at))
+    return {row.code: met[row.code] for row in rows
+            if dl.backfilled(to_deadline(row), met.get(row.code), alerted.get(row.code))}
 
 
 def alert_policy(plan: Plan, code: str) -> escalation.AlertPolicy:

@@ -21,7 +21,7 @@ from engine.acklinks import AckLinks
 from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
 from engine.contacts import Directory, load_directory
-from engine.db import make_engine, migrate, transaction
+from engine.db import make_engine, migrate, reading, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound
 from engine.investigation import build_report, draft_sections
@@ -92,18 +92,23 @@ class IncidentService:
         return parse_instant(self.clock(), "now")
 
     def transaction(self) -> AbstractContextManager[Session]:
-        """One command, one transaction: it commits whole or not at all."""
+        """One command, one transaction: it commits whole or not at all, serialised with every
+        other command (engine.db)."""
         return transaction(self.db)
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """One query, one consistent snapshot, without waiting for the commands."""
+        return reading(self.db)
 
     # -- queries --------------------------------------------------------------------------
 
     def show(self, incident_id: int) -> dict[str, Any]:
-        with self.transaction() as session:
+        with self.reading() as session:
             return self._view(session, self._get(session, incident_id), self.now())
 
     def list_incidents(self, *, state: str | None = None, include_closed: bool = True,
              drill: bool | None = None) -> list[dict[str, Any]]:
-        with self.transaction() as session:
+        with self.reading() as session:
             query = select(Incident).order_by(col(Incident.id))
             if state is not None:
                 query = query.where(Incident.state == state)
@@ -116,7 +121,7 @@ class IncidentService:
 
     def count_open(self, *, drills: bool = False) -> int:
         """Open incidents; drills are kept out of the figures unless asked for (§7.2)."""
-        with self.transaction() as session:
+        with self.reading() as session:
             query = select(func.count()).select_from(Incident).where(
                 col(Incident.state).in_(self.workflow.open_states))
             if not drills:
@@ -198,7 +203,7 @@ class IncidentService:
 
     def notice_document(self, incident_id: int, unit: str, kind: str) -> OfficialDocument:
         """A notice this incident produced, in printable official-document form."""
-        with self.transaction() as session:
+        with self.reading() as session:
             incident = self._get(session, incident_id)
             notice = session.exec(select(Notice).where(
                 Notice.incident_id == incident_id, Notice.unit == unit,
@@ -212,7 +217,7 @@ class IncidentService:
 
     def investigation_report(self, incident_id: int) -> InvestigationReport:
         """The §5.2 report to render: drafted from the record until submitted (SPEC R9)."""
-        with self.transaction() as session:
+        with self.reading() as session:
             return build_report(session, self.plan, self._get(session, incident_id),
                                 self.now())
 
@@ -223,7 +228,7 @@ class IncidentService:
     def ack_link_notice(self, token: str) -> dict[str, Any]:
         """What a signed acknowledgement link is about (for the page the link opens)."""
         claim = self.ack_links.verify(token, self.now())
-        with self.transaction() as session:
+        with self.reading() as session:
             notice = session.get(Notice, claim.notice_id)
             incident = session.get(Incident, claim.incident_id)
             if notice is None or incident is None or notice.unit != claim.unit:
@@ -237,7 +242,7 @@ class IncidentService:
     def acknowledge_link(self, token: str, person: str | None = None) -> dict[str, Any]:
         """Acknowledge the notice a signed link names, as its unit, without a login."""
         claim = self.ack_links.verify(token, self.now())
-        with self.transaction() as session:
+        with self.reading() as session:
             notice = session.get(Notice, claim.notice_id)
             if notice is None or notice.unit != claim.unit:
                 raise NotFound("the notice of this link does not exist")

@@ -21,6 +21,8 @@ from loguru import logger
 from sqlmodel import Session, col, select
 
 from engine import escalation
+from engine.db import reading
+from engine.errors import Conflict
 from engine.models import DeadlineRow, Delivery, FiredAlert, Incident, Notice, TimelineEvent
 from engine.outbox import Outbox
 from engine.plan import Plan
@@ -180,7 +182,7 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime,
                 batch.write(session)
                 session.commit()
                 return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))
-        except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+        except (sa.exc.IntegrityError, sa.exc.OperationalError, Conflict) as exc:
             if attempt == ATTEMPTS:
                 raise
             logger.warning("catch-up raced another writer ({}); retrying", type(exc).__name__)
@@ -189,7 +191,7 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime,
 
 def next_wake(db: sa.Engine) -> datetime | None:
     """The earliest instant any timer is owed, for the scheduler to wake at."""
-    with Session(db) as session:
+    with reading(db) as session:
         deadline_at = session.exec(
             select(sa.func.min(DeadlineRow.next_alert_at))
             .where(col(DeadlineRow.met_at).is_(None), col(DeadlineRow.stopped_at).is_(None))

@@ -19,7 +19,7 @@ from engine.models import (
     TimelineEvent,
 )
 from engine.plan import Plan
-from engine.record import to_deadline
+from engine.record import backfills, to_deadline
 from engine.timeutil import local_iso
 
 
@@ -28,7 +28,7 @@ def _t(value: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 def deadline_view(row: DeadlineRow, plan: Plan, now: datetime, zone: ZoneInfo,
-                  step: int) -> dict[str, Any]:
+                  step: int, backfilled: bool) -> dict[str, Any]:
     deadline = to_deadline(row)
     rule = plan.deadlines[row.code]
     late = dl.lateness(deadline, now)
@@ -39,7 +39,7 @@ def deadline_view(row: DeadlineRow, plan: Plan, now: datetime, zone: ZoneInfo,
         "waiting_on": list(deadline.waiting_on()) if deadline.met_at is None else [],
         "stopped_at": _t(row.stopped_at, zone),
         "late_minutes": None if late is None else round(late.total_seconds() / 60, 1),
-        "escalation_step": step,
+        "escalation_step": step, "backfilled": backfilled,
     }
 
 
@@ -122,6 +122,7 @@ def incident_view(
     draft_sections: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     zone = ZoneInfo(plan.plan.timezone)
+    backfilled = backfills(deadlines, timeline)
     return {
         "id": incident.id, "state": incident.state, "condition": incident.condition,
         "grade": incident.grade, "response_level": incident.response_level,
@@ -136,7 +137,8 @@ def incident_view(
         "economic_loss_yuan": incident.economic_loss_yuan,
         "people_at_risk": incident.people_at_risk, "reporter": incident.reporter,
         "description": incident.description,
-        "deadlines": [deadline_view(d, plan, now, zone, steps.get(d.code, 0))
+        "deadlines": [deadline_view(d, plan, now, zone, steps.get(d.code, 0),
+                                    d.code in backfilled)
                       for d in sorted(deadlines, key=lambda d: d.due_at)],
         "notices": [notice_view(n, now, zone) for n in notices],
         "obligations": [obligation_view(o, zone) for o in obligations],

@@ -212,3 +212,39 @@ def test_no_alert_once_met_or_stopped(deadline: dl.Deadline, offset: timedelta) 
     stopped = replace(deadline, stopped_at=deadline.due_at - 20 * MINUTE)
     for d in (met, stopped):
         assert due_alert(d, POLICY, deadline.due_at + offset, set()) is None
+
+
+def _met_at(deadline: dl.Deadline, at: datetime) -> dl.Deadline:
+    for recipient in deadline.recipients:
+        deadline = dl.record_report(deadline, recipient, at)
+    return deadline
+
+
+@pytest.mark.parametrize(("effective", "recorded", "alerted", "expected"), [
+    # a backdated report recorded after the overdue alert went out: 补录
+    (-10 * MINUTE, 20 * MINUTE, 0 * MINUTE, True),
+    (0 * MINUTE, 20 * MINUTE, 15 * MINUTE, True),  # effective exactly at the due instant
+    # recorded before the deadline passed: plainly on time, whatever happened later
+    (-10 * MINUTE, -5 * MINUTE, None, False),
+    (-10 * MINUTE, 0 * MINUTE, None, False),
+    # recorded late but no overdue alert went out (e.g. the scheduler was down): not 补录
+    (-10 * MINUTE, 20 * MINUTE, None, False),
+    # an alert after the record cannot have been answered by it
+    (-10 * MINUTE, 20 * MINUTE, 25 * MINUTE, False),
+    # met late: the status already says so
+    (5 * MINUTE, 20 * MINUTE, 0 * MINUTE, False),
+])
+def test_a_report_backdated_after_its_overdue_alert_is_backfilled(
+        government: dl.Deadline, effective: timedelta, recorded: timedelta,
+        alerted: timedelta | None, expected: bool) -> None:
+    due = government.due_at
+    met = _met_at(government, due + effective)
+    assert dl.status(met, due + recorded) == ("met" if effective <= 0 * MINUTE else "met_late")
+    assert dl.backfilled(met, due + recorded,
+                         None if alerted is None else due + alerted) is expected
+
+
+def test_an_unmet_deadline_is_never_backfilled(government: dl.Deadline) -> None:
+    due = government.due_at
+    assert not dl.backfilled(government, None, due)
+    assert not dl.backfilled(replace(government, stopped_at=due - MINUTE), due + MINUTE, due)

@@ -140,3 +140,12 @@ def test_deadline_name_is_the_callers(plan: Plan) -> None:
         DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="name of deadline initial_report"):
         DeadlineRecord("initial_report", DUE, DeadlineStatus.PENDING, name=" ")
+
+
+def test_only_a_deadline_met_on_time_can_be_backfilled() -> None:
+    met = DeadlineRecord("initial_report", DUE, DeadlineStatus.MET, DUE, name="首次报告",
+                         backfilled=True)
+    assert met.status_label == "已按时完成（补录）"
+    with pytest.raises(ValueError, match="only a met one is 补录"):
+        DeadlineRecord("initial_report", DUE, DeadlineStatus.MET_LATE, DUE, name="首次报告",
+                       backfilled=True)
