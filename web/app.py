@@ -19,8 +19,9 @@ from engine.service import IncidentService
 from engine.settings import Settings
 from web import ack, api, console
 from web.accounts import Accounts
-from web.auth import AuthError, LoginThrottle, WebSettings
+from web.auth import AuthError, WebSettings
 from web.idempotency import IdempotencyStore
+from web.throttle import LoginThrottle
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The console loads nothing from elsewhere; /docs (Swagger UI) is exempt as it needs a CDN.
@@ -110,7 +111,8 @@ def create_app(service: IncidentService, settings: Settings,
     app.state.accounts = accounts
     app.state.idempotency = IdempotencyStore(service.db, service.now)
     app.state.web_settings = web_settings
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = LoginThrottle(service.db, service.now,
+                                             web_settings.throttle_policy())
 
     secret = (web_settings.secret_key.get_secret_value() if web_settings.secret_key
               else accounts.secret_key())
