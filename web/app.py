@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -111,6 +112,8 @@ def create_app(service: IncidentService, settings: Settings,
     app.state.accounts = accounts
     app.state.idempotency = IdempotencyStore(service.db, service.now)
     app.state.web_settings = web_settings
+    app.state.hash_pool = ThreadPoolExecutor(max_workers=web_settings.password_hash_workers,
+                                             thread_name_prefix="argon2")
     app.state.login_throttle = LoginThrottle(service.db, service.now,
                                              web_settings.throttle_policy())
 

@@ -7,19 +7,24 @@ the server, not only in the browser. A request made with the cookie that changes
 carry that CSRF token (form field `csrf_token` or header `X-CSRF-Token`); a bearer token is not
 sent by browsers on their own, so it needs none.
 
-Logging in hashes passwords (argon2, half a second of CPU): `attempt_login`, `log_in` and
-`log_out` are blocking and run in the thread pool, never on the event loop.
+Password hashing (argon2, a fraction of a second of CPU on every core) never runs on the event
+loop: `hashing` sends it to a small pool of its own; `log_in` and `log_out` are blocking
+(database) and run in the thread pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.concurrency import run_in_threadpool
 
 from web.accounts import Accounts, Principal, principal
 from web.models import User
@@ -28,6 +33,7 @@ from web.throttle import LoginThrottle, ThrottlePolicy
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+T = TypeVar("T")
 
 
 class WebSettings(BaseSettings):
@@ -47,6 +53,8 @@ class WebSettings(BaseSettings):
     login_delay_seconds: float = 1.0
     login_max_delay_seconds: float = 300.0
     login_forget_after_seconds: float = 3600.0
+    # Argon2 hashes at once per process (each already uses 4 lanes).
+    password_hash_workers: int = 1
 
     def throttle_policy(self) -> ThrottlePolicy:
         return ThrottlePolicy(
@@ -95,17 +103,26 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def attempt_login(request: Request, username: str, password: str) -> tuple[User | None, int]:
+async def hashing(request: Request, call: Callable[[], T]) -> T:
+    """Run a call that hashes or verifies a password in the app's small pool of hashing
+    threads: off the event loop, and at most `password_hash_workers` at once, so that a flood
+    of logins queues there instead of taking every core from the other requests."""
+    pool: ThreadPoolExecutor = request.app.state.hash_pool
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+
+async def attempt_login(request: Request, username: str,
+                        password: str) -> tuple[User | None, int]:
     """The user when the password is right; else None and the seconds to wait (0: may retry
-    now) when the throttle refused to check it. Blocking: run it in the thread pool."""
+    now) when the throttle refused to check it."""
     throttle: LoginThrottle = request.app.state.login_throttle
     address = client_address(request)
-    wait = throttle.charge(username, address)
+    wait = await run_in_threadpool(throttle.charge, username, address)
     if wait:
         return None, wait
-    user = accounts_of(request).authenticate(username, password)
+    user = await hashing(request, lambda: accounts_of(request).authenticate(username, password))
     if user is not None:
-        throttle.succeeded(username, address)
+        await run_in_threadpool(throttle.succeeded, username, address)
     return user, 0
 
 

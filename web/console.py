@@ -33,6 +33,7 @@ from web.auth import (
     attempt_login,
     csrf_ok,
     csrf_token,
+    hashing,
     log_in,
     log_out,
     session_of,
@@ -194,8 +195,7 @@ async def login(request: Request) -> Response:
     form = await checked_form(request)
     username = text(form, "username")
     target = _safe_next(text(form, "next") or "/")
-    user, wait = await run_in_threadpool(attempt_login, request, username,
-                                         str(form.get("password", "")))
+    user, wait = await attempt_login(request, username, str(form.get("password", "")))
     if user is None:
         page = render(request, "login.html", {
             "next": target, "username": username,
@@ -401,14 +401,13 @@ async def revoke_token(request: Request, token_id: int) -> Response:
 async def change_password(request: Request) -> Response:
     who = current(request)
     form = await checked_form(request)
-    checked, wait = await run_in_threadpool(attempt_login, request, who.username,
-                                            str(form.get("current", "")))
+    checked, wait = await attempt_login(request, who.username, str(form.get("current", "")))
     if checked is None:
         flash(request, "error", too_many(wait) if wait else "当前密码不正确")
         return RedirectResponse("/account", status_code=303)
     try:
-        user = await run_in_threadpool(accounts_of(request).update_user, who.user_id,
-                                       password=str(form.get("password", "")))
+        user = await hashing(request, lambda: accounts_of(request).update_user(
+            who.user_id, password=str(form.get("password", ""))))
     except FanganError as exc:
         flash(request, "error", refusal_text(exc))
         return RedirectResponse("/account", status_code=303)
@@ -439,10 +438,9 @@ async def create_user(request: Request) -> Response:
     _admin(request)
     form = await checked_form(request)
     try:
-        user = await run_in_threadpool(
-            accounts_of(request).create_user, text(form, "username"),
-            text(form, "display_name"), text(form, "unit"), str(form.get("password", "")),
-            is_admin=bool(form.get("is_admin")))
+        user = await hashing(request, lambda: accounts_of(request).create_user(
+            text(form, "username"), text(form, "display_name"), text(form, "unit"),
+            str(form.get("password", "")), is_admin=bool(form.get("is_admin"))))
         flash(request, "ok", f"已创建用户 {user.username}")
     except FanganError as exc:
         flash(request, "error", refusal_text(exc))
@@ -455,11 +453,10 @@ async def update_user(request: Request, user_id: int) -> Response:
     _admin(request)
     form = await checked_form(request)
     try:
-        user = await run_in_threadpool(
-            accounts_of(request).update_user, user_id,
-            display_name=text(form, "display_name") or None,
+        user = await hashing(request, lambda: accounts_of(request).update_user(
+            user_id, display_name=text(form, "display_name") or None,
             unit=text(form, "unit") or None, is_admin=bool(form.get("is_admin")),
-            active=bool(form.get("active")), password=str(form.get("password") or "") or None)
+            active=bool(form.get("active")), password=str(form.get("password") or "") or None))
         flash(request, "ok", f"已更新用户 {user.username}")
     except FanganError as exc:
         flash(request, "error", refusal_text(exc))

@@ -75,15 +75,21 @@ class LoginThrottle:
         session.execute(dialect.insert(LoginFailure).values(
             scope=scope, key=key, failures=0, last_failed_at=now).on_conflict_do_nothing())
 
+    def _remaining(self, row: LoginFailure, free: int, now: datetime) -> float:
+        """Seconds left of the key's delay; a charge stamped a little later than `now` (another
+        instance's clock, an attempt still in flight) counts as no time elapsed."""
+        delay = delay_after(row.failures, free, self.policy)
+        return delay - max(0.0, (now - row.last_failed_at).total_seconds()) if delay else 0.0
+
     def charge(self, username: str, address: str) -> int:
         """0 when the attempt may go ahead (it is counted as a failure until `succeeded`),
         else the whole seconds to wait before the next one (nothing is counted)."""
         with transaction(self.db) as session:
-            now = self.now()
             # A write first: on SQLite it takes the write lock before anything is read.
             session.execute(sa.delete(LoginFailure).where(
                 col(LoginFailure.last_failed_at)
-                < now - timedelta(seconds=self.policy.forget_after_seconds)))
+                < self.now() - timedelta(seconds=self.policy.forget_after_seconds)))
+            now = self.now()  # after the lock: others' charges are not in our future
             keys = self._keys(username, address)
             rows = []
             for scope, key, free in keys:
@@ -92,8 +98,7 @@ class LoginThrottle:
                                   populate_existing=True)
                 assert row is not None
                 rows.append((row, free))
-            wait = max((row.last_failed_at - now).total_seconds()
-                       + delay_after(row.failures, free, self.policy) for row, free in rows)
+            wait = max(self._remaining(row, free, now) for row, free in rows)
             if wait > 0:
                 return math.ceil(wait)
             for row, _ in rows:

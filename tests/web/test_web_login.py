@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -28,7 +29,7 @@ from engine.settings import Settings
 from web import accounts as accounts_module
 from web.app import create_app
 from web.auth import WebSettings
-from web.throttle import ThrottlePolicy, delay_after
+from web.throttle import LoginThrottle, ThrottlePolicy, delay_after
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -78,6 +79,18 @@ def test_a_guesser_waits_longer_each_time_and_is_never_locked_out(
         clock.advance(hours=2)  # idle keys are forgotten and pruned
         assert post_login(client, "hq", "guess guess").status_code == 401
         assert failure_rows(web.service) == 2
+
+
+def test_a_clock_a_little_ahead_elsewhere_does_not_delay_free_attempts(
+        service: IncidentService, clock: ManualClock) -> None:
+    """Another instance's clock ahead of ours (or a charge committed while we waited for the
+    lock) must not turn a free attempt into a refusal."""
+    ahead = ManualClock(clock() + timedelta(seconds=2))
+    here, there = LoginThrottle(service.db, clock), LoginThrottle(service.db, ahead)
+    assert there.charge("officer", "10.1.1.1") == 0
+    assert here.charge("officer", "10.1.1.1") == 0
+    assert here.charge("officer", "10.1.1.1") == 0
+    assert here.charge("officer", "10.1.1.1") == 1  # the fourth one waits, as ever
 
 
 def test_the_real_user_logs_in_while_another_address_floods(web: Any, password: str) -> None:
