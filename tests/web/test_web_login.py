@@ -9,11 +9,15 @@ after logout, or after a password change, is refused.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +28,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from engine.clock import ManualClock
+from engine.db import make_engine
 from engine.service import IncidentService
 from engine.settings import Settings
 from web import accounts as accounts_module
@@ -32,6 +37,8 @@ from web.auth import WebSettings
 from web.throttle import LoginThrottle, ThrottlePolicy, delay_after
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+ROOT = Path(__file__).resolve().parents[2]
+BURST = Path(__file__).resolve().parent / "login_burst.py"
 
 
 def browser(app: FastAPI, address: str) -> TestClient:
@@ -43,6 +50,27 @@ def post_login(client: TestClient, username: str, password: str) -> httpx.Respon
     assert found
     return client.post("/login", data={"username": username, "password": password,
                                        "csrf_token": found.group(1)})
+
+
+def burst(url: str, clock: ManualClock, workdir: Path, processes: int = 6) -> list[int]:
+    """Three failures of one pair, then `processes` processes (tests/web/login_burst.py) charge
+    the same pair at once, one second later when its first delay has run out."""
+    throttle = LoginThrottle(make_engine(url), clock)
+    assert [throttle.charge("officer", "203.0.113.1") for _ in range(3)] == [0, 0, 0]
+    go = workdir / "go"
+    at = (clock() + timedelta(seconds=1)).isoformat()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [subprocess.Popen([sys.executable, str(BURST), url, str(go), at, str(n)],
+                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+                for n in range(processes)]
+    deadline = time.monotonic() + 60
+    while len(list(workdir.glob("go.ready.*"))) < processes and time.monotonic() < deadline:
+        assert all(child.poll() is None for child in children)
+        time.sleep(0.05)
+    go.touch()
+    outputs = [child.communicate(timeout=60)[0] for child in children]
+    assert all(child.returncode == 0 for child in children)
+    return sorted(int(out) for out in outputs)
 
 
 def failure_rows(service: IncidentService) -> int:
@@ -91,6 +119,12 @@ def test_a_clock_a_little_ahead_elsewhere_does_not_delay_free_attempts(
     assert here.charge("officer", "10.1.1.1") == 0
     assert here.charge("officer", "10.1.1.1") == 0
     assert here.charge("officer", "10.1.1.1") == 1  # the fourth one waits, as ever
+
+
+def test_a_burst_when_the_delay_ends_gets_one_try(service: IncidentService, clock: ManualClock,
+                                                  tmp_path: Path) -> None:
+    """Six processes charge at the instant the delay runs out: one may try, five wait."""
+    assert burst(str(service.db.url), clock, tmp_path) == [0] + [2] * 5
 
 
 def test_the_real_user_logs_in_while_another_address_floods(web: Any, password: str) -> None:
