@@ -1,4 +1,4 @@
-"""Accounts, API tokens and the session secret, kept in the engine's database.
+"""Accounts, API tokens, console sessions and the session secret, kept in the engine's database.
 
 Each method is one short transaction of its own, like the engine's service. Errors are the
 engine's `FanganError`s so that the API and the CLI report them the same way.
@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -25,7 +25,7 @@ from engine.db import transaction
 from engine.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from engine.keys import stored_key
 from engine.plan import Plan
-from web.models import ApiToken, User
+from web.models import ApiToken, User, WebSession
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD = 8
@@ -220,6 +220,30 @@ class Accounts:
             token.last_used_at = self.now()
             session.add(token)
             return user
+
+    # -- console sessions ------------------------------------------------------------------
+
+    def open_session(self, user_id: int, hours: float) -> str:
+        """A new session id for the cookie (only its hash is stored); expired ones are pruned."""
+        sid = secrets.token_urlsafe(32)
+        now = self.now()
+        with self.transaction() as session:
+            session.execute(sa.delete(WebSession).where(col(WebSession.expires_at) <= now))
+            session.add(WebSession(user_id=user_id, sid_hash=hash_token(sid), created_at=now,
+                                   expires_at=now + timedelta(hours=hours)))
+        return sid
+
+    def session_user(self, sid: str) -> User | None:
+        """The active user of an unexpired session, or None (logged out, expired, unknown)."""
+        with self.transaction() as session:
+            return session.exec(select(User).join(WebSession).where(
+                WebSession.sid_hash == hash_token(sid), col(WebSession.expires_at) > self.now(),
+                col(User.active).is_(True))).first()
+
+    def end_session(self, sid: str) -> None:
+        with self.transaction() as session:
+            session.execute(sa.delete(WebSession).where(
+                col(WebSession.sid_hash) == hash_token(sid)))
 
     # -- the session secret ---------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from engine.service import IncidentService
 from engine.settings import Settings
 from web import ack, api, console
 from web.accounts import Accounts
-from web.auth import AuthError, LoginThrottle, WebSettings
+from web.auth import AuthError, WebSettings
 from web.idempotency import IdempotencyStore
+from web.throttle import LoginThrottle
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Nothing loads from elsewhere. The API docs (Swagger UI, ReDoc, vendored from npm under
@@ -118,7 +120,10 @@ def create_app(service: IncidentService, settings: Settings,
     app.state.accounts = accounts
     app.state.idempotency = IdempotencyStore(service.db, service.now)
     app.state.web_settings = web_settings
-    app.state.login_throttle = LoginThrottle()
+    app.state.hash_pool = ThreadPoolExecutor(max_workers=web_settings.password_hash_workers,
+                                             thread_name_prefix="argon2")
+    app.state.login_throttle = LoginThrottle(service.db, service.now,
+                                             web_settings.throttle_policy())
 
     secret = (web_settings.secret_key.get_secret_value() if web_settings.secret_key
               else accounts.secret_key())

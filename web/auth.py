@@ -1,29 +1,39 @@
 """Who is asking: session cookies for the console, bearer tokens for API clients, and CSRF.
 
 A session is a signed cookie (Starlette's SessionMiddleware: HttpOnly, SameSite=Lax) holding the
-user's id, the user's `auth_version` and a CSRF token. A request made with the cookie that changes
-something must carry that CSRF token (form field `csrf_token` or header `X-CSRF-Token`); a bearer
-token is not sent by browsers on their own, so it needs none.
+id of a `web_session` row, the user's `auth_version` and a CSRF token. Logging out deletes the row
+and a change of password, unit or status bumps the version, so a copied cookie stops working on
+the server, not only in the browser. A request made with the cookie that changes something must
+carry that CSRF token (form field `csrf_token` or header `X-CSRF-Token`); a bearer token is not
+sent by browsers on their own, so it needs none.
+
+Password hashing (argon2, a fraction of a second of CPU on every core) never runs on the event
+loop: `hashing` sends it to a small pool of its own; `log_in` and `log_out` are blocking
+(database) and run in the thread pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
-import threading
-import time
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.concurrency import run_in_threadpool
 
-from engine.errors import NotFound
 from web.accounts import Accounts, Principal, principal
+from web.models import User
+from web.throttle import LoginThrottle, ThrottlePolicy
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+T = TypeVar("T")
 
 
 class WebSettings(BaseSettings):
@@ -36,45 +46,26 @@ class WebSettings(BaseSettings):
     # Set behind HTTPS so the cookie is never sent in clear.
     cookie_secure: bool = False
     poll_seconds: float = 4.0
+    # Login throttling (web.throttle), local policy: free failures per (username, address) pair
+    # and per address, then a delay doubling from `login_delay_seconds` up to the maximum.
+    login_free_failures_per_user: int = 3
+    login_free_failures_per_address: int = 10
+    login_delay_seconds: float = 1.0
+    login_max_delay_seconds: float = 300.0
+    login_forget_after_seconds: float = 3600.0
+    # Argon2 hashes at once per process (each already uses 4 lanes).
+    password_hash_workers: int = 1
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_per_user=self.login_free_failures_per_user,
+            free_per_address=self.login_free_failures_per_address,
+            delay_seconds=self.login_delay_seconds,
+            max_delay_seconds=self.login_max_delay_seconds,
+            forget_after_seconds=self.login_forget_after_seconds)
 
 
 _UNKNOWN = object()
-
-
-class LoginThrottle:
-    """Slows down password guessing: after `limit` failures for one name within `window`
-    seconds, that name is refused until the oldest failure ages out (per process, in memory)."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-        if recent:
-            self._failures[key] = recent
-        else:
-            self._failures.pop(key, None)
-        return recent
-
-    def wait_seconds(self, username: str) -> float:
-        """0 when a login may be tried now, else how long to wait."""
-        now = time.monotonic()
-        with self._lock:
-            recent = self._recent(username.strip().lower(), now)
-            if len(recent) < self.limit:
-                return 0.0
-            return self.window - (now - recent[-self.limit])
-
-    def failed(self, username: str) -> None:
-        with self._lock:
-            self._failures.setdefault(username.strip().lower(), []).append(time.monotonic())
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username.strip().lower(), None)
 
 
 class AuthError(Exception):
@@ -108,16 +99,49 @@ def csrf_ok(request: Request, given: str | None) -> bool:
             and hmac.compare_digest(expected.encode(), given.encode()))
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def hashing(request: Request, call: Callable[[], T]) -> T:
+    """Run a call that hashes or verifies a password in the app's small pool of hashing
+    threads: off the event loop, and at most `password_hash_workers` at once, so that a flood
+    of logins queues there instead of taking every core from the other requests."""
+    pool: ThreadPoolExecutor = request.app.state.hash_pool
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+
+async def attempt_login(request: Request, username: str,
+                        password: str) -> tuple[User | None, int]:
+    """The user when the password is right; else None and the seconds to wait (0: may retry
+    now) when the throttle refused to check it."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = client_address(request)
+    wait = await run_in_threadpool(throttle.charge, username, address)
+    if wait:
+        return None, wait
+    user = await hashing(request, lambda: accounts_of(request).authenticate(username, password))
+    if user is not None:
+        await run_in_threadpool(throttle.succeeded, username, address)
+    return user, 0
+
+
 def log_in(request: Request, who: Principal) -> None:
-    """A fresh session on login (no fixation): new CSRF token, the user's id and version."""
+    """A fresh session on login (no fixation): a new server-side session, CSRF token and the
+    user's version. Blocking: run it in the thread pool."""
+    settings: WebSettings = request.app.state.web_settings
+    sid = accounts_of(request).open_session(who.user_id, settings.session_hours)
     request.state.who = who
     session = session_of(request)
     session.clear()
-    session.update({"uid": who.user_id, "av": who.auth_version,
-                    "csrf": secrets.token_urlsafe(32)})
+    session.update({"sid": sid, "av": who.auth_version, "csrf": secrets.token_urlsafe(32)})
 
 
 def log_out(request: Request) -> None:
+    """Ends the session on the server too: the cookie, if kept, is refused. Blocking."""
+    sid = session_of(request).get("sid")
+    if isinstance(sid, str):
+        accounts_of(request).end_session(sid)
     request.state.who = None
     session_of(request).clear()
 
@@ -139,14 +163,11 @@ def session_user(request: Request) -> Principal | None:
 
 def _session_user(request: Request) -> Principal | None:
     session = session_of(request)
-    uid, version = session.get("uid"), session.get("av")
-    if not isinstance(uid, int):
+    sid, version = session.get("sid"), session.get("av")
+    if not isinstance(sid, str):
         return None
-    try:
-        user = accounts_of(request).get(uid)
-    except NotFound:
-        user = None
-    if user is None or not user.active or user.auth_version != version:
+    user = accounts_of(request).session_user(sid)
+    if user is None or user.auth_version != version:
         session.clear()
         return None
     return principal(user)

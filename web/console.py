@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from loguru import logger
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from engine.errors import FanganError
@@ -27,11 +28,12 @@ from web.accounts import Principal, principal
 from web.api import service_of
 from web.auth import (
     CSRF_FIELD,
-    LoginThrottle,
     WebSettings,
     accounts_of,
+    attempt_login,
     csrf_ok,
     csrf_token,
+    hashing,
     log_in,
     log_out,
     session_of,
@@ -184,31 +186,32 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
+def too_many(wait: int) -> str:
+    return f"登录尝试过于频繁，请 {wait} 秒后再试"
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await checked_form(request)
     username = text(form, "username")
     target = _safe_next(text(form, "next") or "/")
-    throttle: LoginThrottle = request.app.state.login_throttle
-    wait = throttle.wait_seconds(username)
-    if wait > 0:
-        return render(request, "login.html", {
-            "next": target, "username": username,
-            "error": f"密码错误次数过多，请 {int(wait // 60) + 1} 分钟后再试"}, status_code=429)
-    user = accounts_of(request).authenticate(username, str(form.get("password", "")))
+    user, wait = await attempt_login(request, username, str(form.get("password", "")))
     if user is None:
-        throttle.failed(username)
-        return render(request, "login.html", {"next": target, "error": "用户名或密码不正确",
-                                              "username": username}, status_code=401)
-    throttle.succeeded(username)
-    log_in(request, principal(user))
+        page = render(request, "login.html", {
+            "next": target, "username": username,
+            "error": too_many(wait) if wait else "用户名或密码不正确"},
+            status_code=429 if wait else 401)
+        if wait:
+            page.headers["Retry-After"] = str(wait)
+        return page
+    await run_in_threadpool(log_in, request, principal(user))
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await checked_form(request)
-    log_out(request)
+    await run_in_threadpool(log_out, request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -398,16 +401,19 @@ async def revoke_token(request: Request, token_id: int) -> Response:
 async def change_password(request: Request) -> Response:
     who = current(request)
     form = await checked_form(request)
-    accounts = accounts_of(request)
-    if accounts.authenticate(who.username, str(form.get("current", ""))) is None:
-        flash(request, "error", "当前密码不正确")
+    checked, wait = await attempt_login(request, who.username, str(form.get("current", "")))
+    if checked is None:
+        flash(request, "error", too_many(wait) if wait else "当前密码不正确")
         return RedirectResponse("/account", status_code=303)
     try:
-        user = accounts.update_user(who.user_id, password=str(form.get("password", "")))
+        user = await hashing(request, lambda: accounts_of(request).update_user(
+            who.user_id, password=str(form.get("password", ""))))
     except FanganError as exc:
         flash(request, "error", refusal_text(exc))
         return RedirectResponse("/account", status_code=303)
-    log_in(request, principal(user))
+    # Every session of the user has ended (new auth_version); this browser gets a new one.
+    await run_in_threadpool(log_out, request)
+    await run_in_threadpool(log_in, request, principal(user))
     flash(request, "ok", "密码已修改")
     return RedirectResponse("/account", status_code=303)
 
@@ -432,9 +438,9 @@ async def create_user(request: Request) -> Response:
     _admin(request)
     form = await checked_form(request)
     try:
-        user = accounts_of(request).create_user(
+        user = await hashing(request, lambda: accounts_of(request).create_user(
             text(form, "username"), text(form, "display_name"), text(form, "unit"),
-            str(form.get("password", "")), is_admin=bool(form.get("is_admin")))
+            str(form.get("password", "")), is_admin=bool(form.get("is_admin"))))
         flash(request, "ok", f"已创建用户 {user.username}")
     except FanganError as exc:
         flash(request, "error", refusal_text(exc))
@@ -447,10 +453,10 @@ async def update_user(request: Request, user_id: int) -> Response:
     _admin(request)
     form = await checked_form(request)
     try:
-        user = accounts_of(request).update_user(
+        user = await hashing(request, lambda: accounts_of(request).update_user(
             user_id, display_name=text(form, "display_name") or None,
             unit=text(form, "unit") or None, is_admin=bool(form.get("is_admin")),
-            active=bool(form.get("active")), password=str(form.get("password") or "") or None)
+            active=bool(form.get("active")), password=str(form.get("password") or "") or None))
         flash(request, "ok", f"已更新用户 {user.username}")
     except FanganError as exc:
         flash(request, "error", refusal_text(exc))

@@ -1,9 +1,10 @@
-"""Tables of the web side: accounts, API tokens and idempotency keys.
+"""Tables of the web side: accounts, API tokens, console sessions, login throttling and
+idempotency keys.
 
-They live on the engine's `SQLModel.metadata` so that one Alembic history (revision 0002) owns
-them; the engine itself never reads them. Secrets are stored only as hashes (passwords: argon2;
-API tokens: SHA-256 of a high-entropy random value). A generated session-signing key lives in the
-engine's `secret` table (`engine.keys`).
+They live on the engine's `SQLModel.metadata` so that one Alembic history (revisions 0002,
+0005) owns them; the engine itself never reads them. Secrets are stored only as hashes
+(passwords: argon2; API tokens and session ids: SHA-256 of a high-entropy random value). A
+generated session-signing key lives in the engine's `secret` table (`engine.keys`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlmodel import Field, SQLModel
 from engine.models import UTCDateTime
 
 
-def _time(nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable))
+def _time(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
 
 
 class User(SQLModel, table=True):
@@ -49,6 +50,29 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _time()
     last_used_at: datetime | None = _time(nullable=True)
     revoked_at: datetime | None = _time(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A console login, so that logging out ends it on the server: the signed cookie carries the
+    session's id, and a cookie replayed after the row is gone (logout, expiry) is refused."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    sid_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _time()
+    expires_at: datetime = _time(index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Recent failed logins of one throttling key (web.throttle): a (username, address) pair or
+    one address. The key is a SHA-256, so names typed by mistake (often a password) are not kept."""
+
+    __tablename__ = "web_login_failure"
+    scope: str = Field(max_length=16, primary_key=True)
+    key: str = Field(max_length=64, primary_key=True)
+    failures: int = 0
+    last_failed_at: datetime = _time(index=True)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -3,8 +3,14 @@ timers with their uniqueness guarantee under two concurrent engines, and time zo
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -12,6 +18,8 @@ from engine.clock import ManualClock
 from engine.plan import load_plan
 from engine.service import IncidentService, load_workflow
 from engine.timers import Fired
+from web.accounts import Accounts
+from web.throttle import LoginThrottle
 
 START = datetime.fromisoformat("2026-11-22T03:00:00+08:00")
 SECTIONS = {"unit_overview": "某物业公司管理的砖混结构住宅",
@@ -87,3 +95,37 @@ def test_two_engines_on_postgres_fire_each_alert_once(pg_url: str) -> None:
     keys = [(a.incident_id, a.deadline, a.kind, a.step) for r in results for a in r]
     assert len(keys) == 15 and len(set(keys)) == 15
     assert first.tick() == [] and second.tick() == []
+
+
+def test_logins_on_postgres_throttle_across_engines_and_sessions_end(pg_url: str) -> None:
+    """web_login_failure and web_session on PostgreSQL: one count for two engines, a burst of
+    six processes when the delay ends gets one try, a logged-out session is gone."""
+    clock = ManualClock(START)
+    url = fresh(pg_url)
+    first, second = new_service(url, clock), new_service(url, clock)
+    here, there = LoginThrottle(first.db, clock), LoginThrottle(second.db, clock)
+    assert [here.charge("officer", "203.0.113.1") for _ in range(3)] == [0, 0, 0]
+    assert there.charge("officer", "203.0.113.1") == 1
+    assert there.charge("officer", "10.0.0.2") == 0  # another address is not held up
+    root = Path(__file__).resolve().parents[2]
+    with tempfile.TemporaryDirectory() as work:
+        go = Path(work) / "go"
+        at = (START + timedelta(seconds=1)).isoformat()
+        children = [subprocess.Popen(
+            [sys.executable, str(root / "tests/web/login_burst.py"), url, str(go), at, str(n)],
+            cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE,
+            text=True) for n in range(6)]
+        deadline = time.monotonic() + 60
+        while len(list(Path(work).glob("go.ready.*"))) < 6 and time.monotonic() < deadline:
+            assert all(child.poll() is None for child in children)
+            time.sleep(0.05)
+        go.touch()
+        waits = sorted(int(child.communicate(timeout=60)[0]) for child in children)
+    assert waits == [0] + [2] * 5
+    accounts = Accounts(first.db, first.plan, clock)
+    user = accounts.create_user("officer", "值班员甲", "district_housing_bureau", "long enough")
+    assert user.id is not None
+    sid = accounts.open_session(user.id, 12)
+    assert Accounts(second.db, second.plan, clock).session_user(sid) == user
+    accounts.end_session(sid)
+    assert Accounts(second.db, second.plan, clock).session_user(sid) is None
