@@ -65,26 +65,28 @@ Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                            max_length=limit(Incident, "address"))]
 
 
-def _refuse_unstorable(value: Any) -> None:
-    """NUL characters, integers beyond BIGINT and non-finite numbers, anywhere in a value."""
+def _refuse_unstorable(value: Any, where: str = "") -> None:
+    """NUL characters, integers beyond BIGINT and non-finite numbers, anywhere in a value
+    (`where`: the path inside it, for the message)."""
+    at = f" (at {where})" if where else ""
     if isinstance(value, str):
         if "\x00" in value:
-            raise PydanticCustomError("nul_character", "must not contain a NUL character")
+            raise PydanticCustomError("nul_character", f"must not contain a NUL character{at}")
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if not -MAX_INT <= value <= MAX_INT:
-            raise PydanticCustomError("out_of_range", "number out of range")
+            raise PydanticCustomError("out_of_range", f"number out of range{at}")
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise PydanticCustomError("out_of_range", "must be a finite number")
+            raise PydanticCustomError("out_of_range", f"must be a finite number{at}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_unstorable(key)
-            _refuse_unstorable(item)
+            _refuse_unstorable(key, where)
+            _refuse_unstorable(item, f"{where}.{key}".lstrip("."))
     elif isinstance(value, list | tuple):
-        for item in value:
-            _refuse_unstorable(item)
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{where}.{index}".lstrip("."))
 
 
 class Input(BaseModel):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from engine.clock import ManualClock
 from engine.plan import load_plan
@@ -124,3 +125,19 @@ def test_real_processes_answer_the_same(cli: Any, cli_main: Any,
     calls = [_call(CASES[i]) for i in (1, 2, 8, 12)]
     assert ([(code, cli.error(err)) for code, _, err in cli.many(calls)]
             == [(code, cli.error(err)) for code, _, err in cli_main.many(calls)])
+
+
+def test_an_internal_error_answers_a_generic_message(
+        cli_main: Any, active: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database error's text holds the SQL and its parameters (a password hash, say): the
+    message carries neither (they go to the log file only)."""
+    def failing(*_: object, **__: object) -> Any:
+        raise sa.exc.DataError("INSERT INTO web_user (password_hash) VALUES (%(h)s)",
+                               {"h": "$argon2id$v=19$secret"}, Exception("value too long"))
+
+    monkeypatch.setattr(IncidentService, "show", failing)
+    code, out, err = cli_main("incident", "show", "1", now=LATER)
+    assert (code, out) == (1, None)
+    assert cli_main.error(err)["error"] == "internal"
+    for secret in ("INSERT", "argon2", "password_hash", "too long"):
+        assert secret not in err, err
