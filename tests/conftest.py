@@ -165,10 +165,13 @@ class InProcessCli(Cli):
             os.environ.clear()
             os.environ.update(saved[1])
         printed = out.getvalue()
-        try:
+        try:  # one JSON value, or JSON lines (`tick`, `deliver`) as a list
             parsed = json.loads(printed) if printed.strip() else None
-        except json.JSONDecodeError:  # pragma: no cover - reported as a failure
-            pytest.fail(f"stdout of {args} is not JSON:\n{printed}")
+        except json.JSONDecodeError:
+            try:
+                parsed = [json.loads(line) for line in printed.splitlines() if line.strip()]
+            except json.JSONDecodeError:  # pragma: no cover - reported as a failure
+                pytest.fail(f"stdout of {args} is not JSON:\n{printed}")
         return code, parsed, err.getvalue()
 
     def many(self, calls: Iterable[tuple[tuple[str, ...], dict[str, Any]]]) -> list[CliOutcome]:
