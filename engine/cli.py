@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import click
+import sqlalchemy as sa
 import typer
 from loguru import logger
 
@@ -22,6 +23,7 @@ from engine.clock import Clock, fixed_clock, system_clock
 from engine.contacts import load_directory, stale_entries
 from engine.errors import FanganError, InvalidInput
 from engine.plan import PlanError, load_plan
+from engine.schemas import MAX_INT, parse_json
 from engine.service import IncidentService, classify_facts, load_workflow
 from engine.settings import Settings
 from engine.timeutil import parse_instant
@@ -49,16 +51,37 @@ class Globals:
     def service(self) -> IncidentService:
         if self._service is None:
             settings = self.settings
-            self._service = IncidentService(
-                settings.db_url, load_plan(settings.plan), load_workflow(WORKFLOW),
-                clock=self.clock, directory=load_directory(settings.contacts),
-                public_url=settings.console_url, secret_key=settings.secret_key)
+            plan, directory = load_plan(settings.plan), load_directory(settings.contacts)
+            try:
+                self._service = IncidentService(
+                    settings.db_url, plan, load_workflow(WORKFLOW), clock=self.clock,
+                    directory=directory, public_url=settings.console_url,
+                    secret_key=settings.secret_key)
+            except sa.exc.OperationalError as exc:  # cannot connect or open the file
+                reason = str(exc.orig).splitlines()[0] if exc.orig else "unreachable"
+                raise InvalidInput(f"--db: cannot open the database ({reason})") from exc
         return self._service
+
+
+def check_db_url(url: str) -> None:
+    """A URL of a backend the engine runs on, with its driver installed; never echoed back
+    (it may hold a password)."""
+    try:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise InvalidInput("--db: only sqlite:///FILE and postgresql+psycopg://… URLs "
+                               "are supported")
+        parsed.get_dialect().import_dbapi()
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise InvalidInput("--db: not a database URL (e.g. sqlite:///fangan.db)") from exc
+    except ImportError as exc:
+        raise InvalidInput(f"--db: its driver is not installed ({exc.name})") from exc
 
 
 def configure_logging(settings: Settings) -> None:
     logger.remove()
-    logger.add(sys.stderr, level="WARNING", format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
+    logger.add(sys.stderr, level="WARNING", format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}",
+               filter=lambda record: "details" not in record["extra"])
     if settings.log_file is not None:
         logger.add(settings.log_file, level=settings.log_level, serialize=True,
                    rotation="50 MB", retention=10)
@@ -69,26 +92,27 @@ def emit(value: Any) -> None:
 
 
 def read_json_stdin() -> Any:
-    text = sys.stdin.read()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"stdin: not valid JSON ({exc.msg} at line {exc.lineno} "
-                           f"column {exc.colno})") from exc
+    return parse_json(sys.stdin.read(), "stdin")
 
 
 def parse_json_option(text: str | None, name: str) -> Any:
-    if text is None:
-        return None
+    return None if text is None else parse_json(text, name)
+
+
+def write_output(out: Path, content: bytes) -> None:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{name}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        out.write_bytes(content)
+    except OSError as exc:
+        raise InvalidInput(f"--out: cannot write {out} ({exc.strerror})") from exc
 
 
 def _globals(ctx: typer.Context) -> Globals:
     found: Globals = ctx.find_root().obj
     return found
+
+
+# Ids are BIGINT: a larger number is a usage error, not a database overflow.
+IncidentId = Annotated[int, typer.Argument(min=1, max=MAX_INT)]
 
 
 @app.callback()
@@ -101,6 +125,7 @@ def root(
     settings = Settings()
     if db is not None:
         settings = settings.model_copy(update={"db_url": db})
+    check_db_url(settings.db_url)
     configure_logging(settings)
     clock = fixed_clock(parse_instant(now, "--now")) if now is not None else system_clock
     ctx.obj = Globals(settings, clock)
@@ -132,7 +157,7 @@ def codes_cmd(ctx: typer.Context) -> None:
 
 
 @incident_app.command("show")
-def incident_show(ctx: typer.Context, incident_id: int) -> None:
+def incident_show(ctx: typer.Context, incident_id: IncidentId) -> None:
     """One whole incident: facts, deadlines, notices, obligations and its timeline."""
     emit(_globals(ctx).service().show(incident_id))
 
@@ -150,7 +175,7 @@ def incident_list(
 @incident_app.command("act")
 def incident_act(
     ctx: typer.Context,
-    incident_id: int,
+    incident_id: IncidentId,
     action: str,
     actor: Annotated[str, typer.Option(help="Who acts: a unit or actor code "
                                             "(`main.py codes` lists them).")],
@@ -184,7 +209,7 @@ def tick_cmd(
 @app.command("notice")
 def notice_cmd(
     ctx: typer.Context,
-    incident_id: int,
+    incident_id: IncidentId,
     unit: Annotated[str, typer.Option(help="The unit the notice went to.")],
     kind: Annotated[str, typer.Option(help="The notice kind, e.g. activation_II.")],
     fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "pdf",
@@ -196,10 +221,8 @@ def notice_cmd(
     if fmt not in ("html", "pdf"):
         raise InvalidInput(f"--format: must be html or pdf, not '{fmt}'")
     document = _globals(ctx).service().notice_document(incident_id, unit, kind)
-    if fmt == "html":
-        out.write_text(render_notice_html(document), encoding="utf-8")
-    else:
-        out.write_bytes(render_notice_pdf(document))
+    write_output(out, render_notice_html(document).encode("utf-8") if fmt == "html"
+                 else render_notice_pdf(document))
     emit({"incident_id": incident_id, "unit": unit, "kind": kind, "format": fmt,
           "out": str(out), "doc_number": document.doc_number})
 
@@ -207,7 +230,7 @@ def notice_cmd(
 @app.command("report")
 def report_cmd(
     ctx: typer.Context,
-    incident_id: int,
+    incident_id: IncidentId,
     fmt: Annotated[str, typer.Option("--format", help="md, html, docx or pdf.")],
     out: Annotated[Path, typer.Option(help="Where to write the report.")],
 ) -> None:
@@ -218,10 +241,7 @@ def report_cmd(
         raise InvalidInput(f"--format: must be one of {'|'.join(FORMATS)}, not '{fmt}'")
     report = _globals(ctx).service().investigation_report(incident_id)
     content = render_report(report, fmt)
-    try:
-        out.write_bytes(content)
-    except OSError as exc:
-        raise InvalidInput(f"--out: cannot write {out} ({exc.strerror})") from exc
+    write_output(out, content)
     emit({"incident_id": incident_id, "format": fmt, "out": str(out), "bytes": len(content),
           "draft": report.draft})
 
@@ -298,5 +318,8 @@ def main(argv: list[str] | None = None) -> None:
         # Usage errors: click's, or the copy of click that newer Typer versions vendor.
         if callable(getattr(exc, "format_message", None)):
             fail("usage", exc.format_message())  # type: ignore[attr-defined]
-        logger.opt(exception=exc).debug("internal error")
-        fail("internal", f"{type(exc).__name__}: {exc}", exit_code=1)
+        # The details (for a database error: its SQL and parameters) go to the log file only;
+        # the message never carries them.
+        logger.opt(exception=exc).bind(details=True).error("internal error")
+        fail("internal", f"internal error ({type(exc).__name__}); the details are in the log",
+             exit_code=1)

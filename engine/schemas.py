@@ -1,23 +1,104 @@
-"""Input shapes shared by the CLI and the API: pydantic models whose errors name the field."""
+"""Input shapes shared by the CLI and the API: pydantic models whose errors name the field.
+
+This is the one boundary every input crosses before the engine acts or the database sees it:
+JSON bounded in size and nesting before it is parsed; strict types (no numbers as times, no
+strings as numbers or booleans); numbers, ids and instants within bounds; text no longer than
+its column and never with a NUL character (PostgreSQL refuses those in text). The last two are
+also checked on every row written (`_check_rows`), so no caller can get past them.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import re
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+import sqlalchemy as sa
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
+from engine.models import Incident
 from engine.plan import Plan
+from engine.timeutil import read_instant
 
 # Bounded by the portable column types (INTEGER, BIGINT): a larger number is invalid input, not a
 # database overflow.
+MAX_INT = 2**63 - 1
+MAX_JSON_BYTES = 1_000_000
+MAX_JSON_DEPTH = 20
+
+
+def limit(model: type[Any], name: str) -> int:
+    """The length of a model's string column (`limit(Incident, "address")` → 500): the limits
+    are the schema's, never a copy of its numbers."""
+    length: int = sa.inspect(model).columns[name].type.length
+    return length
+
+
+def _instant(value: object) -> datetime:
+    try:
+        return read_instant(value)
+    except ValueError as exc:
+        raise PydanticCustomError("instant", str(exc)) from exc
+
+
 Count = Annotated[int, Field(ge=0, le=2**31 - 1, strict=True)]
-Yuan = Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]
+Yuan = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
+Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+# An ISO 8601 string with a UTC offset, within the years the engine accepts (engine.timeutil).
+Instant = Annotated[datetime, BeforeValidator(_instant)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=limit(Incident, "address"))]
+
+
+def _refuse_unstorable(value: Any, where: str = "") -> None:
+    """NUL characters, integers beyond BIGINT and non-finite numbers, anywhere in a value
+    (`where`: the path inside it, for the message)."""
+    at = f" (at {where})" if where else ""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("nul_character", f"must not contain a NUL character{at}")
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if not -MAX_INT <= value <= MAX_INT:
+            raise PydanticCustomError("out_of_range", f"number out of range{at}")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError("out_of_range", f"must be a finite number{at}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(key, where)
+            _refuse_unstorable(item, f"{where}.{key}".lstrip("."))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{where}.{index}".lstrip("."))
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Strict: a JSON value is taken as what it is, never converted ("1" is not 1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        _refuse_unstorable(value)
+        return value
 
 
 class FactsPatch(Input):
@@ -25,16 +106,17 @@ class FactsPatch(Input):
 
     condition: str | None = None
     street: str | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=500)] | None = None
-    discovered_at: AwareDatetime | None = None
+    address: Address | None = None
+    discovered_at: Instant | None = None
     dead: Count | None = None
     missing: Count | None = None
     injured: Count | None = None
     economic_loss_yuan: Yuan | None = None
     people_at_risk: Count | None = None
-    reporter: Annotated[str, StringConstraints(max_length=200)] | None = None
-    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    reporter: Annotated[str, StringConstraints(
+        max_length=limit(Incident, "reporter"))] | None = None
+    description: Annotated[str, StringConstraints(
+        max_length=limit(Incident, "description"))] | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True, exclude_none=True)
@@ -43,13 +125,12 @@ class FactsPatch(Input):
 class IncidentIn(FactsPatch):
     """A new report (SPEC §5 `incident report`)."""
 
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=500)]
+    address: Address
     street: str
     condition: str
-    discovered_at: AwareDatetime
-    reported_at: AwareDatetime | None = None
-    drill: bool = False
+    discovered_at: Instant
+    reported_at: Instant | None = None
+    drill: Flag = False
 
 
 def validate(model: type[Input], data: object, prefix: str = "") -> Any:
@@ -61,21 +142,23 @@ def validate(model: type[Input], data: object, prefix: str = "") -> Any:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "input"
-        raise InvalidInput(f"{prefix}{where}: {_reason(err)}") from exc
+        raise InvalidInput(f"{prefix}{where}: {reason(err)}") from exc
 
 
-def _reason(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
+def reason(err: Any) -> str:
+    """A pydantic error's reason, in the words the CLI and the API both use."""
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
         return "unknown field"
-    if err["type"] == "missing":
+    if kind == "missing":
         return "required"
-    if err["type"] == "greater_than_equal":
-        return "must be 0 or more"
-    if err["type"] == "less_than_equal":
+    if kind == "greater_than_equal":
+        return f"must be {err['ctx']['ge']} or more"
+    if kind == "less_than_equal":
         return f"must be {err['ctx']['le']} or less"
-    if err["type"] == "timezone_aware":
+    if kind == "timezone_aware":
         return "needs a UTC offset (e.g. +08:00 or Z)"
-    return str(err["msg"])
+    return str(err.get("msg", "invalid"))
 
 
 def check_codes(plan: Plan, patch: FactsPatch, prefix: str = "") -> None:
@@ -85,3 +168,56 @@ def check_codes(plan: Plan, patch: FactsPatch, prefix: str = "") -> None:
     if patch.condition is not None and patch.condition not in plan.conditions:
         raise InvalidInput(f"{prefix}condition: unknown condition '{patch.condition}' "
                            f"(known: {', '.join(plan.conditions)})")
+
+
+# -- JSON text --------------------------------------------------------------------------------
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def check_json_shape(text: str | bytes, field: str) -> None:
+    """Refuse JSON text too large or nested too deeply before any parser recurses into it."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if len(raw) > MAX_JSON_BYTES:
+        raise InvalidInput(f"{field}: larger than {MAX_JSON_BYTES} bytes")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{field}: not UTF-8 text (at byte {exc.start})") from exc
+    depth = 0
+    for bracket in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidInput(f"{field}: nested deeper than {MAX_JSON_DEPTH} levels")
+
+
+def parse_json(text: str, field: str) -> Any:
+    """JSON text from a person or a program, bounded first (`check_json_shape`)."""
+    check_json_shape(text, field)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{field}: not valid JSON ({exc.msg} at line {exc.lineno} "
+                           f"column {exc.colno})") from exc
+
+
+# -- every row written ------------------------------------------------------------------------
+
+def _check_rows(session: Session, _context: object, _instances: object) -> None:
+    """Before any flush: no text longer than its column, none with a NUL character — the same
+    refusal on SQLite (which would store it) as on PostgreSQL (which would fail)."""
+    for row in (*session.new, *session.dirty):
+        for attr in sa.inspect(row).mapper.column_attrs:
+            value = getattr(row, attr.key)
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                raise InvalidInput(f"{attr.key}: must not contain a NUL character")
+            length = getattr(attr.columns[0].type, "length", None)
+            if length is not None and len(value) > length:
+                raise InvalidInput(f"{attr.key}: at most {length} characters "
+                                   f"(got {len(value)})")
+
+
+sa.event.listen(Session, "before_flush", _check_rows)

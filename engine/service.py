@@ -42,7 +42,7 @@ from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.printable import official_notice
 from engine.record import IncidentRecord
-from engine.schemas import FactsPatch, IncidentIn, check_codes, validate
+from engine.schemas import MAX_INT, FactsPatch, IncidentIn, check_codes, validate
 from engine.timers import Fired, catch_up
 from engine.timeutil import parse_instant
 from engine.views import incident_view
@@ -253,6 +253,8 @@ class IncidentService:
     # -- helpers --------------------------------------------------------------------------
 
     def _get(self, session: Session, incident_id: int, lock: bool = False) -> Incident:
+        if not 1 <= incident_id <= MAX_INT:  # no row has it; the database could not even ask
+            raise NotFound(f"incident {incident_id} does not exist")
         query = select(Incident).where(Incident.id == incident_id)
         if lock:
             query = query.with_for_update()

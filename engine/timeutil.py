@@ -7,21 +7,37 @@ from zoneinfo import ZoneInfo
 
 from engine.errors import InvalidInput
 
+# The instants the engine accepts. Far wider than any incident needs, and far enough inside
+# datetime's own range (years 1..9999) that converting to UTC or adding a deadline's hours or
+# days can never overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
-def parse_instant(value: object, field: str) -> datetime:
-    """An ISO 8601 instant with an offset (`Z` too), as aware UTC; naive times are refused."""
+
+def read_instant(value: object) -> datetime:
+    """An ISO 8601 instant with an offset (`Z` too), as aware UTC. Naive times, numbers and years
+    outside FIRST_YEAR..LAST_YEAR raise ValueError with the reason."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise InvalidInput(f"{field}: '{value}' is not an ISO 8601 time") from exc
+        except ValueError:
+            raise ValueError(f"'{value[:40]}' is not an ISO 8601 time") from None
     else:
-        raise InvalidInput(f"{field}: expected an ISO 8601 time string")
+        raise ValueError("expected an ISO 8601 time string")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise InvalidInput(f"{field}: '{value}' has no UTC offset (add +08:00 or Z)")
+        raise ValueError(f"'{value}' has no UTC offset (add +08:00 or Z)")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(f"'{value}' is outside the years {FIRST_YEAR}-{LAST_YEAR}")
     return parsed.astimezone(UTC)
+
+
+def parse_instant(value: object, field: str) -> datetime:
+    """`read_instant`, refusing with an `InvalidInput` that names the field."""
+    try:
+        return read_instant(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {exc}") from None
 
 
 def as_utc(value: datetime) -> datetime:

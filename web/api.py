@@ -8,25 +8,36 @@ precondition_failed and conflict. Report and act take an `Idempotency-Key` heade
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from documents import render_notice_html, render_notice_pdf
 from documents.report import render_report
 from engine.codes import plan_codes
 from engine.errors import Forbidden
-from engine.schemas import IncidentIn
+from engine.models import FactRevision, Incident, Notice
+from engine.schemas import (
+    MAX_INT,
+    Flag,
+    IncidentIn,
+    Input,
+    Instant,
+    check_json_shape,
+    limit,
+    reason,
+)
 from engine.service import ClassifyIn, IncidentService, classify_facts
 from web.accounts import Accounts, Principal
 from web.auth import accounts_of, admin_user, api_user
 from web.forms import fields_for
 from web.idempotency import IdempotencyStore, Stored, fingerprint
-from web.models import ApiToken, User
+from web.models import ApiToken, IdempotencyKey, User
 from web.present import ACTIONS, actions_for, by_urgency
 
 STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
@@ -57,31 +68,32 @@ class ClassifyRequest(ClassifyIn):
         "condition": "partial_collapse", "dead": 12}]})
 
 
-class ActRequest(BaseModel):
+class ActRequest(Input):
     """An action's time and data; it is taken as the caller's unit."""
 
-    model_config = ConfigDict(extra="forbid")
-    at: AwareDatetime | None = Field(default=None, description="When it happened (default now)")
+    at: Instant | None = Field(default=None, description="When it happened (default now)")
     data: dict[str, Any] = Field(default_factory=dict, description="The action's data (SPEC §4)")
     actor: str | None = Field(default=None, description="Optional; must be your own unit")
 
 
-class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str
-    display_name: str
+DisplayName = Annotated[str, StringConstraints(max_length=limit(User, "display_name"))]
+Password = Annotated[str, Field(min_length=8)]
+
+
+class UserIn(Input):
+    username: Annotated[str, StringConstraints(max_length=limit(User, "username"))]
+    display_name: DisplayName
     unit: str = Field(description="The actor code of the user's unit (SPEC §3)")
-    password: str = Field(min_length=8)
-    is_admin: bool = False
+    password: Password
+    is_admin: Flag = False
 
 
-class UserPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    display_name: str | None = None
+class UserPatch(Input):
+    display_name: DisplayName | None = None
     unit: str | None = None
-    is_admin: bool | None = None
-    active: bool | None = None
-    password: str | None = Field(default=None, min_length=8)
+    is_admin: Flag | None = None
+    active: Flag | None = None
+    password: Password | None = None
 
 
 class UserOut(BaseModel):
@@ -96,9 +108,8 @@ class UserOut(BaseModel):
     last_login_at: datetime | None
 
 
-class TokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+class TokenIn(Input):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=limit(ApiToken, "name"))]
 
 
 class TokenOut(BaseModel):
@@ -125,7 +136,15 @@ User_ = Annotated[Principal, Depends(api_user)]
 Admin = Annotated[Principal, Depends(admin_user)]
 Service = Annotated[IncidentService, Depends(service_of)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key",
+                                       max_length=limit(IdempotencyKey, "key"),
                                        description="Repeat a request safely: same key, one effect")]
+# Row ids are BIGINT; codes are the plan's snake_case names. Anything else is refused (422)
+# before the database is asked.
+RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
+CODE = r"^[A-Za-z0-9_]+$"
+Unit = Annotated[str, Path(pattern=CODE, max_length=limit(Notice, "unit"))]
+Kind = Annotated[str, Path(pattern=CODE, max_length=limit(Notice, "kind"))]
+Action = Annotated[str, Path(pattern=CODE, max_length=limit(FactRevision, "action"))]
 
 
 def _user_out(accounts: Accounts, user: User) -> UserOut:
@@ -154,7 +173,23 @@ def idempotent(request: Request, who: Principal, key: str | None, body: object,
     return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
-router = APIRouter(prefix="/api", responses=ERRORS)
+class BoundedRoute(APIRoute):
+    """A route whose JSON body is bounded in size and nesting (`check_json_shape`) before
+    FastAPI parses it: a refusal, never a RecursionError."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            body = await request.body()  # cached: the handler reads the same bytes
+            if body:
+                check_json_shape(body, "body")
+            return await handler(request)
+
+        return bounded
+
+
+router = APIRouter(prefix="/api", responses=ERRORS, route_class=BoundedRoute)
 
 
 @router.get("/me", tags=["accounts"])
@@ -182,7 +217,8 @@ def classify(body: ClassifyRequest, _: User_, service: Service) -> dict[str, Any
 @router.get("/incidents", tags=["incidents"])
 def list_incidents(
     _: User_, service: Service,
-    state: Annotated[str | None, Query(description="Only incidents in this state")] = None,
+    state: Annotated[str | None, Query(description="Only incidents in this state", pattern=CODE,
+                                       max_length=limit(Incident, "state"))] = None,
     open_only: Annotated[bool, Query(alias="open", description="Only open incidents")] = False,
     drill: Annotated[bool | None, Query(description="Only drills (true) or real (false)")]
     = None,
@@ -206,12 +242,12 @@ def report(body: ReportRequest, who: User_, service: Service, request: Request,
 
 
 @router.get("/incidents/{incident_id}", tags=["incidents"])
-def show(incident_id: int, _: User_, service: Service) -> dict[str, Any]:
+def show(incident_id: RowId, _: User_, service: Service) -> dict[str, Any]:
     return service.show(incident_id)
 
 
 @router.get("/incidents/{incident_id}/actions", tags=["incidents"])
-def my_actions(incident_id: int, who: User_, service: Service) -> list[dict[str, Any]]:
+def my_actions(incident_id: RowId, who: User_, service: Service) -> list[dict[str, Any]]:
     """The actions the caller's unit may take on the incident now, with their data fields."""
     incident = service.show(incident_id)
     return [{"action": a, "label": ACTIONS.get(a, a),
@@ -221,7 +257,7 @@ def my_actions(incident_id: int, who: User_, service: Service) -> list[dict[str,
 
 
 @router.post("/incidents/{incident_id}/actions/{action}", tags=["incidents"])
-def act(incident_id: int, action: str, who: User_, service: Service, request: Request,
+def act(incident_id: RowId, action: Action, who: User_, service: Service, request: Request,
         body: Annotated[ActRequest | None, Body()] = None,
         idempotency_key: IdemKey = None) -> JSONResponse:
     """Take an action as the caller's unit; returns the incident after it."""
@@ -244,7 +280,7 @@ FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf
 
 @router.get("/incidents/{incident_id}/report", tags=["documents"],
             responses={200: {"content": {t: {} for t in FORMATS.values()}}})
-def document(incident_id: int, _: User_, service: Service,
+def document(incident_id: RowId, _: User_, service: Service,
              format: Annotated[Literal["md", "html", "docx", "pdf"], Query()] = "md") -> Response:
     """The incident's investigation report (§5.2) as a file, marked 草稿 until submitted."""
     content = render_report(service.investigation_report(incident_id), format)
@@ -253,7 +289,7 @@ def document(incident_id: int, _: User_, service: Service,
 
 @router.get("/incidents/{incident_id}/notices/{unit}/{kind}", tags=["documents"],
             responses={200: {"content": {FORMATS["html"]: {}, FORMATS["pdf"]: {}}}})
-def notice_document(incident_id: int, unit: str, kind: str, _: User_, service: Service,
+def notice_document(incident_id: RowId, unit: Unit, kind: Kind, _: User_, service: Service,
                     format: Annotated[Literal["html", "pdf"], Query()] = "pdf") -> Response:
     """A notice the incident produced, as a GB/T 9704 official document."""
     official = service.notice_document(incident_id, unit, kind)
@@ -283,7 +319,7 @@ def create_user(body: UserIn, _: Admin, request: Request) -> UserOut:
 
 
 @router.patch("/users/{user_id}", tags=["accounts"])
-def update_user(user_id: int, body: UserPatch, _: Admin, request: Request) -> UserOut:
+def update_user(user_id: RowId, body: UserPatch, _: Admin, request: Request) -> UserOut:
     accounts = accounts_of(request)
     return _user_out(accounts, accounts.update_user(user_id, **body.model_dump(
         exclude_unset=True)))
@@ -302,7 +338,7 @@ def create_token(body: TokenIn, who: User_, request: Request) -> TokenOut:
 
 
 @router.delete("/tokens/{token_id}", tags=["accounts"])
-def revoke_token(token_id: int, who: User_, request: Request) -> TokenOut:
+def revoke_token(token_id: RowId, who: User_, request: Request) -> TokenOut:
     return _token_out(accounts_of(request).revoke_token(who.user_id, token_id))
 
 
@@ -313,9 +349,6 @@ def field_errors(errors: list[Any]) -> tuple[str, list[dict[str, str]]]:
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:] or loc
-        reason = {"missing": "required", "extra_forbidden": "unknown field",
-                  "timezone_aware": "needs a UTC offset (e.g. +08:00 or Z)"}.get(
-            err.get("type", ""), str(err.get("msg", "invalid")))
-        fields.append({"field": ".".join(loc) or "body", "message": reason})
+        fields.append({"field": ".".join(loc) or "body", "message": reason(err)})
     message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid input"
     return message, fields

@@ -10,8 +10,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -85,6 +86,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(console.PageError)
     async def page_error(request: Request, exc: console.PageError) -> Response:
         return _page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        """A bug or a database failure: the details (SQL, parameters) go to the log only."""
+        logger.opt(exception=exc).error("internal error on {} {}", request.method,
+                                        request.url.path)
+        if _is_api(request):
+            return _error(500, "internal", "internal error; the details are in the log")
+        return PlainTextResponse("系统内部错误，详情已记入日志。", status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
