@@ -25,8 +25,10 @@ class Settings(BaseSettings):
     deliver_seconds: float = 1.0
     # Where people reach the console (acknowledgement links in notices point here).
     public_url: str = "http://127.0.0.1:8000"
-    # Signs sessions and acknowledgement links; generated and kept in the database when unset.
+    # The one secret (sessions, acknowledgement links, the timeline's audit chain); never kept in
+    # the database. Unset: read from `key_file`, which is created on first use (`engine.keys`).
     secret_key: str | None = None
+    key_file: Path | None = None
     contacts: Path = DEFAULT_CONTACTS_PATH
     # The health endpoint turns unhealthy when the scheduler has not woken for this long.
     watchdog_seconds: float = 60.0

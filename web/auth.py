@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 from fastapi import Request
-from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.errors import NotFound
@@ -31,7 +30,6 @@ class WebSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FANGAN_", extra="ignore")
 
-    secret_key: SecretStr | None = None
     session_hours: float = 12.0
     # Set behind HTTPS so the cookie is never sent in clear.
     cookie_secure: bool = False
