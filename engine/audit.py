@@ -322,7 +322,8 @@ def verify(session: Session, key: bytes, incident_ids: Sequence[int]) -> list[Ve
 def has_chain(db: sa.Engine) -> bool:
     """Whether any incident is already chained (a key lost now would orphan the record)."""
     with db.connect() as connection:
-        return connection.execute(sa.select(col(AuditHead.incident_id)).limit(1)).first() is not None
+        found = connection.execute(sa.select(col(AuditHead.incident_id)).limit(1)).first()
+        return found is not None
 
 
 def seal(session: Session, key: bytes) -> tuple[list[int], list[Problem]]:
