@@ -273,8 +273,8 @@ class IncidentService:
 
     def _get(self, session: Session, incident_id: int, lock: bool = False) -> Incident:
         query = select(Incident).where(Incident.id == incident_id)
-        if lock:
-            query = query.with_for_update()
+        if lock:  # FOR NO KEY UPDATE: rows inserted meanwhile may still refer to the incident
+            query = query.with_for_update(key_share=True)
         incident = session.exec(query).first()
         if incident is None:
             raise NotFound(f"incident {incident_id} does not exist")
