@@ -115,6 +115,12 @@ def _profile_text(profile: cProfile.Profile | str, out: Path, limit: int = 35) -
             stats.strip_dirs().sort_stats(order).print_stats(limit)
 
 
+def _copy_db(source: Path, target: Path) -> None:
+    """A database and its key file (the audit chain's secret lives beside it, not in it)."""
+    shutil.copyfile(source, target)
+    shutil.copyfile(source.with_suffix(".key"), target.with_suffix(".key"))
+
+
 def _query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
@@ -223,7 +229,7 @@ def phase_catchup(args: argparse.Namespace, plan: Plan, workflow: Workflow,
     for run in range(args.runs + (1 if args.profile else 0)):
         profiled = run == args.runs
         db = workdir / f"catchup-{run}.db"
-        shutil.copyfile(template, db)
+        _copy_db(template, db)
         service = IncidentService(_url(db), plan, workflow, clock=fixed_clock(until))
         profiler = cProfile.Profile() if profiled else None
         began, began_cpu = time.perf_counter(), time.process_time()
@@ -464,7 +470,7 @@ def phase_startup(args: argparse.Namespace, plan: Plan, workflow: Workflow,
 
     def launch(source: Path, name: str, extra: tuple[str, ...] = ()) -> dict[str, Any]:
         db = workdir / f"{name}.db"
-        shutil.copyfile(source, db)
+        _copy_db(source, db)
         owing = _owing(db, datetime.now(UTC))
         with Serve(db, plan_path, workdir / f"{name}.log", args.resync_seconds,
                    extra_args=extra, contacts_path=contacts) as serve:

@@ -50,3 +50,15 @@ class Conflict(FanganError):
     """Somebody else changed the incident meanwhile, or a duplicate request was detected."""
 
     code = "conflict"
+
+
+class ConfigError(FanganError):
+    """The engine's configuration (settings, key file) is missing or wrong; nothing ran."""
+
+    code = "invalid_config"
+
+
+class Tampered(FanganError):
+    """The record was changed behind the engine's back: a timeline chain does not verify."""
+
+    code = "tampered"

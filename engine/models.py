@@ -1,7 +1,8 @@
 """Database tables (SQLModel). Portable SQL only: the same schema runs on SQLite and PostgreSQL.
 
 Times are stored as UTC and always come back timezone-aware (`UTCDateTime`). The timeline is
-append-only: rows of `TimelineEvent` are never updated or deleted by the engine.
+append-only: rows of `TimelineEvent` are never updated or deleted by the engine, and
+chained so that a change made behind its back shows (`engine.audit`).
 """
 
 from __future__ import annotations
@@ -79,7 +80,12 @@ class FactRevision(SQLModel, table=True):
 
 
 class TimelineEvent(SQLModel, table=True):
+    """One event of an incident's timeline, chained to the one before it (`engine.audit`):
+    `seq`, `prev_mac` and `mac` are filled in when the event is written."""
+
     __tablename__ = "timeline_event"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "seq",
+                                          name="uq_timeline_event_incident_id_seq"),)
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     at: datetime = _time()
@@ -88,6 +94,21 @@ class TimelineEvent(SQLModel, table=True):
     person: str | None = Field(default=None, max_length=200)
     kind: str = Field(max_length=64)
     data: dict[str, Any] = _json({})
+    seq: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=False))
+    # NULL only for events recorded before the chain existed, until `audit seal`.
+    prev_mac: str | None = Field(default=None, max_length=64)
+    mac: str | None = Field(default=None, max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The end of one incident's chain: its last seq and MAC, and a MAC over both (`tag`), so
+    events deleted from the end are seen too. Locked by every writer of the incident's events."""
+
+    __tablename__ = "audit_head"
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    seq: int
+    mac: str = Field(max_length=64)
+    tag: str = Field(max_length=64)
 
 
 class DeadlineRow(SQLModel, table=True):
@@ -238,12 +259,3 @@ class Statement(SQLModel, table=True):
     approved_at: datetime | None = _time(nullable=True)
     released_by: str | None = Field(default=None, max_length=64)
     released_at: datetime | None = _time(nullable=True)
-
-
-class Secret(SQLModel, table=True):
-    """Signing keys generated on first use when the operator did not set FANGAN_SECRET_KEY
-    (`engine.keys`): the web session key and the acknowledgement-link key."""
-
-    name: str = Field(primary_key=True, max_length=64)
-    value: str = Field(max_length=255)
-    created_at: datetime = _time()

@@ -10,6 +10,7 @@ import importlib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,15 +18,16 @@ from loguru import logger
 from sqlmodel import Session, col, func, select
 
 from documents import InvestigationReport, OfficialDocument
+from engine import audit
 from engine.acklinks import AckLinks
 from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
 from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate, reading, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
-from engine.errors import InvalidInput, NotFound
+from engine.errors import InvalidInput, NotFound, Tampered
 from engine.investigation import build_report, draft_sections
-from engine.keys import stored_key
+from engine.keys import derive, load_secret
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
 from engine.models import (
     DeadlineRow,
@@ -72,7 +74,7 @@ class IncidentService:
                  clock: Clock = system_clock, *, directory: Directory | None = None,
                  channels: Mapping[str, Channel] | None = None,
                  public_url: str = "http://127.0.0.1:8000",
-                 secret_key: str | None = None) -> None:
+                 secret_key: str | None = None, key_file: Path | None = None) -> None:
         self.plan = plan
         self.clock = clock
         self.workflow = workflow
@@ -80,8 +82,9 @@ class IncidentService:
         self.db = make_engine(db_url)
         migrate(self.db)
         self.directory = directory or load_directory()
-        key = secret_key or stored_key(self.db, "ack_links", self.now())
-        self.ack_links = AckLinks(key, public_url, self.directory.ack_link_hours)
+        self.keys = derive(load_secret(secret_key, key_file, db_url, audit.has_chain(self.db)))
+        audit.install(self.db, self.keys.audit)
+        self.ack_links = AckLinks(self.keys.ack_links, public_url, self.directory.ack_link_hours)
         self.outbox = Outbox(plan, self.directory, NoticeRenderer(plan), self.ack_links)
         self.delivery = DeliveryWorker(
             self.db, self.directory,
@@ -104,7 +107,9 @@ class IncidentService:
 
     def show(self, incident_id: int) -> dict[str, Any]:
         with self.reading() as session:
-            return self._view(session, self._get(session, incident_id), self.now())
+            view = self._view(session, self._get(session, incident_id), self.now())
+            [verdict] = audit.verify(session, self.keys.audit, [incident_id])
+            return {**view, "audit": "ok" if verdict.ok else "broken"}
 
     def list_incidents(self, *, state: str | None = None, include_closed: bool = True,
              drill: bool | None = None) -> list[dict[str, Any]]:
@@ -218,8 +223,27 @@ class IncidentService:
     def investigation_report(self, incident_id: int) -> InvestigationReport:
         """The §5.2 report to render: drafted from the record until submitted (SPEC R9)."""
         with self.reading() as session:
-            return build_report(session, self.plan, self._get(session, incident_id),
-                                self.now())
+            incident = self._get(session, incident_id)
+            [verdict] = audit.verify(session, self.keys.audit, [incident_id])
+            if not verdict.ok:
+                raise Tampered(f"incident {incident_id}: the timeline does not verify, no report "
+                               f"is made from it ({tampered_text(verdict.problems)})")
+            return build_report(session, self.plan, incident, self.now())
+
+    def verify_audit(self, incident_id: int | None = None) -> list[audit.Verdict]:
+        """The audit chains of one incident or all of them (`audit verify`)."""
+        with self.reading() as session:
+            if incident_id is not None:
+                ids = [self._get(session, incident_id).id or 0]
+            else:
+                ids = [i for i in session.exec(select(Incident.id).order_by(col(Incident.id)))
+                       if i is not None]
+            return audit.verify(session, self.keys.audit, ids)
+
+    def seal_audit(self) -> tuple[list[int], list[audit.Problem]]:
+        """Chain the events recorded before the audit chain existed (`audit seal`)."""
+        with self.transaction() as session:
+            return audit.seal(session, self.keys.audit)
 
     def deliver(self) -> list[Outcome]:
         """Send what the outbox holds and is due (the worker; `serve` runs it continuously)."""
@@ -256,11 +280,13 @@ class IncidentService:
         if not 1 <= incident_id <= MAX_INT:  # no row has it; the database could not even ask
             raise NotFound(f"incident {incident_id} does not exist")
         query = select(Incident).where(Incident.id == incident_id)
-        if lock:
-            query = query.with_for_update()
+        if lock:  # FOR NO KEY UPDATE: rows inserted meanwhile may still refer to the incident
+            query = query.with_for_update(key_share=True)
         incident = session.exec(query).first()
         if incident is None:
             raise NotFound(f"incident {incident_id} does not exist")
+        if lock:  # the chain head too, before any other row: appends to its timeline follow
+            audit.lock_heads(session, [incident_id], create=False)
         return incident
 
     def _view(self, session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
@@ -290,6 +316,14 @@ class IncidentService:
             draft_sections=(draft_sections(session, self.plan, incident, now)
                             if investigation is not None and investigation.submitted_at is None
                             else None))
+
+
+def tampered_text(problems: list[audit.Problem], limit: int = 5) -> str:
+    """The first problems of a broken chain, for a refusal's message."""
+    named = "; ".join(f"seq {p.seq}: {p.problem} ({p.detail})" if p.seq is not None
+                      else f"{p.problem} ({p.detail})" for p in problems[:limit])
+    more = len(problems) - limit
+    return named + (f"; and {more} more" if more > 0 else "")
 
 
 def _facts(facts: FactsPatch) -> Facts:

@@ -26,8 +26,10 @@ class Settings(BaseSettings):
     # Where people reach the console (acknowledgement links in notices point here); unset, the
     # address `serve` listens on (`console_url`).
     public_url: str | None = None
-    # Signs sessions and acknowledgement links; generated and kept in the database when unset.
+    # The one secret (sessions, acknowledgement links, the timeline's audit chain); never kept in
+    # the database. Unset: read from `key_file`, which is created on first use (`engine.keys`).
     secret_key: str | None = None
+    key_file: Path | None = None
     contacts: Path = DEFAULT_CONTACTS_PATH
     # The health endpoint turns unhealthy when the scheduler has not woken for this long.
     watchdog_seconds: float = 60.0

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, select
 
-from engine import escalation
+from engine import audit, escalation
 from engine.db import reading
 from engine.errors import Conflict
 from engine.models import DeadlineRow, Delivery, FiredAlert, Incident, Notice, TimelineEvent
@@ -75,7 +75,8 @@ def _fired_by_deadline(session: Session, incident_ids: set[int]) -> dict[tuple[i
 @dataclass
 class Batch:
     """Rows a catch-up writes, inserted together (one executemany per table) at the end:
-    thousands of alerts after a long outage must not cost thousands of ORM flushes."""
+    thousands of alerts after a long outage must not cost thousands of ORM flushes. The timeline
+    rows are chained (`engine.audit`) in the same transaction, their MACs computed here."""
 
     fired: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -96,6 +97,7 @@ class Batch:
                      "late_seconds": round(late, 3), **data}})
 
     def write(self, session: Session) -> None:
+        audit.chain_rows(session, self.events)
         for model, rows in ((FiredAlert, self.fired), (TimelineEvent, self.events),
                             (Delivery, self.deliveries)):
             if rows:
@@ -177,8 +179,11 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime,
         try:
             with Session(db, expire_on_commit=False) as session:
                 batch = Batch()
-                fired = (_deadline_alerts(session, plan, until, outbox, batch)
-                         + _ack_resends(session, until, outbox, batch))
+                # Nothing is written before the batch takes its incidents' chain heads (the
+                # order `act` takes them in too: head first, then deadlines and notices).
+                with session.no_autoflush:
+                    fired = (_deadline_alerts(session, plan, until, outbox, batch)
+                             + _ack_resends(session, until, outbox, batch))
                 batch.write(session)
                 session.commit()
                 return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))

@@ -1,4 +1,4 @@
-"""Accounts, API tokens, console sessions and the session secret, kept in the engine's database.
+"""Accounts, API tokens and console sessions, kept in the engine's database.
 
 Each method is one short transaction of its own, like the engine's service. Errors are the
 engine's `FanganError`s so that the API and the CLI report them the same way.
@@ -23,7 +23,6 @@ from sqlmodel import Session, col, func, select
 
 from engine.db import transaction
 from engine.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from engine.keys import stored_key
 from engine.plan import Plan
 from web.models import ApiToken, User, WebSession
 
@@ -245,8 +244,3 @@ class Accounts:
             session.execute(sa.delete(WebSession).where(
                 col(WebSession.sid_hash) == hash_token(sid)))
 
-    # -- the session secret ---------------------------------------------------------------
-
-    def secret_key(self, name: str = "session") -> str:
-        """The session-signing key when FANGAN_SECRET_KEY is not set (kept in the database)."""
-        return stored_key(self.db, name, self.now())

@@ -41,13 +41,13 @@ from web.models import ApiToken, IdempotencyKey, User
 from web.present import ACTIONS, actions_for, by_urgency
 
 STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
-          "precondition_failed": 409, "conflict": 409, "unauthorized": 401}
+          "precondition_failed": 409, "conflict": 409, "unauthorized": 401, "tampered": 409}
 REPLAYED = "Idempotent-Replayed"
 
 
 class ErrorBody(BaseModel):
     error: str = Field(description="invalid_input, not_found, forbidden, invalid_state, "
-                                   "precondition_failed, conflict, unauthorized")
+                                   "precondition_failed, conflict, unauthorized, tampered")
     message: str
 
 

@@ -135,9 +135,9 @@ def create_app(service: IncidentService, settings: Settings,
     app.state.login_throttle = LoginThrottle(service.db, service.now,
                                              web_settings.throttle_policy())
 
-    secret = (web_settings.secret_key.get_secret_value() if web_settings.secret_key
-              else accounts.secret_key())
-    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="fangan_session",
+    # Derived from the engine's one secret, which never sits in the database (`engine.keys`).
+    app.add_middleware(SessionMiddleware, secret_key=service.keys.session,
+                       session_cookie="fangan_session",
                        max_age=int(web_settings.session_hours * 3600), same_site="lax",
                        https_only=web_settings.cookie_secure)
 

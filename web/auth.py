@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from fastapi import Request
-from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 
@@ -41,7 +40,6 @@ class WebSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FANGAN_", extra="ignore")
 
-    secret_key: SecretStr | None = None
     session_hours: float = 12.0
     # Set behind HTTPS so the cookie is never sent in clear.
     cookie_secure: bool = False

@@ -31,7 +31,7 @@ SECTIONS = {"unit_overview": "某物业公司管理的砖混结构住宅",
 
 def new_service(url: str, clock: ManualClock) -> IncidentService:
     return IncidentService(url, load_plan(), load_workflow("workflows.housing_safety:WORKFLOW"),
-                           clock=clock)
+                           clock=clock, secret_key="postgres-test-secret")
 
 
 def fresh(pg_url: str) -> str:
@@ -129,3 +129,42 @@ def test_logins_on_postgres_throttle_across_engines_and_sessions_end(pg_url: str
     assert Accounts(second.db, second.plan, clock).session_user(sid) == user
     accounts.end_session(sid)
     assert Accounts(second.db, second.plan, clock).session_user(sid) is None
+
+
+def test_catch_up_and_actions_on_the_same_incidents_keep_every_chain(pg_url: str) -> None:
+    """The bulk catch-up takes the chain heads it appends to; actions take theirs with the
+    incident: run at once on PostgreSQL, every action goes through and every chain verifies."""
+    clock = ManualClock(START)
+    url = fresh(pg_url)
+    ticker, actor = new_service(url, clock), new_service(url, clock)
+    ids = [ticker.report({"address": "某号", "street": "sixin", "condition": "hidden_danger",
+                          "discovered_at": (START - timedelta(minutes=10)).isoformat()})["id"]
+           for _ in range(12)]
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def tick() -> None:
+        barrier.wait()
+        for minutes in range(30, 150, 10):
+            ticker.tick(START + timedelta(minutes=minutes))
+
+    def act() -> None:
+        barrier.wait()
+        for round_ in range(3):
+            for incident_id in ids:
+                try:
+                    actor.act(incident_id, "verify", actor="district_housing_bureau",
+                              data={"injured": round_ + 1})
+                except BaseException as exc:  # collected and asserted below
+                    failures.append(exc)
+
+    clock.set(START + timedelta(hours=3))
+    threads = [threading.Thread(target=tick), threading.Thread(target=act)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    verdicts = ticker.verify_audit()
+    assert [v.incident_id for v in verdicts if not v.ok] == []
+    assert all(v.events > 6 for v in verdicts)

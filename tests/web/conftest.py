@@ -64,8 +64,8 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def web(service: IncidentService) -> Web:
-    app = create_app(service, Settings(db_url=str(service.db.url)),
-                     WebSettings(secret_key="test-secret-key"), run_scheduler=False)
+    app = create_app(service, Settings(db_url=str(service.db.url)), WebSettings(),
+                     run_scheduler=False)
     accounts: Accounts = app.state.accounts
     out = Web(app, service, accounts)
     for username, (name, unit, admin) in USERS.items():

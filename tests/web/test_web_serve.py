@@ -1,9 +1,11 @@
 """`serve` as a real process: console, API and health answer; SIGTERM stops it cleanly even with
-a console connection still open; the generated session key survives a restart."""
+a console connection still open; the generated key (a file, not in the database) survives a
+restart."""
 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import time
 from typing import Any
 
@@ -38,4 +40,10 @@ def test_the_generated_session_key_survives_a_restart(served: Any, password: str
         served.start()
         assert browser.get("/").status_code == 200  # the same cookie is still valid
     assert served.stop() == 0
-    assert "generated a session key" in served.log.read_text()
+    # the key was generated once, into a 0600 file beside the database, not into the database
+    assert served.log.read_text().count("generated the key file") == 1
+    assert served.db.with_suffix(".key").stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(served.db) as connection:
+        tables = {name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "secret" not in tables
