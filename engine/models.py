@@ -247,3 +247,13 @@ class Secret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=255)
     created_at: datetime = _time()
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which `serve` runs the timers and the delivery worker, and until when (`engine.leader`);
+    `until` is seconds since the epoch on the database's own clock."""
+
+    __tablename__ = "scheduler_lease"
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    until: float
