@@ -1,15 +1,21 @@
 """The delivery worker: sends what the outbox holds, with retries and backoff.
 
-Each message is claimed (status `sending` with a lease) in its own short transaction, sent, and
-then marked `delivered` or re-queued; a message is never marked delivered unless the channel said
-so. A worker that dies mid-send leaves a lease that expires, and the message is tried again with
-the same idempotency key, so a channel that honours the key does not deliver twice. A message that
-exhausts its retries (or is refused outright) is `dead` and raises an alert to the duty officer.
+Each message is claimed (status `sending` with a lease, its attempt counted) in its own short
+transaction, sent, and then marked `delivered` or re-queued; a message is never marked delivered
+unless the channel said so. The attempt is counted at the claim, not after the send, so a worker
+killed between the send and the commit still leaves its try on record. While a send runs, a
+heartbeat renews the lease, so a slow send is never taken for a dead one; a worker that dies
+mid-send stops renewing, its lease expires, and the message is tried again with the same
+idempotency key, which every channel sends, so a receiver that deduplicates (the console file,
+an SMS gateway, a mail system keyed by Message-ID) delivers it once. A message that exhausts its
+retries (or is refused outright) is `dead` and raises an alert to the duty officer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -26,6 +32,8 @@ from notifiers.base import Channel, DeliveryError, Message
 from notifiers.registry import build_channel
 
 LEASE = timedelta(minutes=2)
+# While a send runs its lease is renewed this often (real seconds), well inside LEASE.
+HEARTBEAT_SECONDS = 10.0
 MAX_BACKOFF = timedelta(minutes=15)
 
 
@@ -50,12 +58,14 @@ class Outcome:
 
 class DeliveryWorker:
     def __init__(self, db: sa.Engine, directory: Directory, channels: Mapping[str, Channel],
-                 outbox: Outbox, clock: Callable[[], datetime]) -> None:
+                 outbox: Outbox, clock: Callable[[], datetime], *,
+                 heartbeat_seconds: float = HEARTBEAT_SECONDS) -> None:
         self.db = db
         self.directory = directory
         self.channels = channels
         self.outbox = outbox
         self.clock = clock
+        self.heartbeat_seconds = heartbeat_seconds
 
     def run_once(self, batch: int = 100, most: int = 2000) -> list[Outcome]:
         """Send every message due now (and any whose sender died), batch after batch until none
@@ -94,7 +104,8 @@ class DeliveryWorker:
                     sa.or_(col(Delivery.status) == "pending",
                            sa.and_(col(Delivery.status) == "sending",
                                    col(Delivery.lease_until) < now)))
-                .values(status="sending", lease_until=now + LEASE)))
+                .values(status="sending", lease_until=now + LEASE,
+                        attempts=col(Delivery.attempts) + 1)))
             if result.rowcount != 1:  # another worker took it
                 session.rollback()
                 return None
@@ -130,9 +141,10 @@ class DeliveryWorker:
                 raise DeliveryError(delivery.channel, "rejected",
                                     f"no channel '{delivery.channel}' is configured",
                                     retryable=False)
-            receipt = channel.send(Message(subject=delivery.subject, body=delivery.body,
-                                           recipient=delivery.address,
-                                           idempotency_key=delivery.idempotency_key))
+            with self._leased(delivery):
+                receipt = channel.send(Message(subject=delivery.subject, body=delivery.body,
+                                               recipient=delivery.address,
+                                               idempotency_key=delivery.idempotency_key))
         except DeliveryError as exc:
             return self._failed(delivery.id, exc)
         now = self.clock()
@@ -140,19 +152,43 @@ class DeliveryWorker:
             row = session.get(Delivery, delivery.id)
             assert row is not None
             row.status, row.delivered_at, row.provider_id = "delivered", now, receipt.provider_id
-            row.attempts += 1
             row.lease_until = None
             session.add(row)
             session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, outcome="delivered"))
             session.commit()
         return Outcome(delivery.id, "delivered")
 
+    @contextmanager
+    def _leased(self, delivery: Delivery) -> Iterator[None]:
+        """Renew this claim's lease every `heartbeat_seconds` while the block runs. The renewal
+        matches the claim (status `sending` and its attempt number), so it never extends a
+        claim another worker took over."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.heartbeat_seconds):
+                try:
+                    with self.db.begin() as connection:
+                        connection.execute(sa.update(Delivery).where(
+                            col(Delivery.id) == delivery.id, col(Delivery.status) == "sending",
+                            col(Delivery.attempts) == delivery.attempts)
+                            .values(lease_until=self.clock() + LEASE))
+                except sa.exc.SQLAlchemyError as exc:  # the next beat tries again
+                    logger.warning("delivery {}: lease renewal failed: {}", delivery.id, exc)
+
+        beat = threading.Thread(target=renew, name=f"lease-{delivery.id}", daemon=True)
+        beat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beat.join()
+
     def _failed(self, delivery_id: int, exc: DeliveryError) -> Outcome:
         now = self.clock()
         with Session(self.db) as session:
             row = session.get(Delivery, delivery_id)
             assert row is not None
-            row.attempts += 1
             row.last_error = f"{exc.code}: {exc}"
             row.lease_until = None
             session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, outcome="failed",

@@ -259,3 +259,13 @@ class Statement(SQLModel, table=True):
     approved_at: datetime | None = _time(nullable=True)
     released_by: str | None = Field(default=None, max_length=64)
     released_at: datetime | None = _time(nullable=True)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which `serve` runs the timers and the delivery worker, and until when (`engine.leader`);
+    `until` is seconds since the epoch on the database's own clock."""
+
+    __tablename__ = "scheduler_lease"
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    until: float

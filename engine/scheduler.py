@@ -5,17 +5,22 @@ and duplicates jobs under two schedulers): it holds just two jobs in memory, bot
 database — `wake` at the earliest `next_alert_at`/`ack_due_at`, and `resync`, which re-reads the
 database every few seconds to pick up incidents logged by another process (the CLI). Both run the
 same idempotent catch-up, so a restart, a crash or a missed wake loses nothing and repeats nothing.
+
+Among several `serve`s only the holder of the leader lease (`engine.leader`) catches up and
+delivers; the others keep their jobs but skip them, and catch up at once when they take the lead.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from loguru import logger
 
+from engine.leader import LeaderLease
 from engine.service import IncidentService
 from engine.timers import Fired, next_wake
 
@@ -25,8 +30,9 @@ MAX_ROUNDS = 20
 
 class TimerScheduler:
     def __init__(self, service: IncidentService, *, resync_seconds: float,
-                 deliver_seconds: float = 1.0) -> None:
+                 deliver_seconds: float = 1.0, lease: LeaderLease | None = None) -> None:
         self.service = service
+        self.lease = lease  # None: the only instance, always leading
         self.resync_seconds = resync_seconds
         self.deliver_seconds = deliver_seconds
         self.last_wake: datetime | None = None
@@ -44,10 +50,23 @@ class TimerScheduler:
         self._scheduler.add_job(self.wake, "interval", seconds=self.resync_seconds, id="resync")
         self._scheduler.add_job(self.deliver, "interval", seconds=self.deliver_seconds,
                                 id="deliver")
+        if self.lease is not None:
+            self.lease.start(on_lead=self._took_lead)
         self.wake()
+
+    @property
+    def leading(self) -> bool:
+        return self.lease is None or self.lease.is_leader()
+
+    def _took_lead(self) -> None:
+        """Catch up at once, in the scheduler's own threads (not the lease's)."""
+        if self._scheduler.running and not self._stopping:
+            self._scheduler.add_job(self.wake, id="wake", replace_existing=True)
 
     def deliver(self) -> None:
         """Drain the outbox; a failure is logged and retried on the next run."""
+        if not self.leading:
+            return
         try:
             self.service.deliver()
         except Exception:
@@ -60,12 +79,14 @@ class TimerScheduler:
         self._stopping = True
         with self._lock:
             self._scheduler.shutdown(wait=True)
+        if self.lease is not None:  # after the last job: no overlap with the next leader
+            self.lease.stop()
 
     def wake(self) -> list[Fired]:
         """Catch up until nothing more is owed now, then sleep until the next instant owed."""
         fired: list[Fired] = []
         with self._lock:
-            if self._stopping:
+            if self._stopping or not self.leading:
                 return fired
             try:
                 for _ in range(MAX_ROUNDS):
@@ -95,14 +116,28 @@ class TimerScheduler:
                                 replace_existing=True)
 
     def health(self, watchdog_seconds: float) -> dict[str, object]:
+        """A leader is healthy while it wakes on time (counted from when it took the lead); a
+        standby while it keeps trying for the lease."""
         now = datetime.now(UTC)
         age = None if self.last_wake is None else (now - self.last_wake).total_seconds()
+        leading = self.leading
+        if self.lease is None:
+            watched = age
+        elif leading:
+            since = self.lease.leading_since
+            watched = min(age if age is not None else float("inf"),
+                          float("inf") if since is None else now.timestamp() - since)
+        else:
+            tried = self.lease.last_attempt
+            watched = None if tried is None else time.monotonic() - tried
         return {
+            "role": "leader" if leading else "standby",
+            "instance": None if self.lease is None else self.lease.holder,
             "scheduler_running": self._scheduler.running,
             "last_wake": None if self.last_wake is None else self.last_wake.isoformat(),
             "seconds_since_wake": age,
             "wakes": self.wakes,
             "last_error": self.last_error,
-            "healthy": (age is not None and age <= watchdog_seconds and self._scheduler.running
-                        and self.last_error is None),
+            "healthy": (watched is not None and watched <= watchdog_seconds
+                        and self._scheduler.running and self.last_error is None),
         }

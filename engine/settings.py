@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     key_file: Path | None = None
     contacts: Path = DEFAULT_CONTACTS_PATH
+    # Among several `serve`s on one database the scheduler's leader holds a lease this long,
+    # renewed every third of it; a standby takes over within about 4/3 of it (engine.leader).
+    leader_lease_seconds: float = 3.0
     # The health endpoint turns unhealthy when the scheduler has not woken for this long.
     watchdog_seconds: float = 60.0
 

@@ -6,6 +6,12 @@ only what really differs: its payload and the service's own result codes.
 
 Error messages never include the URL: webhook URLs carry the credential (WeCom ``key``,
 DingTalk ``access_token``) and errors end up in logs.
+
+Every request carries the message's idempotency key in an ``Idempotency-Key`` header, the same
+on every retry, so a receiver that deduplicates (an SMS gateway, a relay in front of a robot)
+takes a re-send after a crash as the message it already has. The public robot services ignore
+unknown headers; for them a re-send after a crash between hand-over and commit can still show
+twice, which is the price of never losing one.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import httpx
 from notifiers.base import Receipt, delivery_error
 
 DEFAULT_TIMEOUT: Final = 10.0
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 _SNIPPET_CHARS: Final = 200
 
 
@@ -45,6 +52,7 @@ def post_json(
     payload: Mapping[str, Any],
     *,
     timeout: float,
+    idempotency_key: str,
     headers: Mapping[str, str] | None = None,
 ) -> JsonReply:
     """POST ``payload`` as JSON; raise :class:`DeliveryError` for transport-level failures.
@@ -56,7 +64,8 @@ def post_json(
         with httpx.Client(
             timeout=httpx.Timeout(timeout), verify=_tls_context(), follow_redirects=False
         ) as client:
-            response = client.post(url, json=dict(payload), headers=headers)
+            response = client.post(url, json=dict(payload),
+                                   headers={**(headers or {}), IDEMPOTENCY_HEADER: idempotency_key})
     except httpx.TimeoutException as exc:
         raise delivery_error(channel, "timeout", f"no answer within {timeout:g} s") from exc
     except httpx.ConnectError as exc:
@@ -162,6 +171,7 @@ def _snippet(response: httpx.Response) -> str:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "IDEMPOTENCY_HEADER",
     "JsonReply",
     "check_result_code",
     "classify_response",
@@ -189,10 +199,10 @@ class SignedWebhook:
 
 
 def post_errcode_robot(channel: str, url: str, payload: Mapping[str, Any], *, timeout: float,
-                       meanings: Mapping[int, str]) -> Receipt:
+                       idempotency_key: str, meanings: Mapping[int, str]) -> Receipt:
     """Post to a robot that answers ``{"errcode": 0, "errmsg": "ok"}`` (WeCom, DingTalk) and
     raise unless errcode is 0; these robots return no message id."""
-    reply = post_json(channel, url, payload, timeout=timeout)
+    reply = post_json(channel, url, payload, timeout=timeout, idempotency_key=idempotency_key)
     check_result_code(channel, reply, code_keys=("errcode",), message_keys=("errmsg",),
                       meanings=meanings)
     return Receipt(channel=channel, provider_id=None)

@@ -49,10 +49,8 @@ class HttpSmsGatewayChannel:
             self.url,
             self.payload(message),
             timeout=self.timeout,
-            headers={
-                "Authorization": f"Bearer {self.api_key}",
-                "Idempotency-Key": message.idempotency_key,
-            },
+            idempotency_key=message.idempotency_key,
+            headers={"Authorization": f"Bearer {self.api_key}"},
         )
         if not reply.ok:
             error = reply.body.get("error") or reply.body.get("message") or ""

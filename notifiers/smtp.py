@@ -2,8 +2,9 @@
 
 Failures follow SMTP's own split: 4xx replies are transient (greylisting, full queues) and
 worth a retry; 5xx replies are permanent. ``Message-ID`` is derived from the idempotency
-key so that a retried message can be recognised as the same one by mail systems and
-by people reading it.
+key, and the key itself travels in ``X-Idempotency-Key``, so that a retried message can be
+recognised as the same one by mail systems (which drop a repeated Message-ID) and by people
+reading it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ DEFAULT_TIMEOUT: Final = 10.0
 _POLICY: Final = email.policy.SMTP.clone(cte_type="7bit")
 _QUEUE_ID: Final = re.compile(r"queued as\s+<?([^\s>]+)", re.IGNORECASE)
 _FALLBACK_DOMAIN: Final = "fangan.invalid"
+IDEMPOTENCY_HEADER: Final = "X-Idempotency-Key"
 
 
 def message_id_for(idempotency_key: str, sender: str) -> str:
@@ -71,6 +73,7 @@ class SmtpChannel:
         mail["To"] = message.recipient
         mail["Date"] = email.utils.formatdate(localtime=True)
         mail["Message-ID"] = message_id_for(message.idempotency_key, self.sender)
+        mail[IDEMPOTENCY_HEADER] = message.idempotency_key
         mail.set_content(message.body)
         if message.html is not None:
             mail.add_alternative(message.html, subtype="html")

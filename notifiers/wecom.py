@@ -41,7 +41,8 @@ class WeComRobotChannel:
 
     def send(self, message: Message) -> Receipt:
         return post_errcode_robot(self.name, self.webhook_url, self.payload(message),
-                                  timeout=self.timeout, meanings=_MEANINGS)
+                                  timeout=self.timeout, meanings=_MEANINGS,
+                                  idempotency_key=message.idempotency_key)
 
     def payload(self, message: Message) -> dict[str, Any]:
         """The request body; public so previews can show exactly what will be sent."""

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from engine.errors import FanganError
+from engine.leader import LeaderLease
 from engine.scheduler import TimerScheduler
 from engine.service import IncidentService
 from engine.settings import Settings
@@ -109,8 +110,10 @@ def create_app(service: IncidentService, settings: Settings,
                web_settings: WebSettings | None = None, *,
                run_scheduler: bool = True) -> FastAPI:
     web_settings = web_settings or WebSettings()
+    lease = LeaderLease(service.db, lease_seconds=settings.leader_lease_seconds,
+                        renew_seconds=settings.leader_lease_seconds / 3)
     scheduler = TimerScheduler(service, resync_seconds=settings.resync_seconds,
-                               deliver_seconds=settings.deliver_seconds)
+                               deliver_seconds=settings.deliver_seconds, lease=lease)
     accounts = Accounts(service.db, service.plan, service.now)
 
     @asynccontextmanager
@@ -162,7 +165,8 @@ def create_app(service: IncidentService, settings: Settings,
 
     @app.get("/health", tags=["health"])
     def health() -> JSONResponse:
-        """200 while the scheduler wakes on time; 503 when it has stalled (the watchdog)."""
+        """200 while the scheduler wakes on time (the leader) or keeps trying for the lead (a
+        standby); 503 when it has stalled (the watchdog). `role` says which this one is."""
         body = {**scheduler.health(settings.watchdog_seconds),
                 "open_incidents": service.count_open(),
                 "open_drills": service.count_open(drills=True) - service.count_open()}

@@ -4,6 +4,8 @@ causes them; the worker delivers them with retries; a dead message alarms the du
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -15,7 +17,7 @@ from engine.errors import InvalidInput
 from engine.models import Delivery, DeliveryAttempt
 from engine.plan import Plan
 from engine.service import IncidentService
-from notifiers.base import DeliveryError
+from notifiers.base import DeliveryError, Message, Receipt
 
 from .conftest import Recorder, report
 
@@ -138,6 +140,51 @@ def test_a_sender_that_died_mid_send_is_retried_with_the_same_idempotency_key(
     service.deliver()
     resent = [m for m in recorder.sent if m.idempotency_key == first.idempotency_key]
     assert len(resent) == 1
+    # Both claims are on record: the one that died and the one that delivered.
+    again = next(d for d in deliveries(service) if d.id == first.id)
+    assert (again.status, again.attempts) == ("delivered", 2)
+
+
+class Slow(Recorder):
+    """Hangs in its first send until released, like a mail server that takes minutes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = threading.Event()
+        self.release = threading.Event()
+
+    def send(self, message: Message) -> Receipt:
+        if not self.sending.is_set():
+            self.sending.set()
+            assert self.release.wait(10)
+        return super().send(message)
+
+
+def test_a_slow_send_keeps_its_lease_and_is_not_claimed_by_another_worker(
+    make_service: Callable[..., IncidentService], clock: ManualClock
+) -> None:
+    slow, other = Slow(), Recorder()
+    service = make_service({"rec": slow}, **ROUTE_ALL)
+    service.delivery.heartbeat_seconds = 0.02
+    activate_II(service, clock)
+    sender = threading.Thread(target=service.deliver)
+    sender.start()
+    assert slow.sending.wait(10)
+    held = next(d for d in deliveries(service) if d.status == "sending")
+    clock.advance(minutes=5)  # far past the lease taken at the claim
+    renewed = time.monotonic() + 5
+    while time.monotonic() < renewed and not any(
+            d.id == held.id and d.lease_until is not None and d.lease_until > clock.now
+            for d in deliveries(service)):
+        time.sleep(0.01)
+    second = make_service({"rec": other}, **ROUTE_ALL)
+    outcomes = second.deliver()
+    slow.release.set()
+    sender.join(10)
+    assert outcomes and held.id not in {o.delivery_id for o in outcomes}
+    assert held.idempotency_key not in {m.idempotency_key for m in other.sent}
+    done = next(d for d in deliveries(service) if d.id == held.id)
+    assert (done.status, done.attempts) == ("delivered", 1)
 
 
 def test_alerts_reach_the_escalation_chain(make_service: Callable[..., IncidentService],

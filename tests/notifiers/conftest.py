@@ -8,6 +8,10 @@ Failure injection shared by every HTTP fake:
 - ``quota``: messages accepted before the service's own rate-limit answer;
 - ``forced``: a canned answer for every request (an HTTP 500 page, a proxy's HTML, ...);
 - ``stall``: hold the request until the test ends, so the client's timeout fires.
+
+Every fake is also a receiver that deduplicates: it refuses a message without the idempotency
+key (HTTP ``Idempotency-Key``; SMTP ``Message-ID`` and ``X-Idempotency-Key``) and takes a re-send
+of a key it already accepted as that message again, answering as it did the first time.
 """
 
 from __future__ import annotations
@@ -96,6 +100,7 @@ class FakeService:
         self.stall = False
         self.release = threading.Event()
         self.base_url = ""  # set once served
+        self.replies_by_key: dict[str, Reply] = {}  # what each accepted message was answered
 
     @property
     def url(self) -> str:
@@ -116,7 +121,20 @@ class FakeService:
             return None
         if self.forced is not None:
             return self.forced
-        return self.handle(request)
+        key = request.headers.get("idempotency-key", "")
+        if not key:
+            return json_reply({"error": "Idempotency-Key header required"}, status=400)
+        if key in self.replies_by_key:  # a re-send of a message already taken on
+            return self.replies_by_key[key]
+        taken = len(self.accepted)
+        reply = self.handle(request)
+        if len(self.accepted) > taken:
+            self.replies_by_key[key] = reply
+        return reply
+
+    def requests_with(self, key: str) -> list[Recorded]:
+        """Every request that carried idempotency key `key` (re-sends included)."""
+        return [r for r in self.requests if r.headers.get("idempotency-key") == key]
 
     def handle(self, request: Recorded) -> Reply:
         raise NotImplementedError
@@ -264,7 +282,8 @@ class FeishuService(FakeService):
 
 
 class SmsGatewayService(FakeService):
-    """Generic SMS gateway: bearer auth, Idempotency-Key de-duplication, 429 + Retry-After."""
+    """Generic SMS gateway: bearer auth, Idempotency-Key de-duplication (the base class),
+    429 + Retry-After."""
 
     PHONE = re.compile(r"\+?\d{6,15}")
     RETRY_AFTER = "7"
@@ -274,7 +293,6 @@ class SmsGatewayService(FakeService):
     def __init__(self, api_key: str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc") -> None:
         super().__init__()
         self.api_key = api_key
-        self.ids_by_key: dict[str, str] = {}
 
     @property
     def url(self) -> str:
@@ -286,11 +304,6 @@ class SmsGatewayService(FakeService):
     def handle(self, request: Recorded) -> Reply:
         if request.headers.get("authorization") != f"Bearer {self.api_key}":
             return json_reply({"error": "invalid api key"}, status=401)
-        key = request.headers.get("idempotency-key", "")
-        if not key:
-            return json_reply({"error": "Idempotency-Key header required"}, status=400)
-        if key in self.ids_by_key:  # a retry of a message already taken on
-            return json_reply({"id": self.ids_by_key[key], "status": "queued"})
         body = request.json()
         if not self.PHONE.fullmatch(str(body.get("to", ""))):
             return json_reply({"error": "invalid phone number"}, status=422)
@@ -301,8 +314,7 @@ class SmsGatewayService(FakeService):
                 headers={"Retry-After": self.RETRY_AFTER},
             )
         self.accepted.append(body)
-        self.ids_by_key[key] = f"SM{len(self.accepted):06d}"
-        return json_reply({"id": self.ids_by_key[key], "status": "queued"}, status=202)
+        return json_reply({"id": f"SM{len(self.accepted):06d}", "status": "queued"}, status=202)
 
 
 class _Server(ThreadingHTTPServer):
@@ -429,10 +441,13 @@ def notice() -> Callable[..., Message]:
 
 
 class SmtpRecorder:
-    """aiosmtpd handler: keeps parsed messages; answers RCPT/DATA as the test sets."""
+    """aiosmtpd handler: keeps parsed messages; answers RCPT/DATA as the test sets. Refuses a
+    message without Message-ID or X-Idempotency-Key; `by_key` holds the first copy of each key
+    (what a deduplicating mail system delivers), `messages` every copy received."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.by_key: dict[str, EmailMessage] = {}
         self.envelopes: list[tuple[str, list[str]]] = []
         self.rcpt_reply = "250 2.1.5 Ok"
         self.data_reply = "250 2.0.0 Ok: queued as 4QXk3b1zKWz9"
@@ -449,7 +464,11 @@ class SmtpRecorder:
             raw = envelope.original_content or b""
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
             assert isinstance(parsed, EmailMessage)
+            key = parsed.get("X-Idempotency-Key")
+            if not key or not parsed.get("Message-ID"):
+                return "550 5.7.1 Message-ID and X-Idempotency-Key required"
             self.messages.append(parsed)
+            self.by_key.setdefault(str(key), parsed)
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
         return self.data_reply
 

@@ -56,3 +56,40 @@ def test_unwritable_path_is_a_delivery_error(
         ConsoleChannel(blocker / "outbox.jsonl").send(notice())
 
     assert caught.value.code == "unreachable"
+
+
+def test_a_key_already_written_writes_nothing(
+    tmp_path: Path, notice: Callable[..., Message]
+) -> None:
+    """Two senders on one file (two processes after a crash) write each key once."""
+    outbox = tmp_path / "outbox.jsonl"
+    first, second = ConsoleChannel(outbox), ConsoleChannel(outbox)
+
+    first.send(notice())
+    second.send(notice())
+    first.send(notice())
+    second.send(notice(idempotency_key="evt-42/notice-2"))
+    first.send(notice(idempotency_key="evt-42/notice-2"))
+
+    keys = [json.loads(line)["idempotency_key"]
+            for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert keys == ["evt-42/notice-1", "evt-42/notice-2"]
+
+
+def test_a_torn_last_line_is_not_extended(tmp_path: Path, notice: Callable[..., Message]) -> None:
+    outbox = tmp_path / "outbox.jsonl"
+    outbox.write_text('{"idempotency_key": "evt-42/notice-1", "subj', encoding="utf-8")
+
+    ConsoleChannel(outbox).send(notice())
+
+    _torn, written = outbox.read_text(encoding="utf-8").splitlines()
+    assert json.loads(written)["idempotency_key"] == "evt-42/notice-1"
+
+
+def test_stderr_without_a_file_deduplicates_within_the_process(
+    capsys: pytest.CaptureFixture[str], notice: Callable[..., Message]
+) -> None:
+    channel = ConsoleChannel(None)
+    channel.send(notice())
+    channel.send(notice())
+    assert len(capsys.readouterr().err.splitlines()) == 1

@@ -118,3 +118,20 @@ def test_errors_do_not_leak_the_webhook_url(
 
     assert http_service.url not in str(caught.value)
     assert http_service.base_url not in str(caught.value)
+
+
+def test_idempotency_key_is_sent_and_a_resend_is_taken_once(
+    http_service: FakeService, notice: Callable[..., Message]
+) -> None:
+    """A re-send after a crash between hand-over and commit carries the same key, so a receiver
+    that deduplicates delivers the message once."""
+    channel = http_service.channel()
+
+    first = channel.send(notice(recipient=http_service.recipient))
+    again = channel.send(notice(recipient=http_service.recipient))
+    channel.send(notice(recipient=http_service.recipient, idempotency_key="evt-42/notice-2"))
+
+    assert [r.headers["idempotency-key"] for r in http_service.requests_with("evt-42/notice-1")
+            ] == ["evt-42/notice-1"] * 2
+    assert first == again
+    assert len(http_service.accepted) == 2

@@ -183,3 +183,16 @@ def test_unusable_recipient_is_rejected_locally(
         SmtpChannel("127.0.0.1", closed_port, SENDER).send(notice(recipient=recipient))
 
     assert caught.value.code == "rejected"
+
+
+def test_idempotency_key_travels_in_a_header_and_a_resend_is_one_mail(
+    smtp_server: SmtpServer, notice: Callable[..., Message]
+) -> None:
+    channel = _channel(smtp_server)
+
+    channel.send(notice(recipient=TO))
+    channel.send(notice(recipient=TO))
+
+    assert [m["X-Idempotency-Key"] for m in smtp_server.recorder.messages] == [
+        "evt-42/notice-1"] * 2
+    assert list(smtp_server.recorder.by_key) == ["evt-42/notice-1"]

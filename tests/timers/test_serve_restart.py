@@ -136,3 +136,37 @@ def test_serve_fires_on_time_and_stops_cleanly_on_sigterm(engine: Engine) -> Non
     health = httpx.get(f"http://127.0.0.1:{engine.port}/health").json()
     assert health["healthy"] is True
     assert engine.kill(signal.SIGTERM) == 0
+
+
+def test_a_second_serve_on_the_same_file_stands_by_and_takes_over_on_sigkill(
+    tmp_path: Path
+) -> None:
+    leader, standby = Engine(tmp_path), Engine(tmp_path)
+
+    def role(e: Engine) -> object:
+        body = httpx.get(f"http://127.0.0.1:{e.port}/health", timeout=5)
+        assert body.status_code == 200  # a standby is healthy too
+        return body.json()["role"]
+
+    try:
+        leader.start()
+        standby.start()
+        assert (role(leader), role(standby)) == ("leader", "standby")
+        now = datetime.now(UTC)
+        leader.cli("incident", "report", stdin=json.dumps({
+            "address": "汉阳区晴川街某号", "street": "qingchuan", "condition": "hidden_danger",
+            "discovered_at": now.isoformat(), "reported_at": now.isoformat()}))
+        assert leader.kill() == -signal.SIGKILL
+        killed = time.monotonic()
+        while role(standby) != "leader":
+            assert time.monotonic() - killed < 5.0
+            time.sleep(0.05)
+        end = time.monotonic() + DUE_SECONDS + 10
+        while time.monotonic() < end and len(standby.fired()) < 2:
+            time.sleep(0.2)
+        assert [(d, k, s) for d, k, s, _ in standby.fired()] == [
+            ("initial_report", "reminder", 1), ("initial_report", "overdue", 1)]
+    finally:
+        for e in (leader, standby):
+            if e.proc is not None and e.proc.poll() is None:
+                e.kill()
