@@ -258,10 +258,10 @@ class IncidentService:
 
     def _view(self, session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
         record = IncidentRecord(session, self.plan, incident, now, self.outbox)
-        steps = dict(session.exec(
-            select(FiredAlert.deadline, sa.func.max(FiredAlert.step))
+        steps = {(code, occasion): step for code, occasion, step in session.exec(
+            select(FiredAlert.deadline, FiredAlert.occasion, sa.func.max(FiredAlert.step))
             .where(FiredAlert.incident_id == incident.id, FiredAlert.kind == "overdue")
-            .group_by(FiredAlert.deadline)).all())
+            .group_by(col(FiredAlert.deadline), col(FiredAlert.occasion))).all()}
         timeline = list(session.exec(
             select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
             .order_by(col(TimelineEvent.at), col(TimelineEvent.id))))
