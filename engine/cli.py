@@ -215,13 +215,15 @@ def notice_cmd(
     kind: Annotated[str, typer.Option(help="The notice kind, e.g. activation_II.")],
     fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "pdf",
     out: Annotated[Path, typer.Option(help="Where to write the file.")] = Path("notice.pdf"),
+    occasion: Annotated[int | None, typer.Option(
+        help="Which issue of the notice (1, 2, …); default the latest.")] = None,
 ) -> None:
     """Render a notice the incident produced as a GB/T 9704 official document."""
     from documents import render_notice_html, render_notice_pdf
 
     if fmt not in ("html", "pdf"):
         raise InvalidInput(f"--format: must be html or pdf, not '{fmt}'")
-    document = _globals(ctx).service().notice_document(incident_id, unit, kind)
+    document = _globals(ctx).service().notice_document(incident_id, unit, kind, occasion)
     write_output(out, render_notice_html(document).encode("utf-8") if fmt == "html"
                  else render_notice_pdf(document))
     emit({"incident_id": incident_id, "unit": unit, "kind": kind, "format": fmt,

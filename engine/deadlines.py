@@ -25,6 +25,7 @@ class Deadline:
     reported: dict[str, datetime] = field(default_factory=dict)
     met_at: datetime | None = None
     stopped_at: datetime | None = None
+    occasion: int = 1
 
     @property
     def open(self) -> bool:
@@ -35,10 +36,10 @@ class Deadline:
         return tuple(r for r in self.recipients if r not in self.reported)
 
 
-def start(rule: DeadlineRule, code: str, started_at: datetime) -> Deadline:
+def start(rule: DeadlineRule, code: str, started_at: datetime, occasion: int = 1) -> Deadline:
     return Deadline(code=code, started_at=started_at,
                     due_at=started_at + timedelta(minutes=rule.within_minutes),
-                    recipients=tuple(rule.recipients))
+                    recipients=tuple(rule.recipients), occasion=occasion)
 
 
 def record_report(deadline: Deadline, recipient: str, at: datetime) -> Deadline:

@@ -50,8 +50,8 @@ MILESTONES = ("verified", "activated", "level_raised", "level_lowered", "onsite_
               "group_amended", "danger_eliminated", "propose_termination",
               "approve_termination", "announce_termination")
 # Left out of the timeline appendix: bookkeeping, or summed up in part two instead.
-NOT_IN_APPENDIX = frozenset({"notice_sent", "notice_acknowledged", "deadline_started",
-                             "level_in_force", "alert_reminder"})
+NOT_IN_APPENDIX = frozenset({"notice_sent", "notice_acknowledged", "notice_superseded",
+                             "deadline_started", "level_in_force", "alert_reminder"})
 STATUS_TEXT = {"draft": "待审核", "approved": "已审核待发布", "released": "已发布",
                "superseded": "已被新版本取代"}
 
@@ -71,7 +71,7 @@ class Record:
     investigation: InvestigationReport | None
     as_of: datetime
     """The instant deadlines are judged at: now, or when a closed incident's timers stopped."""
-    backfilled: dict[str, datetime]
+    backfilled: dict[tuple[str, int], datetime]
     """Deadlines met only by a report recorded after their overdue alerts (补录): recorded when."""
 
     @classmethod
@@ -83,7 +83,7 @@ class Record:
             return list(session.exec(select(model).where(model.incident_id == iid)
                                      .order_by(*order)))
 
-        deadlines = sorted(record.deadline_rows().values(), key=lambda d: d.due_at)
+        deadlines = sorted(record.deadline_rows(), key=lambda d: d.due_at)
         stopped = [d.stopped_at for d in deadlines if d.stopped_at is not None]
         as_of = max(stopped) if incident.state in ("closed", "dismissed") and stopped else now
         events = rows(TimelineEvent, (col(TimelineEvent.at), col(TimelineEvent.id)))
@@ -303,7 +303,8 @@ def _late_minutes(rec: Record, row: DeadlineRow) -> int:
 
 def _deadline_name(rec: Record, row: DeadlineRow) -> str:
     rule = rec.plan.deadlines[row.code]
-    return f"{rule.name}（本地默认时限）" if rule.local_policy else rule.name
+    name = f"{rule.name}（第{row.occasion}次）" if row.occasion > 1 else rule.name
+    return f"{name}（本地默认时限）" if rule.local_policy else name
 
 
 def _deadline_text(rec: Record, row: DeadlineRow) -> str:
@@ -311,7 +312,7 @@ def _deadline_text(rec: Record, row: DeadlineRow) -> str:
     status = _status(rec, row)
     if status == "met":
         assert row.met_at is not None
-        recorded = rec.backfilled.get(row.code)
+        recorded = rec.backfilled.get((row.code, row.occasion))
         later = "" if recorded is None else f"；逾期提醒发出后于{cn_datetime_text(recorded)}补录"
         return f"“{name}”按时完成（应于{due}前，{cn_datetime_text(row.met_at)}完成{later}）"
     if status == "met_late":
@@ -328,7 +329,7 @@ def _deadline_record(rec: Record, row: DeadlineRow) -> doc.DeadlineRecord:
     return doc.DeadlineRecord(code=row.code, due_at=row.due_at,
                               status=doc.DeadlineStatus(_status(rec, row)), met_at=row.met_at,
                               name=_deadline_name(rec, row),
-                              backfilled=row.code in rec.backfilled)
+                              backfilled=(row.code, row.occasion) in rec.backfilled)
 
 
 def _deadlines_text(rec: Record) -> str:
@@ -359,13 +360,15 @@ def _notices_text(rec: Record) -> str:
     if not rec.notices:
         return "未发出通知。"
     count = {s: sum(1 for n in rec.notices if n.status == s)
-             for s in ("acknowledged", "informational", "withdrawn")}
+             for s in ("acknowledged", "informational", "withdrawn", "superseded")}
     waiting = len(rec.notices) - sum(count.values())
     text = (f"共向{len({n.unit for n in rec.notices})}家单位发出通知{len(rec.notices)}份，"
             f"已确认{count['acknowledged']}份，无需确认{count['informational']}份，"
             f"未确认{waiting}份")
     if count["withdrawn"]:
         text += f"，因调整工作组撤回{count['withdrawn']}份"
+    if count["superseded"]:
+        text += f"，因响应级别调整被替代{count['superseded']}份"
     resent = sum(1 for n in rec.notices if n.resent_at is not None)
     if resent:
         text += (f"；{resent}份因未在{rec.plan.alerts.acknowledgement_minutes:g}分钟内确认"
@@ -458,6 +461,8 @@ DESCRIBERS: dict[str, Describer] = {
     "propose_termination": lambda rec, d: "提出终止应急响应建议",
     "approve_termination": lambda rec, d: "同意终止应急响应",
     "announce_termination": lambda rec, d: f"宣布{rec.level_name(d['level'])}结束",
+    "acknowledgement_waits_ended": lambda rec, d: (f"{len(d['notices'])}份通知不再等待签收"
+                                                   f"（{d['reason']}）"),
     "notice_withdrawn": lambda rec, d: (f"撤回{rec.name(d['unit'])}的"
                                         f"{notice_kind_name(rec.plan, d['kind'])}"),
     "onsite_command_formed": lambda rec, d: f"成立现场指挥部，下设{len(d['groups'])}个工作组",
@@ -474,7 +479,8 @@ DESCRIBERS: dict[str, Describer] = {
     "closed": lambda rec, d: "事件处置结案",
     "dismissed": lambda rec, d: f"经核实报告不实，予以撤销（{d.get('reason', '')}）",
     "alert_overdue": lambda rec, d: (f"时限“{rec.plan.deadlines[d['deadline']].name}”逾期，"
-                                     f"发出第{d['step']}级逾期提醒"),
+                                     f"发出第{d['step']}级逾期提醒"
+                                     + ("（补报）" if d.get("after_response") else "")),
     "alert_resend": lambda rec, d: (f"{rec.name(d['unit'])}未确认"
                                     f"{notice_kind_name(rec.plan, d['notice_kind'])}，"
                                     "转发备用联系人"),

@@ -113,16 +113,22 @@ class AuditHead(SQLModel, table=True):
 
 class DeadlineRow(SQLModel, table=True):
     __tablename__ = "deadline"
-    __table_args__ = (sa.UniqueConstraint("incident_id", "code"),)
+    __table_args__ = (sa.UniqueConstraint("incident_id", "code", "occasion",
+                                          name="uq_deadline_occasion"),)
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     code: str = Field(max_length=64)
+    # Each occasion the plan calls for the same report is its own deadline (R2: a raise to I
+    # asks the city HQ again even when an earlier request was met): 1, 2, … per code.
+    occasion: int = 1
     started_at: datetime = _time()
     due_at: datetime = _time(index=True)
     recipients: list[str] = _json([])
     reported: dict[str, str] = _json({})
     met_at: datetime | None = _time(nullable=True)
     stopped_at: datetime | None = _time(nullable=True)
+    # When the response ended while this deadline was still owed: its alerts say 补报 (R4).
+    response_ended_at: datetime | None = _time(nullable=True)
     # Denormalised for the scheduler: the next instant this deadline owes an alert.
     next_alert_at: datetime | None = _time(nullable=True, index=True)
 
@@ -131,11 +137,12 @@ class FiredAlert(SQLModel, table=True):
     """One row per alert ever sent; the unique key is what makes 'never twice' hold."""
 
     __tablename__ = "fired_alert"
-    __table_args__ = (sa.UniqueConstraint("incident_id", "deadline", "kind", "step", "unit",
-                                          "notice"),)
+    __table_args__ = (sa.UniqueConstraint("incident_id", "deadline", "occasion", "kind", "step",
+                                          "unit", "notice", name="uq_fired_alert_occasion"),)
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     deadline: str = Field(max_length=64)
+    occasion: int = 1  # the deadline's occasion (`DeadlineRow.occasion`)
     kind: str = Field(max_length=16)
     step: int
     unit: str = Field(default="", max_length=64)
@@ -147,14 +154,24 @@ class FiredAlert(SQLModel, table=True):
 
 
 class Notice(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("incident_id", "unit", "kind"),)
+    __table_args__ = (sa.UniqueConstraint("incident_id", "unit", "kind", "occasion",
+                                          name="uq_notice_occasion"),)
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     unit: str = Field(max_length=64)
     kind: str = Field(max_length=64)
+    # A superseded notice is issued again as occasion 2, 3, …; so is each request to the city.
+    occasion: int = 1
+    # sent → acknowledged | escalated (re-sent) | superseded (by a level change) | withdrawn;
+    # `informational` when no acknowledgement is asked.
     status: str = Field(default="sent", max_length=16)
     level: str | None = Field(default=None, max_length=4)
     data: dict[str, Any] = _json({})
+    # What the notice said when issued (`NoticeRenderer.snapshot`): the facts and names it
+    # quoted and its subject and body. Every later copy shows this, never the live incident.
+    # NULL only for notices issued before snapshots were kept.
+    snapshot: dict[str, Any] | None = Field(default=None,
+                                            sa_column=sa.Column(sa.JSON(), nullable=True))
     sent_at: datetime = _time()
     ack_due_at: datetime | None = _time(nullable=True, index=True)
     acknowledged_at: datetime | None = _time(nullable=True)

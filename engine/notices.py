@@ -1,4 +1,5 @@
-"""Notice texts: Jinja2 templates in `templates/notices/`, rendered from the incident record.
+"""Notice texts: Jinja2 templates in `templates/notices/`, rendered from the incident record once,
+when a notice is issued, and kept with it (`Notice.snapshot`).
 
 Each kind has `<template>.subject.j2` and `<template>.body.j2`. Undefined variables are errors
 (StrictUndefined), never blanks: a notice that cannot say what it must is not sent half-written.
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from engine.models import Incident
+from engine.models import Incident, Notice
 from engine.plan import Plan
 from engine.timeutil import local_text
 
@@ -72,24 +73,58 @@ class NoticeRenderer:
                 "duties": actor.duties if actor else None,
                 "duties_clause": actor.duties_clause if actor else None}
 
-    def render(self, kind: str, incident: Incident, recipient: str, data: dict[str, Any],
-               sent_at: datetime, ack_url: str | None = None, *,
-               mark_drill: bool = True) -> Rendered:
-        """Subject and body; `mark_drill=False` leaves the 【演练】 marks to a printed form that
-        places them itself."""
+    def fixed_context(self, incident: Incident, recipient: str,
+                      sent_at: datetime) -> dict[str, Any]:
+        """What a notice quotes of the record and the directory at `sent_at` (plain JSON): the
+        incident's facts and level, the recipient and its duties, who ends the response."""
         steps = self.plan.termination.for_level(incident.response_level)  # type: ignore[arg-type]
-        context = {
-            "plan": self.plan.plan, "issuer": self.plan.plan.issuer,
-            "incident": incident_context(self.plan, incident),
-            "unit": self._unit(recipient),
-            "data": data, "ack_url": ack_url, "sent_text": local_text(sent_at, self.zone),
+        return {
+            "incident": incident_context(self.plan, incident), "unit": self._unit(recipient),
+            "sent_text": local_text(sent_at, self.zone),
             "termination": {step: self.plan.actor_name(getattr(steps, step))
                             for step in ("propose", "approve", "announce")},
         }
+
+    def render(self, kind: str, incident: Incident, recipient: str, data: dict[str, Any],
+               sent_at: datetime, ack_url: str | None = None, *,
+               mark_drill: bool = True) -> Rendered:
+        """Subject and body from the live record; `mark_drill=False` leaves the 【演练】 marks to
+        a printed form that places them itself."""
+        text = self._render(kind, self.fixed_context(incident, recipient, sent_at), data, ack_url)
+        return mark_drill_text(text) if incident.drill and mark_drill else text
+
+    def snapshot(self, kind: str, incident: Incident, recipient: str, data: dict[str, Any],
+                 sent_at: datetime) -> dict[str, Any]:
+        """What a notice says as it is issued, kept with it (R5: a notice is a snapshot)."""
+        fixed = self.fixed_context(incident, recipient, sent_at)
+        text = self._render(kind, fixed, data, None)
+        return {**fixed, "drill": incident.drill, "subject": text.subject, "body": text.body}
+
+    def issued(self, notice: Notice, incident: Incident, ack_url: str | None = None, *,
+               mark_drill: bool = True) -> Rendered:
+        """What `notice` said when it was issued, whatever the incident has become since; with
+        `ack_url`, the same text with its acknowledgement link (the first send)."""
+        snap = notice.snapshot
+        if snap is None:  # issued before snapshots were kept: the record is all there is
+            return self.render(notice.kind, incident, notice.unit, notice.data, notice.sent_at,
+                               ack_url, mark_drill=mark_drill)
+        text = (Rendered(snap["subject"], snap["body"]) if ack_url is None
+                else self._render(notice.kind, snap, notice.data, ack_url))
+        return mark_drill_text(text) if snap["drill"] and mark_drill else text
+
+    def _render(self, kind: str, fixed: dict[str, Any], data: dict[str, Any],
+                ack_url: str | None) -> Rendered:
+        context = {"plan": self.plan.plan, "issuer": self.plan.plan.issuer,
+                   "incident": fixed["incident"], "unit": fixed["unit"],
+                   "sent_text": fixed["sent_text"], "termination": fixed["termination"],
+                   "data": data, "ack_url": ack_url}
         name = template_for(kind)
         subject = self.env.get_template(f"notices/{name}.subject.j2").render(context).strip()
         body = self.env.get_template(f"notices/{name}.body.j2").render(context).strip()
-        if incident.drill and mark_drill:
-            subject = f"{DRILL_MARK}{subject}"
-            body = f"{DRILL_MARK}本通知为应急演练，非真实事件。\n{body}"
         return Rendered(subject, body)
+
+
+def mark_drill_text(text: Rendered) -> Rendered:
+    """A drill's notice says so in its subject and on its first line (§7.2)."""
+    return Rendered(f"{DRILL_MARK}{text.subject}",
+                    f"{DRILL_MARK}本通知为应急演练，非真实事件。\n{text.body}")

@@ -41,16 +41,14 @@ class Outbox:
         ack_url = None
         if self.ack_links is not None and notice.ack_due_at is not None:
             ack_url = self.ack_links.url(incident.id, notice.id, notice.unit, notice.sent_at)
-        rendered = self.renderer.render(notice.kind, incident, notice.unit, notice.data,
-                                        notice.sent_at, ack_url)
+        rendered = self.renderer.issued(notice, incident, ack_url)
         insert(session, self._rows(incident, notice.unit, "primary", notice.kind, rendered,
                                    f"notice:{notice.id}", notice.sent_at, notice.id))
 
     def resend(self, incident: Incident, notice: Notice, at: datetime) -> list[Row]:
-        """An unacknowledged notice again, to the unit's backup contacts."""
+        """An unacknowledged notice again, as it was sent, to the unit's backup contacts."""
         assert notice.id is not None and incident.id is not None
-        original = self.renderer.render(notice.kind, incident, notice.unit, notice.data,
-                                        notice.sent_at, None)
+        original = self.renderer.issued(notice, incident)
         rendered = self.renderer.render("resend", incident, notice.unit, {
             "original_subject": original.subject, "original_body": original.body,
             "sent_text": local_text(notice.sent_at, self.zone),
@@ -60,21 +58,25 @@ class Outbox:
                           f"resend:{notice.id}", at, notice.id)
 
     def alert(self, incident: tuple[int, bool], deadline: Deadline, kind: str, step: int,
-              recipients: tuple[str, ...], at: datetime) -> list[Row]:
-        """Messages for a fired alert to `incident` = (id, drill), written unrendered."""
+              recipients: tuple[str, ...], at: datetime, after_response: bool = False) -> list[Row]:
+        """Messages for a fired alert to `incident` = (id, drill), written unrendered;
+        `after_response`: the report is owed after the response ended (补报)."""
         rule = self.plan.deadlines[deadline.code]
         data = {
+            "after_response": after_response,
             "deadline_name": rule.name, "clause": rule.clause, "local_policy": rule.local_policy,
             "due_text": local_text(deadline.due_at, self.zone), "step": step,
             "waiting_names": "、".join(self.plan.actor_name(r) for r in deadline.waiting_on()),
             "responsible_name": self.plan.actor_name(rule.responsible),
         }
         rows: list[Row] = []
+        code = (deadline.code if deadline.occasion == 1
+                else f"{deadline.code}#{deadline.occasion}")
         for recipient in recipients:
             template = {"kind": f"alert_{kind}", "recipient": recipient, "data": data,
                         "at": at.isoformat()}
             rows += self._rows(incident, recipient, "primary", f"alert_{kind}", None,
-                               f"alert:{deadline.code}:{kind}:{step}", at, None, template)
+                               f"alert:{code}:{kind}:{step}", at, None, template)
         return rows
 
     def render_pending(self, delivery: Delivery, incident: Incident) -> None:

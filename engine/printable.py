@@ -15,10 +15,10 @@ URGENT_KINDS = frozenset({"activation_II", "activation_I", "city_request"})
 
 
 def official_notice(plan: Plan, incident: Incident, notice: Notice) -> OfficialDocument:
-    """The notice's text in 公文 form: 发文字号 from the plan's prefix, the year and the notice
-    number; the salutation line becomes the 主送机关."""
-    rendered = NoticeRenderer(plan).render(notice.kind, incident, notice.unit, notice.data,
-                                           notice.sent_at, mark_drill=False)
+    """The notice's text as issued (its snapshot, not the incident as it is now) in 公文 form:
+    发文字号 from the plan's prefix, the year and the notice number; the salutation line becomes
+    the 主送机关."""
+    rendered = NoticeRenderer(plan).issued(notice, incident, mark_drill=False)
     lines = [line for line in rendered.body.splitlines() if line.strip()]
     if lines and lines[0].endswith("："):
         lines = lines[1:]

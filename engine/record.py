@@ -24,6 +24,7 @@ from engine.models import (
     Obligation,
     TimelineEvent,
 )
+from engine.notices import NoticeRenderer
 from engine.outbox import Outbox
 from engine.plan import Level, Plan
 from engine.timeutil import as_utc
@@ -37,25 +38,26 @@ def to_deadline(row: DeadlineRow) -> dl.Deadline:
         code=row.code, started_at=row.started_at, due_at=row.due_at,
         recipients=tuple(row.recipients),
         reported={k: as_utc(datetime.fromisoformat(v)) for k, v in row.reported.items()},
-        met_at=row.met_at, stopped_at=row.stopped_at,
+        met_at=row.met_at, stopped_at=row.stopped_at, occasion=row.occasion,
     )
 
 
 def backfills(rows: Iterable[DeadlineRow],
-              timeline: Iterable[TimelineEvent]) -> dict[str, datetime]:
-    """The deadlines met only by a backfilled report (补录), each with when that report was
-    recorded. Read from the timeline, the one record of both the overdue alerts and when the
-    deadline was met."""
-    met: dict[str, datetime] = {}
-    alerted: dict[str, datetime] = {}
+              timeline: Iterable[TimelineEvent]) -> dict[tuple[str, int], datetime]:
+    """The deadlines (code, occasion) met only by a backfilled report (补录), each with when
+    that report was recorded. Read from the timeline, the one record of both the overdue alerts
+    and when the deadline was met."""
+    met: dict[tuple[str, int], datetime] = {}
+    alerted: dict[tuple[str, int], datetime] = {}
     for event in timeline:
-        code = str(event.data.get("deadline"))
+        key = (str(event.data.get("deadline")), int(event.data.get("occasion") or 1))
         if event.kind == "deadline_met":
-            met[code] = event.recorded_at
+            met[key] = event.recorded_at
         elif event.kind == "alert_overdue":
-            alerted[code] = min(event.recorded_at, alerted.get(code, event.recorded_at))
-    return {row.code: met[row.code] for row in rows
-            if dl.backfilled(to_deadline(row), met.get(row.code), alerted.get(row.code))}
+            alerted[key] = min(event.recorded_at, alerted.get(key, event.recorded_at))
+    return {(row.code, row.occasion): met[(row.code, row.occasion)] for row in rows
+            if dl.backfilled(to_deadline(row), met.get((row.code, row.occasion)),
+                             alerted.get((row.code, row.occasion)))}
 
 
 def alert_policy(plan: Plan, code: str) -> escalation.AlertPolicy:
@@ -66,9 +68,11 @@ def alert_policy(plan: Plan, code: str) -> escalation.AlertPolicy:
         responsible=rule.responsible, chain=tuple(rule.escalation))
 
 
-def fired_steps(session: Session, incident_id: int, code: str) -> set[tuple[str, int]]:
+def fired_steps(session: Session, incident_id: int, code: str,
+                occasion: int) -> set[tuple[str, int]]:
     rows = session.exec(select(FiredAlert.kind, FiredAlert.step).where(
-        FiredAlert.incident_id == incident_id, FiredAlert.deadline == code)).all()
+        FiredAlert.incident_id == incident_id, FiredAlert.deadline == code,
+        FiredAlert.occasion == occasion)).all()
     return {(kind, step) for kind, step in rows}
 
 
@@ -82,7 +86,17 @@ class IncidentRecord:
         self.incident = incident
         self.now = now
         self.outbox = outbox
-        self._issued: set[tuple[str, str]] | None = None  # (unit, kind) of notices, loaded once
+        self._renderer = outbox.renderer if outbox is not None else None
+        # (unit, kind) → the occasions issued and whether one of them still stands (not
+        # superseded); loaded once per action.
+        self._issued: dict[tuple[str, str], tuple[int, bool]] | None = None
+
+    @property
+    def renderer(self) -> NoticeRenderer:
+        """The notice texts (made on first use: reading a record renders nothing)."""
+        if self._renderer is None:
+            self._renderer = NoticeRenderer(self.plan)
+        return self._renderer
 
     @property
     def id(self) -> int:
@@ -132,28 +146,35 @@ class IncidentRecord:
 
     # -- deadlines ------------------------------------------------------------------------
 
-    def deadline_rows(self) -> dict[str, DeadlineRow]:
-        rows = self.session.exec(select(DeadlineRow).where(DeadlineRow.incident_id == self.id))
-        return {row.code: row for row in rows}
+    def deadline_rows(self) -> list[DeadlineRow]:
+        """Every deadline of the incident, each occasion its own row, in the order started."""
+        return list(self.session.exec(select(DeadlineRow).where(DeadlineRow.incident_id == self.id)
+                                      .order_by(col(DeadlineRow.id))))
 
-    def start_deadline(self, code: str, started_at: datetime) -> DeadlineRow | None:
-        """Start the deadline once; a second start of the same code is a no-op."""
-        if code in self.deadline_rows():
+    def start_deadline(self, code: str, started_at: datetime,
+                       again: bool = False) -> DeadlineRow | None:
+        """Start the deadline once; a second start of the same code is a no-op, unless `again`:
+        a new occasion of it (R2: the city HQ is asked again on a raise to I)."""
+        occasions = [row.occasion for row in self.deadline_rows() if row.code == code]
+        if occasions and not again:
             return None
-        deadline = dl.start(self.plan.deadlines[code], code, started_at)
-        row = DeadlineRow(incident_id=self.id, code=code, started_at=started_at,
-                          due_at=deadline.due_at, recipients=list(deadline.recipients))
+        occasion = max(occasions, default=0) + 1
+        deadline = dl.start(self.plan.deadlines[code], code, started_at, occasion)
+        row = DeadlineRow(incident_id=self.id, code=code, occasion=occasion,
+                          started_at=started_at, due_at=deadline.due_at,
+                          recipients=list(deadline.recipients))
         row.next_alert_at = escalation.next_alert_at(deadline, alert_policy(self.plan, code),
                                                      set())
         self.session.add(row)
+        self.session.flush()
         self.log("deadline_started", "system", started_at,
-                 {"deadline": code, "due_at": deadline.due_at.isoformat(),
+                 {"deadline": code, "occasion": occasion, "due_at": deadline.due_at.isoformat(),
                   "clause": self.plan.deadlines[code].clause})
         return row
 
     def _retime_from_discovery(self) -> None:
         """A corrected discovery time moves the deadlines counted from it (§4.2: 1 hour)."""
-        for row in self.deadline_rows().values():
+        for row in self.deadline_rows():
             rule = self.plan.deadlines[row.code]
             if rule.from_ != "discovered_at":
                 continue
@@ -161,16 +182,17 @@ class IncidentRecord:
             row.due_at = row.started_at + timedelta(minutes=rule.within_minutes)
             row.next_alert_at = escalation.next_alert_at(
                 to_deadline(row), alert_policy(self.plan, row.code),
-                fired_steps(self.session, self.id, row.code))
+                fired_steps(self.session, self.id, row.code, row.occasion))
             self.session.add(row)
             self.log("deadline_retimed", "system", self.now,
                      {"deadline": row.code, "due_at": row.due_at.isoformat(),
                       "reason": "发现时间更正"})
 
     def record_report(self, recipient: str, at: datetime) -> list[str]:
-        """Meet every open deadline waiting on `recipient`; returns the codes now met."""
+        """Meet every open deadline (every open occasion) waiting on `recipient`; returns the
+        codes now met."""
         met: list[str] = []
-        for row in self.deadline_rows().values():
+        for row in self.deadline_rows():
             before = to_deadline(row)
             after = dl.record_report(before, recipient, at)
             if after is before:
@@ -181,21 +203,40 @@ class IncidentRecord:
                 row.next_alert_at = None
                 met.append(row.code)
                 self.log("deadline_met", "system", after.met_at,
-                         {"deadline": row.code, "status": dl.status(after, self.now)})
+                         {"deadline": row.code, "occasion": row.occasion,
+                          "status": dl.status(after, self.now)})
             self.session.add(row)
-        return met
+        return list(dict.fromkeys(met))
 
-    def stop_timers(self, at: datetime) -> None:
+    def end_waits(self, at: datetime, reason: str) -> None:
+        """No notice waits for its acknowledgement any longer: no more re-sends (R4)."""
+        ended = []
+        for notice in self.notices():
+            if notice.ack_due_at is not None and notice.status in ("sent", "escalated"):
+                notice.ack_due_at = None
+                self.session.add(notice)
+                ended.append(notice.id)
+        if ended:
+            self.log("acknowledgement_waits_ended", "system", at,
+                     {"notices": ended, "reason": reason})
+
+    def end_response(self, at: datetime) -> None:
+        """The response is over (terminated): acknowledgement waits end, but reports still owed
+        stay owed until made, and their alerts now say 补报 (R4)."""
+        self.end_waits(at, "应急响应结束")
+        for row in self.deadline_rows():
+            if row.met_at is None and row.stopped_at is None and row.response_ended_at is None:
+                row.response_ended_at = at
+                self.session.add(row)
+
+    def stop_timers(self, at: datetime, reason: str) -> None:
         """Dismissed or closed: deadlines stop where they are, notices stop waiting."""
-        for row in self.deadline_rows().values():
+        self.end_waits(at, reason)
+        for row in self.deadline_rows():
             if row.met_at is None and row.stopped_at is None:
                 row.stopped_at = at
                 row.next_alert_at = None
                 self.session.add(row)
-        for notice in self.notices():
-            if notice.ack_due_at is not None and notice.status == "sent":
-                notice.ack_due_at = None
-                self.session.add(notice)
 
     # -- notices and obligations --------------------------------------------------------
 
@@ -204,24 +245,52 @@ class IncidentRecord:
                                       .order_by(col(Notice.id))))
 
     def notify(self, unit: str, kind: str, at: datetime, data: dict[str, Any],
-               needs_ack: bool = True) -> Notice | None:
-        """Issue a notice once per (unit, kind); acknowledgement is due after the policy's wait."""
+               needs_ack: bool = True, occasion: int | None = None) -> Notice | None:
+        """Issue a notice once per (unit, kind) while one stands (a superseded one is issued
+        again, as the next occasion); `occasion` issues that occasion whatever stands (each
+        request to the city HQ is its own). Acknowledgement is due after the policy's wait; the
+        text is fixed now (`Notice.snapshot`)."""
         if self._issued is None:
-            self._issued = {(n.unit, n.kind) for n in self.notices()}
-        if (unit, kind) in self._issued:
-            return None
-        self._issued.add((unit, kind))
+            self._issued = {}
+            for n in self.notices():
+                last, standing = self._issued.get((n.unit, n.kind), (0, False))
+                self._issued[(n.unit, n.kind)] = (max(last, n.occasion),
+                                                  standing or n.status != "superseded")
+        last, standing = self._issued.get((unit, kind), (0, False))
+        if occasion is None:
+            if standing:
+                return None
+            occasion = last + 1
+        self._issued[(unit, kind)] = (max(last, occasion), True)
         ack_due = at + timedelta(minutes=self.plan.alerts.acknowledgement_minutes)
-        notice = Notice(incident_id=self.id, unit=unit, kind=kind,
+        notice = Notice(incident_id=self.id, unit=unit, kind=kind, occasion=occasion,
                         level=self.incident.response_level, data=data, sent_at=at,
                         ack_due_at=ack_due if needs_ack else None,
-                        status="sent" if needs_ack else "informational")
+                        status="sent" if needs_ack else "informational",
+                        snapshot=self.renderer.snapshot(kind, self.incident, unit, data, at))
         self.session.add(notice)
         self.session.flush()
-        self.log("notice_sent", "system", at, {"unit": unit, "kind": kind, "notice": notice.id})
+        self.log("notice_sent", "system", at, {"unit": unit, "kind": kind, "notice": notice.id,
+                                               "occasion": occasion})
         if self.outbox is not None:
             self.outbox.notice(self.session, self.incident, notice)
         return notice
+
+    def supersede(self, level: str, at: datetime, actor: str) -> None:
+        """A level change: the notices of `level` still waiting for an acknowledgement are
+        superseded (no more re-sends; the new level's notices replace them). Acknowledged ones
+        stay acknowledged."""
+        for notice in self.notices():
+            if notice.level == level and notice.status in ("sent", "escalated"):
+                notice.status = "superseded"
+                notice.ack_due_at = None
+                self.session.add(notice)
+                if self._issued is not None:
+                    last, _ = self._issued[(notice.unit, notice.kind)]
+                    self._issued[(notice.unit, notice.kind)] = (last, False)
+                self.log("notice_superseded", actor, at,
+                         {"unit": notice.unit, "kind": notice.kind, "notice": notice.id,
+                          "level": level})
 
     def obligations(self) -> list[Obligation]:
         return list(self.session.exec(select(Obligation).where(Obligation.incident_id == self.id)

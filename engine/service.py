@@ -206,13 +206,21 @@ class IncidentService:
                         alert.step, alert.incident_id, ", ".join(alert.recipients))
         return fired
 
-    def notice_document(self, incident_id: int, unit: str, kind: str) -> OfficialDocument:
-        """A notice this incident produced, in printable official-document form."""
+    def notice_document(self, incident_id: int, unit: str, kind: str,
+                        occasion: int | None = None) -> OfficialDocument:
+        """A notice this incident produced, as it was issued, in printable official-document
+        form: the given occasion of it, or the latest (a superseded notice is issued again, and
+        the city HQ may be asked more than once)."""
         with self.reading() as session:
             incident = self._get(session, incident_id)
-            notice = session.exec(select(Notice).where(
-                Notice.incident_id == incident_id, Notice.unit == unit,
-                Notice.kind == kind)).first()
+            query = select(Notice).where(Notice.incident_id == incident_id, Notice.unit == unit,
+                                         Notice.kind == kind)
+            if occasion is not None:
+                query = query.where(Notice.occasion == occasion)
+            notice = session.exec(query.order_by(col(Notice.occasion).desc())).first()
+            if notice is None and occasion is not None:
+                raise NotFound(f"occasion: incident {incident_id} has no occasion {occasion} "
+                               f"of its '{kind}' notice to '{unit}'")
             if notice is None:
                 kinds = sorted({f"{n.unit}/{n.kind}" for n in session.exec(
                     select(Notice).where(Notice.incident_id == incident_id))})
@@ -291,10 +299,10 @@ class IncidentService:
 
     def _view(self, session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
         record = IncidentRecord(session, self.plan, incident, now, self.outbox)
-        steps = dict(session.exec(
-            select(FiredAlert.deadline, sa.func.max(FiredAlert.step))
+        steps = {(code, occasion): step for code, occasion, step in session.exec(
+            select(FiredAlert.deadline, FiredAlert.occasion, sa.func.max(FiredAlert.step))
             .where(FiredAlert.incident_id == incident.id, FiredAlert.kind == "overdue")
-            .group_by(FiredAlert.deadline)).all())
+            .group_by(col(FiredAlert.deadline), col(FiredAlert.occasion))).all()}
         timeline = list(session.exec(
             select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
             .order_by(col(TimelineEvent.at), col(TimelineEvent.id))))

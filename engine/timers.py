@@ -4,8 +4,8 @@ The database is the only source of truth. Every open deadline row carries `next_
 next instant it owes an alert; every unacknowledged notice carries `ack_due_at`. `catch_up(until)`
 brings all of them up to an instant, exactly as a restarted engine would: it decides each alert
 with the pure rules of `engine.escalation` and writes the `FiredAlert` row (unique per incident,
-deadline, kind, step and unit) in the same transaction, so no alert is ever sent twice, even when
-two processes catch up at once.
+deadline and its occasion, kind, step and unit) in the same transaction, so no alert is ever
+sent twice, even when two processes catch up at once.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Fired:
     fired_at: datetime
     unit: str = ""
     notice: int = 0
+    occasion: int = 1
 
     def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -55,20 +56,26 @@ class Fired:
             out["unit"] = self.unit
         if self.notice:
             out["notice"] = self.notice
+        if self.occasion > 1:
+            out["occasion"] = self.occasion
         return out
 
 
-def _fired_by_deadline(session: Session, incident_ids: set[int]) -> dict[tuple[int, str],
-                                                                           set[tuple[str, int]]]:
-    fired: dict[tuple[int, str], set[tuple[str, int]]] = defaultdict(set)
+DeadlineKey = tuple[int, str, int]  # incident, deadline code, occasion
+
+
+def _fired_by_deadline(session: Session,
+                       incident_ids: set[int]) -> dict[DeadlineKey, set[tuple[str, int]]]:
+    fired: dict[DeadlineKey, set[tuple[str, int]]] = defaultdict(set)
     ids = sorted(incident_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        rows = session.exec(select(FiredAlert.incident_id, FiredAlert.deadline, FiredAlert.kind,
-                                   FiredAlert.step)
-                            .where(col(FiredAlert.incident_id).in_(chunk)))
-        for incident_id, deadline, kind, step in rows:
-            fired[(incident_id, deadline)].add((kind, step))
+        rows = session.execute(sa.select(col(FiredAlert.incident_id), col(FiredAlert.deadline),
+                                         col(FiredAlert.occasion), col(FiredAlert.kind),
+                                         col(FiredAlert.step))
+                               .where(col(FiredAlert.incident_id).in_(chunk)))
+        for incident_id, deadline, occasion, kind, step in rows:
+            fired[(incident_id, deadline, occasion)].add((kind, step))
     return fired
 
 
@@ -85,14 +92,15 @@ class Batch:
 
     def record(self, fired: Fired, now: datetime, data: dict[str, Any]) -> None:
         self.fired.append({"incident_id": fired.incident_id, "deadline": fired.deadline,
-                           "kind": fired.kind, "step": fired.step, "unit": fired.unit,
-                           "notice": fired.notice, "recipients": list(fired.recipients),
-                           "due_at": fired.at, "fired_at": now})
+                           "occasion": fired.occasion, "kind": fired.kind, "step": fired.step,
+                           "unit": fired.unit, "notice": fired.notice,
+                           "recipients": list(fired.recipients), "due_at": fired.at,
+                           "fired_at": now})
         late = (now - fired.at).total_seconds()
         self.events.append({
             "incident_id": fired.incident_id, "at": now, "recorded_at": now, "actor": "system",
             "person": None, "kind": f"alert_{fired.kind}",
-            "data": {"deadline": fired.deadline, "step": fired.step,
+            "data": {"deadline": fired.deadline, "occasion": fired.occasion, "step": fired.step,
                      "recipients": list(fired.recipients), "due_at": fired.at.isoformat(),
                      "late_seconds": round(late, 3), **data}})
 
@@ -131,16 +139,19 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime,
     for row in rows:
         deadline = to_deadline(row)
         policy = alert_policy(plan, row.code)
-        fired = fired_sets[(row.incident_id, row.code)]
+        fired = fired_sets[(row.incident_id, row.code, row.occasion)]
         alert = escalation.due_alert(deadline, policy, until, fired)
         if alert is not None:
             done = Fired(row.incident_id, row.code, alert.kind, alert.step, alert.recipients,
-                         alert.at, until)
-            batch.record(done, until, {"deadline_due_at": row.due_at.isoformat()})
+                         alert.at, until, occasion=row.occasion)
+            # Owed after the response ended: the report is still due, as 补报 (R4).
+            after_response = row.response_ended_at is not None
+            batch.record(done, until, {"deadline_due_at": row.due_at.isoformat(),
+                                       "after_response": after_response})
             if outbox is not None:
                 incident = (row.incident_id, drills[row.incident_id])
-                batch.deliveries += outbox.alert(incident, deadline,
-                                                 alert.kind, alert.step, alert.recipients, until)
+                batch.deliveries += outbox.alert(incident, deadline, alert.kind, alert.step,
+                                                 alert.recipients, until, after_response)
             fired = fired | {(alert.kind, alert.step)}
             out.append(done)
         batch.next_alerts.append({"id": row.id, "next_alert_at": escalation.next_alert_at(

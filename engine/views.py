@@ -34,10 +34,12 @@ def deadline_view(row: DeadlineRow, plan: Plan, now: datetime, zone: ZoneInfo,
     late = dl.lateness(deadline, now)
     return {
         "code": row.code, "due_at": _t(row.due_at, zone), "status": dl.status(deadline, now),
-        "met_at": _t(row.met_at, zone), "name": rule.name, "clause": rule.clause,
+        "met_at": _t(row.met_at, zone), "occasion": row.occasion, "name": rule.name,
+        "clause": rule.clause,
         "local_policy": rule.local_policy, "started_at": _t(row.started_at, zone),
         "waiting_on": list(deadline.waiting_on()) if deadline.met_at is None else [],
         "stopped_at": _t(row.stopped_at, zone),
+        "response_ended_at": _t(row.response_ended_at, zone),
         "late_minutes": None if late is None else round(late.total_seconds() / 60, 1),
         "escalation_step": step, "backfilled": backfilled,
     }
@@ -48,6 +50,7 @@ def notice_view(notice: Notice, now: datetime, zone: ZoneInfo) -> dict[str, Any]
                and now >= notice.ack_due_at)
     return {
         "unit": notice.unit, "kind": notice.kind, "status": notice.status, "id": notice.id,
+        "occasion": notice.occasion, "level": notice.level,
         "sent_at": _t(notice.sent_at, zone), "ack_due_at": _t(notice.ack_due_at, zone),
         "acknowledged_at": _t(notice.acknowledged_at, zone),
         "acknowledged_by": notice.acknowledged_by, "resent_at": _t(notice.resent_at, zone),
@@ -111,7 +114,7 @@ def incident_view(
     now: datetime,
     *,
     deadlines: list[DeadlineRow],
-    steps: dict[str, int],
+    steps: dict[tuple[str, int], int],
     notices: list[Notice],
     obligations: list[Obligation],
     timeline: list[TimelineEvent],
@@ -137,8 +140,8 @@ def incident_view(
         "economic_loss_yuan": incident.economic_loss_yuan,
         "people_at_risk": incident.people_at_risk, "reporter": incident.reporter,
         "description": incident.description,
-        "deadlines": [deadline_view(d, plan, now, zone, steps.get(d.code, 0),
-                                    d.code in backfilled)
+        "deadlines": [deadline_view(d, plan, now, zone, steps.get((d.code, d.occasion), 0),
+                                    (d.code, d.occasion) in backfilled)
                       for d in sorted(deadlines, key=lambda d: d.due_at)],
         "notices": [notice_view(n, now, zone) for n in notices],
         "obligations": [obligation_view(o, zone) for o in obligations],

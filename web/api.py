@@ -290,9 +290,11 @@ def document(incident_id: RowId, _: User_, service: Service,
 @router.get("/incidents/{incident_id}/notices/{unit}/{kind}", tags=["documents"],
             responses={200: {"content": {FORMATS["html"]: {}, FORMATS["pdf"]: {}}}})
 def notice_document(incident_id: RowId, unit: Unit, kind: Kind, _: User_, service: Service,
-                    format: Annotated[Literal["html", "pdf"], Query()] = "pdf") -> Response:
-    """A notice the incident produced, as a GB/T 9704 official document."""
-    official = service.notice_document(incident_id, unit, kind)
+                    format: Annotated[Literal["html", "pdf"], Query()] = "pdf",
+                    occasion: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    """A notice the incident produced, as issued, as a GB/T 9704 official document (the latest
+    issue of it unless `occasion` names one)."""
+    official = service.notice_document(incident_id, unit, kind, occasion)
     content = (render_notice_pdf(official) if format == "pdf"
                else render_notice_html(official).encode("utf-8"))
     return attachment(content, format, f"fangan-incident-{incident_id}-{unit}-{kind}")

@@ -36,6 +36,8 @@ EVENTS = {
     "verified": "现场核实", "activated": "启动应急响应", "level_in_force": "响应级别生效",
     "level_raised": "提高响应级别", "level_lowered": "降低响应级别", "facts_updated": "更新事实",
     "notice_sent": "发出通知", "notice_acknowledged": "通知已签收",
+    "notice_superseded": "通知已被替代（响应级别调整）",
+    "acknowledgement_waits_ended": "通知不再等待签收",
     "report_recorded": "登记已作报告", "emergency_power_used": "采取应急处置措施",
     "danger_eliminated": "险情已排除", "propose_termination": "提议终止响应",
     "approve_termination": "批准终止响应", "announce_termination": "宣布终止响应",
@@ -52,7 +54,7 @@ DEADLINE_STATUS = {"pending": "计时中", "met": "已按时完成", "overdue": 
                    "met_late": "超时后完成"}
 NOTICE_STATUS = {"sent": "待签收", "acknowledged": "已签收",
                  "escalated": "超时未签收，已转备用联系人", "informational": "告知，无需签收",
-                 "withdrawn": "已撤回"}
+                 "withdrawn": "已撤回", "superseded": "已被替代"}
 OBLIGATION_STATUS = {"open": "未办结", "settled": "已办结"}
 STATEMENT_STATUS = {"draft": "待审核", "approved": "已审核，待发布", "released": "已发布",
                     "superseded": "已被新版本取代"}
@@ -239,7 +241,8 @@ def _note(_: Labels, data: dict[str, Any]) -> str:
 
 def _alert(labels: Labels, data: dict[str, Any]) -> str:
     step = f"（第{data.get('step')}次）" if data.get("step") else ""
-    return (f"{labels.deadline(data.get('deadline', ''))}{step} → "
+    late = "（补报）" if data.get("after_response") else ""
+    return (f"{labels.deadline(data.get('deadline', ''))}{late}{step} → "
             f"{labels.actors(list(data.get('recipients', [])))}")
 
 
@@ -274,6 +277,7 @@ _SUMMARIES: dict[str, Callable[[Labels, dict[str, Any]], str]] = {
     "deadline_started": _deadline, "deadline_met": _deadline,
     "activated": _level, "level_in_force": _level,
     "notice_sent": _unit_notice, "notice_acknowledged": _unit_notice, "alert_resend": _unit_notice,
+    "notice_superseded": _unit_notice,
     "alert_reminder": _alert, "alert_overdue": _alert,
     "report_recorded": _report, "emergency_power_used": _power, "danger_eliminated": _names,
     "propose_termination": _note, "approve_termination": _note, "announce_termination": _note,

@@ -16,7 +16,14 @@ from engine.classify import classify, level_rank
 from engine.errors import InvalidInput, PreconditionFailed
 from engine.investigation import GAP
 from engine.lifecycle import ActionContext, Transition, Workflow
-from engine.models import InvestigationReport, Obligation, OnsiteGroup, Statement, TimelineEvent
+from engine.models import (
+    DeadlineRow,
+    InvestigationReport,
+    Obligation,
+    OnsiteGroup,
+    Statement,
+    TimelineEvent,
+)
 from engine.plan import Level
 from engine.schemas import FactsPatch, Input, Text, Yuan, check_codes
 
@@ -122,31 +129,45 @@ def apply_classification(ctx: ActionContext, *, may_lower: bool) -> Level | None
     incident = record.incident
     result = classify(ctx.plan, record.facts())
     old_level: Level = record.level
-    exceeded_before = incident.exceeds_district_scope
     incident.grade = result.grade
     incident.exceeds_district_scope = result.exceeds_district_scope
     new_level = result.response_level
     if not may_lower and level_rank(new_level) < level_rank(old_level):
         new_level = old_level
     ctx.result["classification"] = result.as_dict()
-    if incident.state == "active" and result.exceeds_district_scope and not exceeded_before:
-        start_city_hq_report(ctx)
     if new_level == old_level:
         return None
     incident.response_level = new_level
     return new_level
 
 
-def start_city_hq_report(ctx: ActionContext) -> None:
-    start_deadlines_on(ctx, "level_I_or_beyond_scope")
+def regraded_while_active(ctx: ActionContext, old_level: Level, exceeded_before: bool) -> None:
+    """New facts or a new level while the response is on. A level change supersedes the old
+    level's waiting notices and brings the new level's duties, notices and deadlines; an
+    incident newly beyond the district's scope asks the city HQ (again, R2)."""
+    record = ctx.record
+    new_level = record.level
+    if new_level != old_level:
+        record.supersede(old_level, ctx.at, ctx.actor)
+        start_level(ctx, new_level, exceeded_before)
+    elif record.incident.exceeds_district_scope and not exceeded_before:
+        ask_city_hq(ctx)
+
+
+def ask_city_hq(ctx: ActionContext) -> None:
+    """Each occasion its own (R2, §4.1.3, §1.5): a new `city_hq_report` and a new request to
+    the city HQ, even when an earlier one was met."""
+    rows = start_deadlines_on(ctx, "level_I_or_beyond_scope", again=True)
     ctx.record.notify("city_hq", "city_request", ctx.at, {
         "level": ctx.record.level,
         "exceeds_district_scope": ctx.record.incident.exceeds_district_scope,
-    }, needs_ack=False)
+    }, needs_ack=False, occasion=rows[0].occasion if rows else None)
 
 
-def start_level(ctx: ActionContext, level: Level) -> None:
-    """A level comes into force: its duties and notices go out and its deadlines start."""
+def start_level(ctx: ActionContext, level: Level, exceeded_before: bool = False) -> None:
+    """A level comes into force: its duties and notices go out and its deadlines start; the
+    city HQ is asked at a level that calls for it (I), or when the incident is newly beyond
+    the district's scope (at activation, beyond scope counts as new)."""
     plan, record = ctx.plan, ctx.record
     duties = plan.activation_duties.for_level(level)
     units = [u for code in duties.notify
@@ -160,17 +181,23 @@ def start_level(ctx: ActionContext, level: Level) -> None:
     if level in plan.onsite_groups.levels:
         form_onsite_command(ctx)
     start_deadlines_on(ctx, f"level_{level}")
-    if plan.levels[level].city_request or record.incident.exceeds_district_scope:
-        start_city_hq_report(ctx)
+    if plan.levels[level].city_request or (record.incident.exceeds_district_scope
+                                           and not exceeded_before):
+        ask_city_hq(ctx)
     record.log("level_in_force", ctx.actor, ctx.at,
                {"level": level, "duty": duties.text, "clause": duties.clause})
 
 
-def start_deadlines_on(ctx: ActionContext, trigger: str) -> None:
+def start_deadlines_on(ctx: ActionContext, trigger: str, again: bool = False) -> list[DeadlineRow]:
+    """Start the deadlines `trigger` starts (`again`: as a new occasion); returns those started."""
+    started = []
     for code, rule in ctx.plan.deadlines.items():
         if rule.starts_on == trigger:
             start = ctx.record.incident.discovered_at if rule.from_ == "discovered_at" else ctx.at
-            ctx.record.start_deadline(code, start)
+            row = ctx.record.start_deadline(code, start, again)
+            if row is not None:
+                started.append(row)
+    return started
 
 
 def onsite_groups(ctx: ActionContext) -> dict[str, OnsiteGroup]:
@@ -271,7 +298,8 @@ def report_recipient_known(ctx: ActionContext) -> None:
 
 
 def has_pending_notice(ctx: ActionContext) -> None:
-    pending = [n for n in ctx.record.notices() if n.unit == ctx.actor and n.status != "acknowledged"
+    pending = [n for n in ctx.record.notices() if n.unit == ctx.actor
+               and n.status not in ("acknowledged", "superseded")
                and (ctx.payload.kind is None or n.kind == ctx.payload.kind)]
     if not pending:
         raise PreconditionFailed(f"'{ctx.actor}' has no unacknowledged notice on this incident")
@@ -436,6 +464,7 @@ def verified(ctx: ActionContext) -> None:
     record = ctx.record
     diff = record.revise_facts(ctx.payload.changes(), "verify", ctx.actor, ctx.at)
     old_level = record.level
+    exceeded_before = record.incident.exceeds_district_scope
     new_level = apply_classification(ctx, may_lower=record.state == "reported")
     first = record.incident.verified_at is None
     if first:
@@ -445,16 +474,12 @@ def verified(ctx: ActionContext) -> None:
                person=ctx.person)
     if first:
         start_deadlines_on(ctx, "verified")
-    if new_level and record.state == "active":
+    if record.state != "active":
+        return
+    if new_level:
         record.log("level_raised", ctx.actor, ctx.at,
                    {"from": old_level, "to": new_level, "reason": "核实后事实要求提高响应级别"})
-        bring_levels_between(ctx, old_level, new_level)
-
-
-def bring_levels_between(ctx: ActionContext, old: Level, new: Level) -> None:
-    """Raising brings the new level's duties, notices and deadlines (only the target level's)."""
-    if level_rank(new) > level_rank(old):
-        start_level(ctx, new)
+    regraded_while_active(ctx, old_level, exceeded_before)
 
 
 def activated(ctx: ActionContext) -> None:
@@ -468,6 +493,7 @@ def level_changed(ctx: ActionContext) -> None:
     payload: RaiseLevel = ctx.payload
     record = ctx.record
     old_level = record.level
+    exceeded_before = record.incident.exceeds_district_scope
     diff = record.revise_facts(payload.changes(), "raise_level", ctx.actor, ctx.at)
     apply_classification(ctx, may_lower=False)
     if payload.level is not None:
@@ -478,7 +504,7 @@ def level_changed(ctx: ActionContext) -> None:
             else "level_lowered" if new_level != old_level else "facts_updated")
     record.log(kind, ctx.actor, ctx.at, {"from": old_level, "to": new_level, "reason": reason,
                                          "changes": diff}, person=ctx.person)
-    bring_levels_between(ctx, old_level, new_level)
+    regraded_while_active(ctx, old_level, exceeded_before)
 
 
 def report_recorded(ctx: ActionContext) -> None:
@@ -625,9 +651,11 @@ def termination_announced(ctx: ActionContext) -> None:
         "appraisers": confirmed.data.get("appraisers", []) if confirmed else [],
         "clause": ctx.plan.termination.clause,
     }
+    record.end_response(ctx.at)
+    # The response is over: the closing notice asks for no acknowledgement (nothing waits).
     for unit in dict.fromkeys(n.unit for n in record.notices()):
         if unit != ctx.actor:
-            record.notify(unit, "termination", ctx.at, data)
+            record.notify(unit, "termination", ctx.at, data, needs_ack=False)
 
 
 def obligation_settled(ctx: ActionContext) -> None:
@@ -662,8 +690,8 @@ def report_submitted_effect(ctx: ActionContext) -> None:
 
 def ended(ctx: ActionContext) -> None:
     data = ctx.payload.model_dump() if ctx.payload else {}
-    ctx.record.stop_timers(ctx.at)
     kind = {"close": "closed", "dismiss": "dismissed"}[ctx.action]
+    ctx.record.stop_timers(ctx.at, {"close": "结案", "dismiss": "撤销"}[ctx.action])
     ctx.record.log(kind, ctx.actor, ctx.at, data, person=ctx.person)
 
 

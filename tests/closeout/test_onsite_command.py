@@ -64,9 +64,14 @@ def test_raising_to_ii_forms_the_groups_and_raising_to_i_keeps_the_amendments(
     assert len(view["groups"]) == 7
     assert group(view, "evacuation")["members"][-1] == "district_education_bureau"
     assert [e["kind"] for e in view["timeline"]].count("onsite_command_formed") == 1
-    kinds = [(n["unit"], n["kind"]) for n in view["notices"]]
-    assert len(kinds) == len(set(kinds)), "a group assignment is never sent twice"
-    assert not [k for k in kinds[sent_before:] if k[1].startswith("group_")]
+    standing = [(n["unit"], n["kind"]) for n in view["notices"] if n["status"] != "superseded"]
+    assert len(standing) == len(set(standing)), "one group assignment stands per unit"
+    # the II assignments still waiting are superseded by the I ones (R4), and only those
+    superseded = {(n["unit"], n["kind"]) for n in view["notices"][:sent_before]
+                  if n["kind"].startswith("group_") and n["status"] == "superseded"}
+    again = {(n["unit"], n["kind"]) for n in view["notices"][sent_before:]
+             if n["kind"].startswith("group_")}
+    assert again == superseded and superseded
 
 
 def test_commander_amends_a_group_and_new_units_get_their_notice(desk: Any,

@@ -185,3 +185,19 @@ def test_actions_for_follow_the_engine_rules(plan: Plan) -> None:
     assert actions_for(plan, incident, "street_office") == ["record_report"]
     assert actions_for(plan, {**incident, "response_level": "II"},
                        "district_housing_bureau") == ["verify", "record_report", "dismiss"]
+
+
+def test_superseded_notices_are_shown_as_replaced(client: TestClient, web: Any,
+                                                  login: Callable[[TestClient, str], str],
+                                                  report_data: Callable[..., dict[str, Any]]
+                                                  ) -> None:
+    iid = web.service.report(report_data())["id"]
+    web.service.act(iid, "activate", actor="district_hq")
+    web.service.act(iid, "raise_level", actor="district_hq",
+                    data={"condition": "partial_collapse", "reason": "局部坍塌"})
+    login(client, "officer")
+    page = client.get(f"/incidents/{iid}").text
+    superseded = [n for n in web.service.show(iid)["notices"] if n["status"] == "superseded"]
+    assert superseded
+    assert f"已被替代 {len(superseded)}" in page
+    assert page.count(">已被替代</span>") == len(superseded)
