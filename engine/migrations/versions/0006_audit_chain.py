@@ -7,7 +7,7 @@ database was enough to forge a session, so it is dropped. Sessions signed with i
 acknowledgement links already sent stop working (a warning says so).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -17,7 +17,7 @@ from loguru import logger
 import engine.models
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """notice snapshots, occasions of deadlines and notices, response end on deadlines
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0007
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import engine.models
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
