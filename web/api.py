@@ -72,7 +72,8 @@ class ActRequest(Input):
     """An action's time and data; it is taken as the caller's unit."""
 
     at: Instant | None = Field(default=None, description="When it happened (default now)")
-    data: dict[str, Any] = Field(default_factory=dict, description="The action's data (SPEC §4)")
+    data: dict[str, Any] = Field(default_factory=dict,
+                                 description="The action's data (its fields: GET /api/codes)")
     actor: str | None = Field(default=None, description="Optional; must be your own unit")
 
 
@@ -83,7 +84,7 @@ Password = Annotated[str, Field(min_length=8)]
 class UserIn(Input):
     username: Annotated[str, StringConstraints(max_length=limit(User, "username"))]
     display_name: DisplayName
-    unit: str = Field(description="The actor code of the user's unit (SPEC §3)")
+    unit: str = Field(description="The actor code of the user's unit (GET /api/codes)")
     password: Password
     is_admin: Flag = False
 
