@@ -1,4 +1,4 @@
-"""The command-line contract (SPEC §5).
+"""The command-line contract (docs/cli.md).
 
 JSON on stdout; every error as one JSON line `{"error", "message"}` on stderr, the last line
 written, with exit code 2 — never a traceback; logs go to stderr or a file, never to stdout.
