@@ -192,12 +192,14 @@ def _value(field: Field, form: Mapping[str, Any], getlist: Any) -> Any:
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         return None
+    # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
+    digits = text.isascii() and text.isdigit()
     if field.kind == "count":
-        if not text.isdigit():
+        if not digits:
             raise InvalidInput(f"{field.name}: 「{field.label}」须为非负整数")
         return int(text)
     if field.name in INTEGER_IDS:
-        return int(text) if text.isdigit() else text
+        return int(text) if digits else text
     if field.kind == "names":
         return [n.strip() for n in NAME_SPLIT.split(text) if n.strip()]
     return text

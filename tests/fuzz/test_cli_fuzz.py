@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import EXAMPLES
+from tests.fuzz.support import EXAMPLES
 
 NOW = "2026-03-02T09:30:00+08:00"
 ACTORS = ["district_housing_bureau", "district_hq", "duty_officer", "street_office", "nobody"]

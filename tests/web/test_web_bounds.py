@@ -150,3 +150,14 @@ def test_an_internal_error_answers_a_generic_message(
     assert body["error"] == "internal"
     for secret in ("INSERT", "argon2", "password_hash", "too long"):
         assert secret not in body["message"], body
+
+
+def test_console_counts_take_ascii_digits_only() -> None:
+    """'²' passes str.isdigit() but not int(): a refusal naming the field, not a 500."""
+    from engine.errors import InvalidInput
+    from web.forms import Field, parse
+
+    with pytest.raises(InvalidInput, match="dead"):
+        parse((Field("dead", "死亡", "count"),), {"dead": "²"}, lambda _: [])
+    assert parse((Field("statement", "发布稿", "statement_any"),), {"statement": "٣"},
+                 lambda _: []) == {"statement": "٣"}
