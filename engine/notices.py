@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from documents.formatting import cn_datetime_text
+from documents.text import tidy
 from engine.models import Incident
 from engine.plan import Plan
-from engine.timeutil import local_text
+from engine.timeutil import as_utc
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DRILL_MARK = "【演练】"
@@ -52,8 +54,8 @@ def incident_context(plan: Plan, incident: Incident) -> dict[str, Any]:
         "economic_loss_yuan": incident.economic_loss_yuan,
         "reporter": incident.reporter, "description": incident.description,
         "drill": incident.drill,
-        "discovered_text": local_text(incident.discovered_at, zone),
-        "reported_text": local_text(incident.reported_at, zone),
+        "discovered_text": cn_datetime_text(as_utc(incident.discovered_at), zone),
+        "reported_text": cn_datetime_text(as_utc(incident.reported_at), zone),
     }
 
 
@@ -82,13 +84,14 @@ class NoticeRenderer:
             "plan": self.plan.plan, "issuer": self.plan.plan.issuer,
             "incident": incident_context(self.plan, incident),
             "unit": self._unit(recipient),
-            "data": data, "ack_url": ack_url, "sent_text": local_text(sent_at, self.zone),
+            "data": data, "ack_url": ack_url,
+            "sent_text": cn_datetime_text(as_utc(sent_at), self.zone),
             "termination": {step: self.plan.actor_name(getattr(steps, step))
                             for step in ("propose", "approve", "announce")},
         }
         name = template_for(kind)
-        subject = self.env.get_template(f"notices/{name}.subject.j2").render(context).strip()
-        body = self.env.get_template(f"notices/{name}.body.j2").render(context).strip()
+        subject = tidy(self.env.get_template(f"notices/{name}.subject.j2").render(context).strip())
+        body = tidy(self.env.get_template(f"notices/{name}.body.j2").render(context).strip())
         if incident.drill and mark_drill:
             subject = f"{DRILL_MARK}{subject}"
             body = f"{DRILL_MARK}本通知为应急演练，非真实事件。\n{body}"
