@@ -24,6 +24,7 @@ _SPACE_NEAR_WIDE = re.compile(f"(?<=[{_WIDE}§])[ \t]+|[ \t]+(?=[{_WIDE}§])")
 
 ISO_DATETIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2})?|\b\d{1,2}:\d{2}\b")
 """Machine-style dates and times (2026-11-22 03:15, 08:05) that running text must not contain."""
+_ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 _CLAUSE_ITEM = re.compile(r"(§\d+(?:\.\d+)*)[ \t]+(\d+)(?![\d.])")
 _CLAUSE_SUBITEM = re.compile(r"(§[\d.]+(?:第\d+项)?)[ \t]*\((\d+)\)")
@@ -56,10 +57,14 @@ def tidy(text: str) -> str:
     return "\n".join(lines)
 
 
-def problems(text: str) -> list[str]:
-    """What a printed text must not show, each named (an empty list when it is clean)."""
+def problems(text: str, *, clock_times: bool = True) -> list[str]:
+    """What a printed text must not show, each named (an empty list when it is clean).
+
+    ``clock_times=False`` allows 08:05 (a report's table cells), never 2026-11-22.
+    """
     found = [f"doubled punctuation {m.group(0)!r}" for m in _DOUBLED.finditer(text)]
     found += [f"space next to Chinese text at {m.start()}" for m in _SPACE_NEAR_WIDE.finditer(text)]
-    found += [f"machine date or time {m.group(0)!r}" for m in ISO_DATETIME.finditer(text)]
+    machine = ISO_DATETIME if clock_times else _ISO_DATE
+    found += [f"machine date or time {m.group(0)!r}" for m in machine.finditer(text)]
     found += [f"citation not in print form {m.group(0)!r}" for m in _CLAUSE_ITEM.finditer(text)]
     return found
