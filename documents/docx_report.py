@@ -23,9 +23,10 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.font import Font
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from documents import report_view
-from documents.fonts import Role, word_font
+from documents.fonts import Role, word_bold, word_font
 from documents.layout import GBT9704, signoff_indents, split_heading
 from documents.model import InvestigationReport
 from documents.report_view import Block, ReportView, Table
@@ -119,8 +120,38 @@ def _paragraph_style(
     return style
 
 
+_FONT_TABLE_ENTRY = (
+    '<w:font xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ' w:name="{name}"><w:charset w:val="86"/><w:family w:val="{family}"/>'
+    '<w:pitch w:val="variable"/></w:font>'
+)
+
+
+def _set_defaults(doc: DocxDocument) -> None:
+    """The document defaults name the body font instead of the template's theme fonts, and the
+    font table declares exactly the fonts used (GB2312 charset: a reader lacking one gets a
+    Chinese substitute, not a Western one)."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        for rfonts in defaults.iter(qn("w:rFonts")):
+            name = word_font(Role.FANGSONG)
+            for attr in _THEME_ATTRS:
+                rfonts.attrib.pop(qn(attr), None)
+            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                rfonts.set(qn(attr), name)
+    table = next(p for p in doc.part.package.parts if p.partname == "/word/fontTable.xml")
+    root = parse_xml(table.blob)
+    for font in list(root):
+        root.remove(font)
+    families = {word_font(role): ("swiss" if role is Role.HEITI else "roman") for role in Role}
+    for name, family in families.items():
+        root.append(parse_xml(_FONT_TABLE_ENTRY.format(name=name, family=family)))
+    table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _setup_styles(doc: DocxDocument) -> None:
     normal = _paragraph_style(doc, "Normal", Role.FANGSONG, L.body_pt)
+    _set_defaults(doc)
     rpr = normal.element.get_or_add_rPr()
     lang = OxmlElement("w:lang")
     lang.set(qn("w:eastAsia"), "zh-CN")
@@ -137,6 +168,7 @@ def _setup_styles(doc: DocxDocument) -> None:
         line_pt=L.line_pitch_pt * 1.25,
     )
     title.paragraph_format.space_after = Pt(L.line_pitch_pt)
+    title.font.bold = word_bold(Role.XIAOBIAOSONG)
     caption = _paragraph_style(
         doc, "Caption", Role.HEITI, L.small_pt, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=None
     )

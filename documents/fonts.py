@@ -22,13 +22,17 @@ official font      free stand-in in PDFs           Debian package
   the files found by :func:`font_face_css`. Extra directories can be given in
   ``FANGAN_FONT_DIRS`` (``os.pathsep``-separated).
 - HTML for browsers: official names first (a government PC has them), stand-ins after.
-- Word: runs name the font a Chinese Windows install has (仿宋, 黑体, 楷体, 宋体) in
-  ``w:eastAsia``; the title names 方正小标宋简体, which Word replaces if it is missing.
+- Word: styles and runs name, in ``w:eastAsia`` and the other slots, a font that exists on the
+  machine that writes the file (the first stand-in fontconfig lists, e.g. Noto Serif CJK SC),
+  and the font table declares those fonts as GB2312-charset fonts, so a reader without them
+  gets a Chinese substitute. Only where fontconfig knows no stand-in (a server without it)
+  do the official names (仿宋, 黑体, 楷体, 宋体, 方正小标宋简体) go in instead.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -43,6 +47,8 @@ __all__ = [
     "css_weight",
     "fandol_available",
     "font_face_css",
+    "installed_families",
+    "word_bold",
     "word_font",
 ]
 
@@ -77,6 +83,9 @@ class FontRole:
     """Name written into w:eastAsia of Word runs."""
     stand_ins: tuple[FreeFont, ...]
     generic: str
+    word_only: tuple[FreeFont, ...] = ()
+    """Further installed fonts Word may use (LibreOffice reads fontconfig; WeasyPrint does not
+    need them)."""
 
 
 _FANDOL = ("FandolSong", "FandolFang", "FandolHei", "FandolKai")
@@ -117,6 +126,7 @@ FONT_ROLES: dict[Role, FontRole] = {
             FreeFont("AR PL UKai CN"),
         ),
         generic="serif",
+        word_only=(FreeFont("AR PL KaitiM GB"),),
     ),
     Role.SONGTI: FontRole(
         official=("宋体", "SimSun", "STSong"),
@@ -191,9 +201,36 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
+@cache
+def installed_families() -> frozenset[str]:
+    """Font families fontconfig lists on this machine; empty where ``fc-list`` is missing."""
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(name.strip() for line in listed.splitlines() for name in line.split(","))
+
+
+def _word_choice(role: Role) -> FreeFont | None:
+    spec = FONT_ROLES[role]
+    installed = installed_families()
+    return next((f for f in (*spec.stand_ins, *spec.word_only) if f.family in installed), None)
+
+
 def word_font(role: Role) -> str:
-    """The East-Asian font name to put on Word runs for ``role``."""
-    return FONT_ROLES[role].word
+    """The font to name on Word styles and runs for ``role``: an installed stand-in, else the
+    official Windows name."""
+    choice = _word_choice(role)
+    return choice.family if choice else FONT_ROLES[role].word
+
+
+def word_bold(role: Role) -> bool:
+    """Whether Word must embolden the role's text: a stand-in drawn heavier (小标宋 as Noto
+    Serif Bold), as the PDF does."""
+    choice = _word_choice(role)
+    return choice is not None and choice.weight >= 700
 
 
 def fandol_available() -> bool:

@@ -70,9 +70,10 @@ def cn_datetime(value: dt.datetime | None, empty: str = "—") -> str:
     return f"{cn_date(local.date())} {local:%H:%M}"
 
 
-def cn_datetime_text(value: dt.datetime) -> str:
-    """A local time for running text, e.g. ``2026年11月22日8时05分`` (no space to stretch)."""
-    local = to_display_tz(value)
+def cn_datetime_text(value: dt.datetime, zone: dt.tzinfo | None = None) -> str:
+    """A local time for running text, e.g. ``2026年11月22日8时05分`` (no space to stretch);
+    ``zone`` defaults to Asia/Shanghai."""
+    local = ensure_aware(value, "datetime").astimezone(zone or DISPLAY_TZ)
     return f"{cn_date(local.date())}{local.hour}时{local.minute:02d}分"
 
 

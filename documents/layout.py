@@ -7,12 +7,15 @@ tightened by a small negative letter-spacing, exactly as Word's character grid d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from math import ceil
 
 __all__ = [
     "GBT9704",
+    "TITLE_WORDS",
     "PageLayout",
+    "allowed_breaks",
     "balance_lines",
     "signoff_indents",
     "split_heading",
@@ -69,9 +72,9 @@ class PageLayout:
     def letter_spacing_pt(self) -> float:
         return round(self.char_pitch_pt - self.body_pt, 2)
 
-    def title_lines(self, title: str) -> tuple[str, ...]:
+    def title_lines(self, title: str, keep: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The title's lines at 2号 over the type-area width; see :func:`balance_lines`."""
-        return balance_lines(title, self.text_width_mm / MM_PER_PT / self.title_pt)
+        return balance_lines(title, self.text_width_mm / MM_PER_PT / self.title_pt, keep=keep)
 
     def issuer_pt(self, issuer: str) -> float:
         """Largest size up to 初号 at which the issuer mark fits on one line of the type area."""
@@ -108,33 +111,70 @@ def split_heading(paragraph: str, max_chars: int = GBT9704.chars) -> tuple[int, 
     return level, text[:cut], text[cut:]
 
 
+_BREAK_AFTER = frozenset("，、；：。）》〕】”’")
+_BREAK_BEFORE = frozenset("的（《〔【“‘")
+_NO_LINE_START = frozenset("，、；：。！？）》〕】”’")
+_NO_LINE_END = frozenset("（《〔【“‘")
+_UNBREAKABLE = re.compile(r"[A-Za-z0-9ⅠⅡⅢⅣⅤ.·]+[级号条项类]?|§[\d.]+")
+"""Runs that are one word whatever the language: II级, Ⅳ级, 3栋 numbers, 2026, §2.2.3."""
+
+TITLE_WORDS = (
+    "房屋安全", "突发事件", "应急响应", "应急预案", "应急处置", "现场指挥部", "指挥部", "办公室",
+    "办事处", "街道", "汉阳区", "武汉市", "人民政府", "启动", "结束", "终止", "通知", "报告",
+    "请求", "任务", "调查", "处置", "事件", "首报", "续报", "终报", "市级", "区级", "指挥",
+    "倒塌", "坍塌", "局部", "整体", "危险", "隐患", "险情", "检测", "医疗", "急救", "交通",
+    "运输", "疏导", "防护", "治安", "保卫", "宣传", "抢险", "救援", "关于", "情况", "工作",
+)
+"""Words a title line may never split (GB/T 9704 §7.3.1: 回行时要做到词意完整); longest first
+wins where two overlap. Callers add their own proper names through ``keep``."""
+
+
 def text_width_chars(text: str) -> float:
     """Width of ``text`` in characters: Latin letters and digits half, the rest (CJK, and
     punctuation such as “” which Chinese fonts set full-width) one."""
     return sum(0.5 if ord(c) < 0x2000 else 1.0 for c in text)
 
 
-_BREAK_AFTER = frozenset("，、；：。）》〕】”’")
-_BREAK_BEFORE = frozenset("的（《〔【“‘ⅠⅡⅢⅣ0123456789")
+def _word_spans(text: str, keep: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of every unbreakable word: Latin/number runs, then the longest listed word
+    at each position."""
+    spans = [m.span() for m in _UNBREAKABLE.finditer(text) if m.end() - m.start() > 1]
+    words = sorted({*TITLE_WORDS, *keep}, key=len, reverse=True)
+    i = 0
+    while i < len(text):
+        word = next((w for w in words if w and text.startswith(w, i)), None)
+        if word is None:
+            i += 1
+            continue
+        spans.append((i, i + len(word)))
+        i += len(word)
+    return spans
 
 
-def _break_points(text: str) -> list[int]:
-    """Indexes where a title may break without splitting a word we can recognise."""
-    return [
+def allowed_breaks(text: str, keep: tuple[str, ...] = ()) -> tuple[set[int], set[int]]:
+    """(allowed, preferred) indexes where a title line may end: never inside a word, never
+    before closing or after opening punctuation; preferred after punctuation or before 的 and
+    an opening bracket."""
+    inside = {i for start, end in _word_spans(text, keep) for i in range(start + 1, end)}
+    allowed = {
         i
         for i in range(1, len(text))
-        if text[i - 1] in _BREAK_AFTER or (text[i] in _BREAK_BEFORE and not text[i - 1].isdigit())
-    ]
+        if i not in inside and text[i] not in _NO_LINE_START and text[i - 1] not in _NO_LINE_END
+    }
+    preferred = {i for i in allowed if text[i - 1] in _BREAK_AFTER or text[i] in _BREAK_BEFORE}
+    return allowed, preferred
 
 
-def balance_lines(text: str, capacity: float, window: float = 4.0) -> tuple[str, ...]:
+def balance_lines(
+    text: str, capacity: float, window: float = 4.0, keep: tuple[str, ...] = ()
+) -> tuple[str, ...]:
     """Break a long title into balanced lines, the upper ones no shorter (上长下短).
 
     GB/T 9704 §7.3.1 asks for breaks that keep words whole and lines symmetric; plain wrapping
-    can leave one character alone on the last line. Explicit ``\n`` in ``text`` always win.
-    Otherwise each break goes to the recognisable break point (after punctuation, before 的, a
-    bracket or a number) nearest the balanced position within ``window`` characters, or at the
-    balanced position when there is none.
+    can leave one character alone on the last line or split 应急|响应. Explicit ``\n`` in
+    ``text`` always win. Otherwise each break goes to the preferred point (after punctuation,
+    before 的 or a bracket) nearest the balanced position within ``window`` characters, else to
+    the nearest point that splits no word (see :func:`allowed_breaks`).
     """
     if "\n" in text:
         return tuple(line.strip() for line in text.split("\n") if line.strip())
@@ -144,13 +184,12 @@ def balance_lines(text: str, capacity: float, window: float = 4.0) -> tuple[str,
     while count > 1:
         target = text_width_chars(rest) / count
         widths = [text_width_chars(rest[:i]) for i in range(len(rest) + 1)]
-        balanced = next(i for i, w in enumerate(widths) if w >= target)
-        fits = [
-            i
-            for i in _break_points(rest)
-            if abs(widths[i] - target) <= window and widths[i] <= capacity
+        allowed, preferred = allowed_breaks(rest, keep)
+        fitting = [i for i in allowed if widths[i] <= capacity] or [
+            max(i for i in range(1, len(rest)) if widths[i] <= capacity)
         ]
-        cut = min(fits, key=lambda i: abs(widths[i] - target), default=balanced)
+        near = [i for i in fitting if i in preferred and abs(widths[i] - target) <= window]
+        cut = min(near or fitting, key=lambda i: (abs(widths[i] - target), -i))
         lines.append(rest[:cut])
         rest = rest[cut:]
         count -= 1

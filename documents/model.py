@@ -17,6 +17,7 @@ from math import ceil
 from types import MappingProxyType
 
 from documents.formatting import ensure_aware
+from documents.text import tidy
 
 __all__ = [
     "DRILL_MARK",
@@ -60,14 +61,20 @@ def with_drill_mark(title: str, drill: bool) -> str:
 
 @dataclass(frozen=True)
 class OfficialDocument:
-    """A 公文 (notice) laid out per GB/T 9704-2012; field names follow the standard's elements."""
+    """A 公文 (notice) laid out per GB/T 9704-2012; field names follow the standard's elements.
+
+    One document may go to several units: they are all in ``addressees`` and share its
+    ``doc_number``. Text fields pass through :func:`documents.text.tidy` so that no caller's
+    stray space or doubled stop reaches the page.
+    """
 
     issuer: str
     """发文机关, e.g. 汉阳区房屋安全事故应急指挥部."""
     doc_number: str
-    """发文字号, e.g. 阳房应〔2026〕3号."""
+    """发文字号, e.g. 阳房应〔2026〕3号: one per document, whatever the number of addressees."""
     title: str
-    """May contain ``\n`` to choose where a long title breaks; otherwise it is balanced."""
+    """May contain ``\n`` to choose where a long title breaks; otherwise it is balanced.
+    Names no addressee: those are the 主送机关."""
     addressees: Sequence[str]
     """主送机关, printed joined by 、 and closed with a full-width colon."""
     paragraphs: Sequence[str]
@@ -84,9 +91,19 @@ class OfficialDocument:
     """印发机关 in the 版记; the line is left out when None."""
     printed_on: dt.date | None = None
     """印发日期; defaults to the 成文日期."""
+    signer: str | None = None
+    """签发人, set on a document to a superior body (上行文, §7.2.5): it moves the 发文字号 left
+    and prints 签发人：<name> on the right of the same line."""
+    note: str | None = None
+    """附注 (§7.3.6), e.g. the contact person and phone; printed in brackets under the date."""
 
     def __post_init__(self) -> None:
-        _freeze(self, "addressees", "paragraphs", "copy_to")
+        for name in ("title", "signature", "note", "signer"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tidy(value))
+        object.__setattr__(self, "paragraphs", tuple(tidy(p) for p in self.paragraphs))
+        _freeze(self, "addressees", "copy_to")
         for name in ("issuer", "doc_number", "title", "signature"):
             _require_text(getattr(self, name), name)
         if not self.paragraphs:
@@ -94,6 +111,8 @@ class OfficialDocument:
         if self.urgency is not None and self.urgency not in URGENCY_LEVELS:
             allowed = "、".join(sorted(URGENCY_LEVELS))
             raise ValueError(f"urgency must be one of {allowed}, got {self.urgency!r}")
+        if self.signer is not None:
+            _require_text(self.signer, "signer")
 
     @property
     def display_title(self) -> str:

@@ -18,6 +18,7 @@ from documents.formatting import (
     cn_yuan,
 )
 from documents.model import InvestigationReport
+from documents.text import tidy
 
 __all__ = ["PLACEHOLDER", "Block", "NumberedList", "ReportView", "SectionView", "Table", "build"]
 
@@ -115,7 +116,7 @@ def _measures(report: InvestigationReport) -> NumberedList:
         when = cn_datetime_text(m.at) if m.at else ""
         who_when = "，".join(x for x in (m.unit, when) if x)
         text = m.measure + (f"（{who_when}）" if who_when else "")
-        items.append(_sentence(f"{text}：{m.detail}" if m.detail else text))
+        items.append(tidy(_sentence(f"{text}：{m.detail}" if m.detail else text)))
     return NumberedList("采取的应急处置措施", tuple(items))
 
 
@@ -173,17 +174,17 @@ def build(report: InvestigationReport) -> ReportView:
     }
     sections = []
     for number, spec in enumerate(report.parts, 1):
-        paragraphs = tuple(p for p in report.sections[spec.key] if p.strip()) or (PLACEHOLDER,)
+        paragraphs = tuple(tidy(p) for p in report.sections[spec.key] if p.strip())
         sections.append(
             SectionView(
                 key=spec.key,
                 heading=cn_ordinal_heading(number, spec.heading),
-                paragraphs=paragraphs,
+                paragraphs=paragraphs or (PLACEHOLDER,),
                 blocks=extra.get(spec.key, ()),
             )
         )
     return ReportView(
-        title=report.display_title,
+        title=tidy(report.display_title),
         draft=report.draft,
         facts=_facts(report),
         sections=tuple(sections),

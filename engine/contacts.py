@@ -31,6 +31,20 @@ class Entry(_Strict):
     primary: Annotated[list[Contact], Field(min_length=1)]
     backup: list[Contact] = []
     name: str | None = None
+    """The person answering for the unit (printed as 联系人, 签发人)."""
+    phone: str | None = None
+    """The unit's duty phone, printed in the 附注 of the notices it issues."""
+
+
+class DocumentForm(_Strict):
+    """What printed notices take from the directory (GB/T 9704 elements the plan leaves open)."""
+
+    office: str = "district_hq_office"
+    """Whose entry gives the 附注 contact person and phone."""
+    signer_from: str = "district_hq"
+    """Whose entry names the 签发人 of requests to the city when no person is on record."""
+    copy_to: list[str] = []
+    """抄送: units and roles copied on every printed notice (addressees excepted)."""
 
 
 class Directory(_Strict):
@@ -42,6 +56,7 @@ class Directory(_Strict):
     channels: dict[str, dict[str, Any]]
     default: Entry | None = None
     contacts: dict[str, Entry] = {}
+    documents: DocumentForm = DocumentForm()
 
     @model_validator(mode="after")
     def _channels_exist(self) -> Directory:

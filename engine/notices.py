@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from documents.formatting import cn_datetime_text
+from documents.text import tidy
 from engine.models import Incident, Notice
 from engine.plan import Plan
-from engine.timeutil import local_text
+from engine.timeutil import as_utc
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DRILL_MARK = "【演练】"
@@ -53,8 +55,8 @@ def incident_context(plan: Plan, incident: Incident) -> dict[str, Any]:
         "economic_loss_yuan": incident.economic_loss_yuan,
         "reporter": incident.reporter, "description": incident.description,
         "drill": incident.drill,
-        "discovered_text": local_text(incident.discovered_at, zone),
-        "reported_text": local_text(incident.reported_at, zone),
+        "discovered_text": cn_datetime_text(as_utc(incident.discovered_at), zone),
+        "reported_text": cn_datetime_text(as_utc(incident.reported_at), zone),
     }
 
 
@@ -80,7 +82,7 @@ class NoticeRenderer:
         steps = self.plan.termination.for_level(incident.response_level)  # type: ignore[arg-type]
         return {
             "incident": incident_context(self.plan, incident), "unit": self._unit(recipient),
-            "sent_text": local_text(sent_at, self.zone),
+            "sent_text": cn_datetime_text(as_utc(sent_at), self.zone),
             "termination": {step: self.plan.actor_name(getattr(steps, step))
                             for step in ("propose", "approve", "announce")},
         }
@@ -119,8 +121,8 @@ class NoticeRenderer:
                    "sent_text": fixed["sent_text"], "termination": fixed["termination"],
                    "data": data, "ack_url": ack_url}
         name = template_for(kind)
-        subject = self.env.get_template(f"notices/{name}.subject.j2").render(context).strip()
-        body = self.env.get_template(f"notices/{name}.body.j2").render(context).strip()
+        subject = tidy(self.env.get_template(f"notices/{name}.subject.j2").render(context).strip())
+        body = tidy(self.env.get_template(f"notices/{name}.body.j2").render(context).strip())
         return Rendered(subject, body)
 
 

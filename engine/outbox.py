@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from documents.formatting import cn_datetime_text
 from engine.acklinks import AckLinks
 from engine.contacts import ContactRole, Directory
 from engine.deadlines import Deadline
 from engine.models import Delivery, Incident, Notice
 from engine.notices import NoticeRenderer, Rendered
 from engine.plan import Plan
-from engine.timeutil import local_text
+from engine.timeutil import as_utc
 
 Row = dict[str, Any]
 
@@ -51,7 +52,7 @@ class Outbox:
         original = self.renderer.issued(notice, incident)
         rendered = self.renderer.render("resend", incident, notice.unit, {
             "original_subject": original.subject, "original_body": original.body,
-            "sent_text": local_text(notice.sent_at, self.zone),
+            "sent_text": cn_datetime_text(as_utc(notice.sent_at), self.zone),
             "wait_minutes": self.plan.alerts.acknowledgement_minutes,
         }, at)
         return self._rows(incident, notice.unit, "backup", "resend", rendered,
@@ -65,7 +66,7 @@ class Outbox:
         data = {
             "after_response": after_response,
             "deadline_name": rule.name, "clause": rule.clause, "local_policy": rule.local_policy,
-            "due_text": local_text(deadline.due_at, self.zone), "step": step,
+            "due_text": cn_datetime_text(as_utc(deadline.due_at), self.zone), "step": step,
             "waiting_names": "、".join(self.plan.actor_name(r) for r in deadline.waiting_on()),
             "responsible_name": self.plan.actor_name(rule.responsible),
         }

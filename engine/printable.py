@@ -1,31 +1,98 @@
-"""A notice the engine sent, as a printable official document (GB/T 9704 form, `documents`)."""
+"""A notice the engine sent, as a printable official document (GB/T 9704 form, `documents`).
+
+One issuing act (the same kind of notice, sent at the same instant) is one document: every unit
+it went to is in its 主送 line and all of them share its 发文字号. What the form needs beyond the
+notice text (the 附注 contact, the 签发人, who is copied) comes from the plan and the contact
+directory and is passed in as :class:`documents.OfficialDocument` fields.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from documents import OfficialDocument
+from engine.contacts import Directory
 from engine.models import Incident, Notice
-from engine.notices import NoticeRenderer
+from engine.notices import NoticeRenderer, Rendered
 from engine.plan import Plan
 from engine.timeutil import as_utc
 
 # II and I activations and the request to the city HQ are "立即" matters (§4.1.2, §4.1.3).
 URGENT_KINDS = frozenset({"activation_II", "activation_I", "city_request"})
 
+UPWARD_KINDS = frozenset({"city_request"})
+"""Documents to a superior body (上行文): they carry a 签发人 (GB/T 9704 §7.2.5)."""
 
-def official_notice(plan: Plan, incident: Incident, notice: Notice) -> OfficialDocument:
-    """The notice's text as issued (its snapshot, not the incident as it is now) in 公文 form:
-    发文字号 from the plan's prefix, the year and the notice number; the salutation line becomes
-    the 主送机关."""
-    rendered = NoticeRenderer(plan).issued(notice, incident, mark_drill=False)
+UNKNOWN = "不详（待核实）"
+UNREGISTERED = "通讯录未登记"
+
+
+def same_document(notice: Notice, others: Sequence[Notice]) -> list[Notice]:
+    """The notices issued with ``notice`` as one document: same kind, same instant."""
+    sent = as_utc(notice.sent_at)
+    return [n for n in others
+            if n.incident_id == notice.incident_id and n.kind == notice.kind
+            and as_utc(n.sent_at) == sent]
+
+
+def document_number(plan: Plan, notice: Notice, document: Sequence[Notice]) -> str:
+    """发文字号 (§7.2.4): the plan's 机关代字, the year and a serial shared by the whole
+    document; the serial is the first notice row of the document, so it is unique and stable."""
+    year = as_utc(notice.sent_at).astimezone(ZoneInfo(plan.plan.timezone)).year
+    serial = min(n.id for n in document if n.id is not None)
+    return f"{plan.plan.notice_prefix}〔{year}〕{serial}号"
+
+
+def notice_text(plan: Plan, incident: Incident, notice: Notice) -> Rendered:
+    """What the notice said when it was issued (its snapshot, not the incident as it is now),
+    without the 【演练】 marks the printed form places itself."""
+    return NoticeRenderer(plan).issued(notice, incident, mark_drill=False)
+
+
+def _title(subject: str, unit_name: str) -> str:
+    """The subject without the recipient that a message subject names: 主送 says who."""
+    suffix = f"（{unit_name}）"
+    return subject[: -len(suffix)] if subject.endswith(suffix) else subject
+
+
+def _note(directory: Directory) -> str:
+    """附注: the issuing office's duty contact, from its own directory entry."""
+    entry = directory.contacts.get(directory.documents.office)
+    person = (entry.name if entry else None) or UNREGISTERED
+    phone = (entry.phone if entry else None) or UNREGISTERED
+    return f"联系人：{person}，联系电话：{phone}"
+
+
+def _signer(directory: Directory, acting_person: str | None) -> str:
+    """签发人: who acted for the signing body when the document went out, else the name in
+    its directory entry, else marked unknown (it is filled in by hand before sending)."""
+    entry = directory.contacts.get(directory.documents.signer_from)
+    return acting_person or (entry.name if entry else None) or UNKNOWN
+
+
+def official_notice(plan: Plan, directory: Directory, incident: Incident, notice: Notice,
+                    others: Sequence[Notice], acting_person: str | None = None
+                    ) -> OfficialDocument:
+    """The notice in 公文 form. ``others`` are the incident's notices (the document's other
+    recipients are among them); ``acting_person`` is who acted for 区指挥部 at that instant."""
+    document = same_document(notice, others) or [notice]
+    names = list(dict.fromkeys(plan.actor_name(n.unit) for n in sorted(
+        document, key=lambda n: n.id or 0)))
+    rendered = notice_text(plan, incident, notice)
     lines = [line for line in rendered.body.splitlines() if line.strip()]
     if lines and lines[0].endswith("："):
         lines = lines[1:]
     sent = as_utc(notice.sent_at).astimezone(ZoneInfo(plan.plan.timezone))
     return OfficialDocument(
         issuer=plan.plan.issuer,
-        doc_number=f"{plan.plan.notice_prefix}〔{sent.year}〕{notice.id}号",
-        title=rendered.subject, addressees=[plan.actor_name(notice.unit)], paragraphs=lines,
+        doc_number=document_number(plan, notice, document),
+        title=_title(rendered.subject, plan.actor_name(notice.unit)),
+        addressees=names, paragraphs=lines,
         signature=plan.plan.issuer, date=sent.date(), drill=incident.drill,
-        urgency="特急" if notice.kind in URGENT_KINDS else None)
+        urgency="特急" if notice.kind in URGENT_KINDS else None,
+        copy_to=[plan.actor_name(c) for c in directory.documents.copy_to
+                 if plan.actor_name(c) not in names],
+        printed_by=f"{plan.plan.issuer}办公室", printed_on=sent.date(),
+        signer=_signer(directory, acting_person) if notice.kind in UPWARD_KINDS else None,
+        note=_note(directory))

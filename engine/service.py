@@ -226,7 +226,14 @@ class IncidentService:
                     select(Notice).where(Notice.incident_id == incident_id))})
                 raise NotFound(f"incident {incident_id} has no '{kind}' notice to '{unit}' "
                                f"(it has: {', '.join(kinds) or 'none'})")
-            return official_notice(self.plan, incident, notice)
+            others = list(session.exec(select(Notice).where(
+                Notice.incident_id == incident_id, Notice.kind == kind)))
+            signer = self.directory.documents.signer_from
+            acting = session.exec(select(TimelineEvent.person).where(
+                TimelineEvent.incident_id == incident_id, TimelineEvent.actor == signer,
+                TimelineEvent.at == notice.sent_at, col(TimelineEvent.person).is_not(None),
+            ).order_by(col(TimelineEvent.id))).first()
+            return official_notice(self.plan, self.directory, incident, notice, others, acting)
 
     def investigation_report(self, incident_id: int) -> InvestigationReport:
         """The §5.2 report to render: drafted from the record until submitted (SPEC R9)."""

@@ -265,3 +265,42 @@ def pdf_pages() -> Callable[[bytes], list[str]]:
 @pytest.fixture(scope="session")
 def pdf_fonts() -> Callable[[bytes], dict[str, bool]]:
     return _pdf_fonts
+
+
+class PdfLine:
+    """One printed line as pdfplumber sees it: its text (spaces dropped), where it stands on the
+    page (points from the top-left corner) and the fonts and sizes of its characters."""
+
+    def __init__(self, chars: list[dict[str, Any]]) -> None:
+        chars = sorted(chars, key=lambda c: c["x0"])
+        self.text = "".join(c["text"] for c in chars if not c["text"].isspace())
+        self.top = min(c["top"] for c in chars)
+        self.x0 = min(c["x0"] for c in chars)
+        self.x1 = max(c["x1"] for c in chars)
+        self.fonts = {str(c["fontname"]).split("+")[-1] for c in chars}
+        self.size = max(round(c["size"], 1) for c in chars)
+
+    def __repr__(self) -> str:
+        return f"PdfLine({self.text!r}, top={self.top:.1f}, x0={self.x0:.1f})"
+
+
+def _pdf_lines(pdf: bytes) -> list[list[PdfLine]]:
+    """Each page's lines, top to bottom: characters whose tops are within 2 pt share a line."""
+    import pdfplumber
+
+    pages: list[list[PdfLine]] = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            rows: list[list[dict[str, Any]]] = []
+            for char in sorted(page.chars, key=lambda c: (c["top"], c["x0"])):
+                if rows and abs(rows[-1][0]["top"] - char["top"]) <= 2:
+                    rows[-1].append(char)
+                else:
+                    rows.append([char])
+            pages.append([line for line in map(PdfLine, rows) if line.text])
+    return pages
+
+
+@pytest.fixture(scope="session")
+def pdf_lines() -> Callable[[bytes], list[list[PdfLine]]]:
+    return _pdf_lines
