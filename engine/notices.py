@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from documents.formatting import cn_count, cn_place, cn_yuan
 from engine.models import Incident
 from engine.plan import Plan
 from engine.timeutil import local_text
@@ -38,18 +39,29 @@ def template_for(kind: str) -> str:
     return kind
 
 
+def place(plan: Plan, incident: Incident, *, with_district: bool = False) -> str:
+    """The house's street and address (and district), each once: 鹦鹉街鹦鹉花园3栋."""
+    return cn_place(incident.address, plan.streets.items[incident.street], plan.plan.district,
+                    with_district=with_district)
+
+
 def incident_context(plan: Plan, incident: Incident) -> dict[str, Any]:
+    """What templates read of the incident; facts come written out, unknown ones as
+    不详（待核实） (SPEC R1), so no template prints a missing fact as 0."""
     zone = ZoneInfo(plan.plan.timezone)
     level = incident.response_level
     return {
         "id": incident.id, "address": incident.address, "street": incident.street,
         "street_name": plan.streets.items[incident.street],
+        "place": place(plan, incident),
+        "place_in_district": place(plan, incident, with_district=True),
         "condition_name": plan.conditions[incident.condition].name,
         "grade_name": plan.grading.grade_name(incident.grade),
         "level": level, "level_name": plan.levels[level].name,  # type: ignore[index]
-        "dead": incident.dead, "missing": incident.missing, "injured": incident.injured,
-        "people_at_risk": incident.people_at_risk,
-        "economic_loss_yuan": incident.economic_loss_yuan,
+        "dead": cn_count(incident.dead), "missing": cn_count(incident.missing),
+        "injured": cn_count(incident.injured),
+        "people_at_risk": cn_count(incident.people_at_risk),
+        "economic_loss": cn_yuan(incident.economic_loss_yuan),
         "reporter": incident.reporter, "description": incident.description,
         "drill": incident.drill,
         "discovered_text": local_text(incident.discovered_at, zone),

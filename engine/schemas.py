@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from engine.errors import InvalidInput
 from engine.plan import Plan
@@ -12,7 +22,42 @@ from engine.plan import Plan
 # Bounded by the portable column types (INTEGER, BIGINT): a larger number is invalid input, not a
 # database overflow.
 Count = Annotated[int, Field(ge=0, le=2**31 - 1, strict=True)]
-Yuan = Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]
+# Money fits NUMERIC(16, 2) and has at most 15 significant digits, so that it survives a JSON
+# number (a double) exactly: the engine writes it back as a number (README, contract).
+YUAN_MAX = Decimal("9999999999999.99")
+CENT = Decimal("0.01")
+
+
+def _yuan(value: object) -> Decimal:
+    """A JSON number or a numeric string → exact yuan with at most two decimal places."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise PydanticCustomError("yuan", "must be a number of yuan (a JSON number or a "
+                                          "numeric string)")
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise PydanticCustomError("yuan", "must be a number of yuan (a JSON number or a "
+                                          "numeric string)") from None
+    if not amount.is_finite():
+        raise PydanticCustomError("yuan", "must be a finite number of yuan")
+    if amount < 0:
+        raise PydanticCustomError("yuan", "must be 0 or more")
+    if amount > YUAN_MAX:
+        raise PydanticCustomError("yuan", f"must be {YUAN_MAX} or less")
+    if amount != amount.quantize(CENT):
+        raise PydanticCustomError("yuan", "at most two decimal places (fen)")
+    return amount.quantize(CENT)
+
+
+Yuan = Annotated[Decimal, BeforeValidator(_yuan)]
+
+
+def json_money(amount: Decimal | None) -> int | float | None:
+    """Yuan as a JSON number: whole sums as integers, others with their fen (exact: see
+    YUAN_MAX); unknown stays null."""
+    if amount is None:
+        return None
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 

@@ -37,7 +37,7 @@ from engine.models import (
     TimelineEvent,
 )
 from engine.models import InvestigationReport as InvestigationRow
-from engine.notices import NoticeRenderer
+from engine.notices import NoticeRenderer, place
 from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.printable import official_notice
@@ -148,10 +148,10 @@ class IncidentService:
                 state=self.workflow.initial, condition=payload.condition,
                 response_level=self.plan.conditions[payload.condition].level,
                 street=payload.street, address=payload.address, discovered_at=discovered,
-                reported_at=reported, drill=payload.drill, dead=payload.dead or 0,
-                missing=payload.missing or 0, injured=payload.injured or 0,
-                economic_loss_yuan=payload.economic_loss_yuan or 0,
-                people_at_risk=payload.people_at_risk or 0, reporter=payload.reporter,
+                reported_at=reported, drill=payload.drill, dead=payload.dead,
+                missing=payload.missing, injured=payload.injured,
+                economic_loss_yuan=payload.economic_loss_yuan,
+                people_at_risk=payload.people_at_risk, reporter=payload.reporter,
                 description=payload.description, created_at=now)
             session.add(incident)
             session.flush()
@@ -232,6 +232,7 @@ class IncidentService:
                     "unit_name": self.plan.actor_name(notice.unit), "kind": notice.kind,
                     "status": notice.status, "address": incident.address,
                     "street_name": self.plan.streets.items[incident.street],
+                    "place": place(self.plan, incident),
                     "drill": incident.drill}
 
     def acknowledge_link(self, token: str, person: str | None = None) -> dict[str, Any]:
@@ -287,6 +288,6 @@ class IncidentService:
 
 def _facts(facts: FactsPatch) -> Facts:
     assert facts.condition is not None
-    return Facts(condition=facts.condition, dead=facts.dead or 0, missing=facts.missing or 0,
-                 economic_loss_yuan=facts.economic_loss_yuan or 0,
-                 people_at_risk=facts.people_at_risk or 0)
+    return Facts.recorded(facts.condition, dead=facts.dead, missing=facts.missing,
+                          economic_loss_yuan=facts.economic_loss_yuan,
+                          people_at_risk=facts.people_at_risk)

@@ -20,6 +20,7 @@ from engine.models import (
 )
 from engine.plan import Plan
 from engine.record import to_deadline
+from engine.schemas import json_money
 from engine.timeutil import local_iso
 
 
@@ -60,7 +61,7 @@ def obligation_view(obligation: Obligation, zone: ZoneInfo) -> dict[str, Any]:
         "id": obligation.id, "kind": obligation.kind, "status": obligation.status,
         "owner": obligation.owner, "detail": obligation.detail,
         "opened_at": _t(obligation.opened_at, zone), "settled_at": _t(obligation.settled_at, zone),
-        "amount_yuan": obligation.amount_yuan, "how": obligation.how,
+        "amount_yuan": json_money(obligation.amount_yuan), "how": obligation.how,
     }
 
 
@@ -133,7 +134,7 @@ def incident_view(
         "activated_at": _t(incident.activated_at, zone),
         "drill": incident.drill,
         "dead": incident.dead, "missing": incident.missing, "injured": incident.injured,
-        "economic_loss_yuan": incident.economic_loss_yuan,
+        "economic_loss_yuan": json_money(incident.economic_loss_yuan),
         "people_at_risk": incident.people_at_risk, "reporter": incident.reporter,
         "description": incident.description,
         "deadlines": [deadline_view(d, plan, now, zone, steps.get(d.code, 0))

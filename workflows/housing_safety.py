@@ -18,6 +18,7 @@ from engine.investigation import GAP
 from engine.lifecycle import ActionContext, Transition, Workflow
 from engine.models import InvestigationReport, Obligation, OnsiteGroup, Statement, TimelineEvent
 from engine.plan import Level
+from engine.record import plain
 from engine.schemas import FactsPatch, Input, Text, Yuan, check_codes
 
 OPEN_STATES = ("reported", "active", "danger_eliminated", "termination_proposed",
@@ -419,7 +420,7 @@ def on_report(ctx: ActionContext) -> None:
     apply_classification(ctx, may_lower=True)
     incident = record.incident
     record.log("reported", ctx.actor, incident.reported_at, {
-        "facts": {k: getattr(incident, k) for k in ("condition", "street", "address", "dead",
+        "facts": {k: plain(getattr(incident, k)) for k in ("condition", "street", "address", "dead",
                                                      "missing", "injured", "economic_loss_yuan",
                                                      "people_at_risk")},
         "classification": ctx.result["classification"],
@@ -638,7 +639,7 @@ def obligation_settled(ctx: ActionContext) -> None:
     obligation.how = ctx.payload.how
     ctx.record.session.add(obligation)
     ctx.record.log("obligation_settled", ctx.actor, ctx.at,
-                   {"obligation": obligation.id, "amount_yuan": obligation.amount_yuan,
+                   {"obligation": obligation.id, "amount_yuan": plain(obligation.amount_yuan),
                     "how": obligation.how}, person=ctx.person)
 
 
