@@ -35,6 +35,7 @@ from engine.models import (
     InvestigationReport,
     Notice,
     Obligation,
+    ReportVersion,
     Statement,
     TimelineEvent,
 )
@@ -122,8 +123,14 @@ def build_report(session: Session, plan: Plan, incident: Incident,
     submitted = rec.investigation is not None and rec.investigation.submitted_at is not None
     if submitted:
         assert rec.investigation is not None and rec.investigation.submitted_at is not None
-        sections = {k: _paragraphs(v) for k, v in rec.investigation.sections.items()}
-        date = to_display_tz(rec.investigation.submitted_at).date()
+        assert incident.id is not None
+        versions = report_versions(session, incident.id)
+        latest = versions[-1]
+        sections = {k: _paragraphs(v) for k, v in latest.sections.items()}
+        if len(versions) > 1:
+            first_key = next(iter(sections))
+            sections[first_key] = [_versions_note(versions), *sections[first_key]]
+        date = to_display_tz(latest.submitted_at).date()
     else:
         sections, date = draft(rec), None
     street = plan.streets.items[incident.street]
@@ -149,6 +156,12 @@ def build_report(session: Session, plan: Plan, incident: Incident,
         draft=not submitted, date=date, generated_at=rec.as_of)
 
 
+def report_versions(session: Session, incident_id: int) -> list[ReportVersion]:
+    """Every submitted version of the report, oldest first (SPEC R9: none is ever replaced)."""
+    return list(session.exec(select(ReportVersion).where(
+        ReportVersion.incident_id == incident_id).order_by(col(ReportVersion.version))))
+
+
 def casualties(incident: Incident) -> doc.Casualties:
     return doc.Casualties(dead=incident.dead, missing=incident.missing, injured=incident.injured,
                           direct_loss_yuan=incident.economic_loss_yuan)
@@ -164,6 +177,15 @@ def draft_sections(session: Session, plan: Plan, incident: Incident,
 def draft(rec: Record) -> dict[str, list[str]]:
     """Each part of §5.2, in its order, drafted from the record."""
     return {key: DRAFTERS[key](rec) for key in rec.plan.investigation.report_sections.items}
+
+
+def _versions_note(versions: list[ReportVersion]) -> str:
+    """The latest version says it corrects the earlier ones, which stay on file."""
+    latest = versions[-1]
+    earlier = "、".join(f"第{v.version}版（{cn_datetime_text(v.submitted_at)}提交）"
+                       for v in versions[:-1])
+    return (f"（本报告为第{latest.version}版，于{cn_datetime_text(latest.submitted_at)}提交，"
+            f"更正原因：{latest.reason}；此前{earlier}存档备查。）")
 
 
 def _paragraphs(text: str) -> list[str]:

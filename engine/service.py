@@ -24,7 +24,7 @@ from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound
-from engine.investigation import build_report, draft_sections
+from engine.investigation import build_report, draft_sections, report_versions
 from engine.keys import stored_key
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
 from engine.models import (
@@ -281,6 +281,8 @@ class IncidentService:
                 Statement.incident_id == incident.id)
                 .order_by(col(Statement.number), col(Statement.version)))),
             investigation=investigation,
+            report_versions=(report_versions(session, investigation.incident_id)
+                             if investigation else ()),
             draft_sections=(draft_sections(session, self.plan, incident, now)
                             if investigation is not None and investigation.submitted_at is None
                             else None))

@@ -15,6 +15,7 @@ from engine.models import (
     Notice,
     Obligation,
     OnsiteGroup,
+    ReportVersion,
     Statement,
     TimelineEvent,
 )
@@ -95,7 +96,8 @@ def measures_view(timeline: Sequence[TimelineEvent], zone: ZoneInfo) -> list[dic
 
 
 def investigation_view(report: InvestigationReport | None, plan: Plan, zone: ZoneInfo,
-                       draft_sections: dict[str, str] | None) -> dict[str, Any] | None:
+                       draft_sections: dict[str, str] | None,
+                       versions: Sequence[ReportVersion] = ()) -> dict[str, Any] | None:
     """The §5.1 group and its report; `draft_sections` is the pre-filled text to edit and
     submit while the report is not in yet."""
     if report is None:
@@ -103,7 +105,10 @@ def investigation_view(report: InvestigationReport | None, plan: Plan, zone: Zon
     return {"lead": plan.investigation.lead, "members": report.members,
             "started_at": _t(report.started_at, zone),
             "submitted_at": _t(report.submitted_at, zone), "sections": report.sections,
-            "draft_sections": draft_sections}
+            "draft_sections": draft_sections,
+            "versions": [{"version": v.version, "submitted_at": _t(v.submitted_at, zone),
+                          "submitted_by": v.submitted_by, "reason": v.reason,
+                          "sections": v.sections} for v in versions]}
 
 
 def incident_view(
@@ -121,6 +126,7 @@ def incident_view(
     statements: Sequence[Statement] = (),
     investigation: InvestigationReport | None = None,
     draft_sections: dict[str, str] | None = None,
+    report_versions: Sequence[ReportVersion] = (),
 ) -> dict[str, Any]:
     zone = ZoneInfo(plan.plan.timezone)
     return {
@@ -144,7 +150,8 @@ def incident_view(
         "groups": [group_view(g, zone) for g in groups],
         "measures": measures_view(timeline, zone),
         "statements": [statement_view(s, zone) for s in statements],
-        "investigation": investigation_view(investigation, plan, zone, draft_sections),
+        "investigation": investigation_view(investigation, plan, zone, draft_sections,
+                                            report_versions),
         "timeline": [event_view(e, zone) for e in timeline],
         "available_actions": available_actions,
     }
