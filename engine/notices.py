@@ -95,6 +95,11 @@ class NoticeRenderer:
             "incident": incident_context(self.plan, incident),
             "unit": self._unit(recipient),
             "data": data, "ack_url": ack_url, "sent_text": local_text(sent_at, self.zone),
+            # What the plan does not say is printed as the engine's (本系统设定), never as a
+            # clause: the text for units without a duty, and the groups whose lead is ours.
+            "no_duty_text": self.plan.no_duty_text.text,
+            "lead_is_local": any(kind == f"group_{g.code}" and g.lead_local_policy
+                                 for g in self.plan.onsite_groups.groups),
             "termination": {step: self.plan.actor_name(getattr(steps, step))
                             for step in ("propose", "approve", "announce")},
         }

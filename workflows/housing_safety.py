@@ -213,7 +213,8 @@ def notify_group_members(ctx: ActionContext, row: OnsiteGroup, units: list[str])
     spec = next(g for g in ctx.plan.onsite_groups.groups if g.code == row.code)
     for unit in units:
         ctx.record.notify(unit, f"group_{row.code}", ctx.at, {
-            "group": row.code, "group_name": row.name, "duty": spec.duty, "clause": spec.clause,
+            "group": row.code, "group_name": row.name, "duty": spec.duty,
+            "clause": spec.duty_clause or spec.clause,
             "lead": row.lead, "lead_name": ctx.plan.actor_name(row.lead),
             "leader_name": row.leader_name,
         })
