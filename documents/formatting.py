@@ -12,14 +12,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DISPLAY_TZ",
+    "UNKNOWN",
+    "cn_count",
     "cn_date",
     "cn_datetime",
     "cn_datetime_text",
     "cn_numeral",
     "cn_ordinal_heading",
+    "cn_place",
     "cn_yuan",
     "ensure_aware",
     "to_display_tz",
+    "to_yuan",
 ]
 
 
@@ -93,8 +97,44 @@ def cn_ordinal_heading(n: int, heading: str) -> str:
     return f"{cn_numeral(n)}、{heading}"
 
 
-def cn_yuan(amount: Decimal | int) -> str:
-    """Money with thousands separators; fen only when there are any (``1,250,000元``)."""
-    value = Decimal(amount)
+UNKNOWN = "不详（待核实）"
+"""How a fact nobody knows yet is written (SPEC R1): never as 0."""
+
+
+def to_yuan(amount: Decimal | int | float | str | None) -> Decimal | None:
+    """A sum of money as an exact Decimal; a float (read back from JSON) goes through its
+    shortest text so that 99999999.5 stays 99999999.5."""
+    if amount is None:
+        return None
+    return Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+
+
+def cn_yuan(amount: Decimal | int | float | str | None) -> str:
+    """Money with thousands separators; fen only when there are any (``1,250,000元``,
+    ``1,234.50元``); an unknown sum is 不详（待核实）."""
+    value = to_yuan(amount)
+    if value is None:
+        return UNKNOWN
     text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
     return f"{text}元"
+
+
+def cn_count(count: int | None, unit: str = "人") -> str:
+    """A count with its unit (``3人``); an unknown count is 不详（待核实）, never 0."""
+    return UNKNOWN if count is None else f"{count}{unit}"
+
+
+def cn_place(address: str, street: str, district: str, *, with_district: bool = True) -> str:
+    """Where the house is: district, street and address, each written once.
+
+    People often type the street (鹦鹉街鹦鹉花园3栋) or the district (汉阳区琴台大道1号) into the
+    address; prefixing it again would print 鹦鹉街鹦鹉街…. An address that already starts with
+    the district is printed as typed; otherwise the street (unless the address starts with it)
+    and, if asked for, the district go in front.
+    """
+    text = address.strip()
+    if text.startswith(district):
+        return text
+    if not text.startswith(street):
+        text = street + text
+    return district + text if with_district else text

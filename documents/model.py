@@ -16,7 +16,7 @@ from enum import StrEnum
 from math import ceil
 from types import MappingProxyType
 
-from documents.formatting import ensure_aware
+from documents.formatting import ensure_aware, to_yuan
 from documents.text import tidy
 
 __all__ = [
@@ -226,18 +226,26 @@ class IncidentSummary:
 
 @dataclass(frozen=True)
 class Casualties:
-    """死亡、失踪、受伤 and 直接经济损失 (plan §5.2 part three)."""
+    """死亡、失踪、受伤 and 直接经济损失 (plan §5.2 part three); None where nobody knows yet."""
 
-    dead: int = 0
-    missing: int = 0
-    injured: int = 0
-    direct_loss_yuan: Decimal = Decimal(0)
+    dead: int | None = 0
+    missing: int | None = 0
+    injured: int | None = 0
+    direct_loss_yuan: Decimal | None = Decimal(0)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "direct_loss_yuan", Decimal(self.direct_loss_yuan))
+        object.__setattr__(self, "direct_loss_yuan", to_yuan(self.direct_loss_yuan))
         for name in ("dead", "missing", "injured", "direct_loss_yuan"):
-            if getattr(self, name) < 0:
+            value = getattr(self, name)
+            if value is not None and value < 0:
                 raise ValueError(f"{name} must not be negative")
+
+    @property
+    def dead_and_missing(self) -> int | None:
+        """死亡（含失踪）; unknown unless both are known."""
+        if self.dead is None or self.missing is None:
+            return None
+        return self.dead + self.missing
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from documents.formatting import (
+    cn_count,
     cn_date,
     cn_datetime,
     cn_datetime_text,
@@ -142,7 +143,7 @@ def _deadlines(report: InvestigationReport, caption: _Captions) -> Table:
 def _casualties(report: InvestigationReport, caption: _Captions) -> Table:
     c = report.casualties
     header = ("死亡（人）", "失踪（人）", "受伤（人）", "死亡（含失踪）合计（人）", "直接经济损失")
-    row = (str(c.dead), str(c.missing), str(c.injured), str(c.dead + c.missing))
+    row = tuple(cn_count(n, "") for n in (c.dead, c.missing, c.injured, c.dead_and_missing))
     return Table(
         caption("人员伤亡和直接经济损失"),
         header,

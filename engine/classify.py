@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from engine.plan import LEVELS, Level, Plan
 
@@ -14,8 +15,17 @@ class Facts:
     condition: str
     dead: int = 0
     missing: int = 0
-    economic_loss_yuan: int = 0
+    economic_loss_yuan: Decimal | int = 0
     people_at_risk: int = 0
+
+    @classmethod
+    def recorded(cls, condition: str, *, dead: int | None, missing: int | None,
+                 economic_loss_yuan: Decimal | int | None,
+                 people_at_risk: int | None) -> Facts:
+        """Facts as recorded, where unknown is None: grading reads an unknown as 0 (SPEC R1)."""
+        return cls(condition=condition, dead=dead or 0, missing=missing or 0,
+                   economic_loss_yuan=economic_loss_yuan or 0,
+                   people_at_risk=people_at_risk or 0)
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,7 @@ class Classification:
         }
 
 
-def _reaches(value: int, threshold: int, inclusive: bool) -> bool:
+def _reaches(value: Decimal | int, threshold: int, inclusive: bool) -> bool:
     return value >= threshold if inclusive else value > threshold
 
 

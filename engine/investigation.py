@@ -12,14 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from math import ceil
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from documents import model as doc
-from documents.formatting import cn_date, cn_datetime_text, cn_yuan, to_display_tz
+from documents.formatting import (
+    UNKNOWN,
+    cn_count,
+    cn_date,
+    cn_datetime_text,
+    cn_yuan,
+    to_display_tz,
+)
 from engine import deadlines as dl
 from engine.classify import Facts, classify
 from engine.models import (
@@ -29,9 +35,11 @@ from engine.models import (
     InvestigationReport,
     Notice,
     Obligation,
+    ReportVersion,
     Statement,
     TimelineEvent,
 )
+from engine.notices import place
 from engine.plan import Plan
 from engine.record import IncidentRecord, backfills, to_deadline
 
@@ -45,6 +53,7 @@ FIELD_NAMES = {
     "description": "情况描述",
 }
 CASUALTY_FIELDS = ("dead", "missing", "injured", "economic_loss_yuan")
+FACT_COUNTS = frozenset({*CASUALTY_FIELDS, "people_at_risk"})  # unknown is 不详（待核实）
 # The course of the response, told in order in part two.
 MILESTONES = ("verified", "activated", "level_raised", "level_lowered", "onsite_command_formed",
               "group_amended", "danger_eliminated", "propose_termination",
@@ -117,13 +126,19 @@ def build_report(session: Session, plan: Plan, incident: Incident,
     submitted = rec.investigation is not None and rec.investigation.submitted_at is not None
     if submitted:
         assert rec.investigation is not None and rec.investigation.submitted_at is not None
-        sections = {k: _paragraphs(v) for k, v in rec.investigation.sections.items()}
-        date = to_display_tz(rec.investigation.submitted_at).date()
+        assert incident.id is not None
+        versions = report_versions(session, incident.id)
+        latest = versions[-1]
+        sections = {k: _paragraphs(v) for k, v in latest.sections.items()}
+        if len(versions) > 1:
+            first_key = next(iter(sections))
+            sections[first_key] = [_versions_note(versions), *sections[first_key]]
+        date = to_display_tz(latest.submitted_at).date()
     else:
         sections, date = draft(rec), None
     street = plan.streets.items[incident.street]
     return doc.InvestigationReport(
-        title=f"{plan.plan.district}{street}{incident.address}房屋安全突发事件调查报告",
+        title=f"{place(plan, incident, with_district=True)}房屋安全突发事件调查报告",
         summary=doc.IncidentSummary(
             address=incident.address, street=street,
             condition_name=plan.conditions[incident.condition].name,
@@ -133,9 +148,7 @@ def build_report(session: Session, plan: Plan, incident: Incident,
         sections=sections,
         parts=[doc.SectionSpec(key, heading)
                for key, heading in plan.investigation.report_sections.items.items()],
-        casualties=doc.Casualties(dead=incident.dead, missing=incident.missing,
-                                  injured=incident.injured,
-                                  direct_loss_yuan=Decimal(incident.economic_loss_yuan)),
+        casualties=casualties(incident),
         deadlines=[_deadline_record(rec, row) for row in rec.deadlines],
         measures=[doc.EmergencyMeasure(measure=e.data["name"], detail=e.data["detail"],
                                        at=e.at, unit=rec.name(e.actor))
@@ -144,6 +157,17 @@ def build_report(session: Session, plan: Plan, incident: Incident,
         timeline=[doc.TimelineEntry(at=e.at, actor=rec.name(e.actor), description=text)
                   for e in rec.events if (text := describe(rec, e)) is not None],
         draft=not submitted, date=date, generated_at=rec.as_of)
+
+
+def report_versions(session: Session, incident_id: int) -> list[ReportVersion]:
+    """Every submitted version of the report, oldest first (SPEC R9: none is ever replaced)."""
+    return list(session.exec(select(ReportVersion).where(
+        ReportVersion.incident_id == incident_id).order_by(col(ReportVersion.version))))
+
+
+def casualties(incident: Incident) -> doc.Casualties:
+    return doc.Casualties(dead=incident.dead, missing=incident.missing, injured=incident.injured,
+                          direct_loss_yuan=incident.economic_loss_yuan)
 
 
 def draft_sections(session: Session, plan: Plan, incident: Incident,
@@ -158,6 +182,15 @@ def draft(rec: Record) -> dict[str, list[str]]:
     return {key: DRAFTERS[key](rec) for key in rec.plan.investigation.report_sections.items}
 
 
+def _versions_note(versions: list[ReportVersion]) -> str:
+    """The latest version says it corrects the earlier ones, which stay on file."""
+    latest = versions[-1]
+    earlier = "、".join(f"第{v.version}版（{cn_datetime_text(v.submitted_at)}提交）"
+                       for v in versions[:-1])
+    return (f"（本报告为第{latest.version}版，于{cn_datetime_text(latest.submitted_at)}提交，"
+            f"更正原因：{latest.reason}；此前{earlier}存档备查。）")
+
+
 def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -166,9 +199,8 @@ def _paragraphs(text: str) -> list[str]:
 
 def unit_overview(rec: Record) -> list[str]:
     i, plan = rec.incident, rec.plan
-    street = plan.streets.items[i.street]
     grade = plan.grading.grade_name(i.grade)
-    out = [f"事发房屋位于{plan.plan.district}{street}{i.address}。",
+    out = [f"事发房屋位于{place(plan, i, with_district=True)}。",
            f"险情类型为{plan.conditions[i.condition].name}；"
            + (f"事件等级为{grade}；" if grade else "房屋安全隐患不分级；")
            + f"区级启动{rec.level_name(i.response_level)}。"]
@@ -197,8 +229,9 @@ def course_and_rescue(rec: Record) -> list[str]:
 
 def casualties_and_loss(rec: Record) -> list[str]:
     i = rec.incident
-    out = [f"据事件记录，事件共造成死亡{i.dead}人、失踪{i.missing}人、受伤{i.injured}人，"
-           f"死亡（含失踪）合计{i.dead + i.missing}人；"
+    both = casualties(i).dead_and_missing
+    out = [f"据事件记录，事件共造成死亡{cn_count(i.dead)}、失踪{cn_count(i.missing)}、"
+           f"受伤{cn_count(i.injured)}，死亡（含失踪）合计{cn_count(both)}；"
            f"直接经济损失{cn_yuan(i.economic_loss_yuan)}。"]
     corrected = _corrections(rec, CASUALTY_FIELDS)
     if corrected:
@@ -210,9 +243,9 @@ def casualties_and_loss(rec: Record) -> list[str]:
 
 def cause_and_nature(rec: Record) -> list[str]:
     i = rec.incident
-    result = classify(rec.plan, Facts(condition=i.condition, dead=i.dead, missing=i.missing,
-                                      economic_loss_yuan=i.economic_loss_yuan,
-                                      people_at_risk=i.people_at_risk))
+    result = classify(rec.plan, Facts.recorded(i.condition, dead=i.dead, missing=i.missing,
+                                               economic_loss_yuan=i.economic_loss_yuan,
+                                               people_at_risk=i.people_at_risk))
     reasons = "；".join(f"{r.text}（预案{r.clause}）" for r in result.reasons)
     return [f"按事件记录的事实初步判定：{reasons}。",
             f"{GAP}事件发生的直接原因、间接原因和事件性质。"]
@@ -277,6 +310,8 @@ def _value(rec: Record, field: str, value: Any) -> str:
         return cn_datetime_text(datetime.fromisoformat(value))
     if field == "economic_loss_yuan":
         return cn_yuan(value)
+    if value is None and field in FACT_COUNTS:
+        return UNKNOWN
     return "（空）" if value in (None, "") else str(value)
 
 

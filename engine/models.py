@@ -8,6 +8,7 @@ chained so that a change made behind its back shows (`engine.audit`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +31,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+Money = sa.Numeric(16, 2, asdecimal=True)
+"""Yuan with fen, exact (SPEC R1: money is decimal)."""
 
 
 def _time(nullable: bool = False, index: bool = False) -> Any:
@@ -55,11 +60,12 @@ class Incident(SQLModel, table=True):
     verified_at: datetime | None = _time(nullable=True)
     activated_at: datetime | None = _time(nullable=True)
     drill: bool = False
-    dead: int = 0
-    missing: int = 0
-    injured: int = 0
-    economic_loss_yuan: int = Field(default=0, sa_type=sa.BigInteger)
-    people_at_risk: int = 0
+    # Facts nobody knows yet are NULL, not 0 (SPEC R1); grading reads them as 0.
+    dead: int | None = None
+    missing: int | None = None
+    injured: int | None = None
+    economic_loss_yuan: Decimal | None = Field(default=None, sa_type=Money)
+    people_at_risk: int | None = None
     reporter: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
     created_at: datetime = _time()
@@ -188,7 +194,7 @@ class Obligation(SQLModel, table=True):
     detail: str = Field(default="", max_length=4000)
     opened_at: datetime = _time()
     settled_at: datetime | None = _time(nullable=True)
-    amount_yuan: int | None = Field(default=None, sa_type=sa.BigInteger)
+    amount_yuan: Decimal | None = Field(default=None, sa_type=Money)
     how: str | None = Field(default=None, max_length=4000)
 
 
@@ -198,7 +204,23 @@ class InvestigationReport(SQLModel, table=True):
     members: list[str] = _json([])
     sections: dict[str, str] = _json({})
     started_at: datetime = _time()
+    # The first submission; `sections` always holds the latest version (ReportVersion).
     submitted_at: datetime | None = _time(nullable=True)
+
+
+class ReportVersion(SQLModel, table=True):
+    """One submitted version of the §5.2 report, never changed once written (SPEC R9): a
+    correction is the next version, and every earlier one stays readable."""
+
+    __tablename__ = "investigation_report_version"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    version: int
+    sections: dict[str, str] = _json({})
+    submitted_at: datetime = _time()
+    submitted_by: str = Field(max_length=64)
+    reason: str | None = Field(default=None, max_length=4000)
 
 
 class Delivery(SQLModel, table=True):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from documents.formatting import cn_datetime_text
+from documents.formatting import cn_count, cn_datetime_text, cn_place, cn_yuan
 from documents.text import tidy
 from engine.models import Incident, Notice
 from engine.plan import Plan
@@ -41,18 +41,29 @@ def template_for(kind: str) -> str:
     return kind
 
 
+def place(plan: Plan, incident: Incident, *, with_district: bool = False) -> str:
+    """The house's street and address (and district), each once: 鹦鹉街鹦鹉花园3栋."""
+    return cn_place(incident.address, plan.streets.items[incident.street], plan.plan.district,
+                    with_district=with_district)
+
+
 def incident_context(plan: Plan, incident: Incident) -> dict[str, Any]:
+    """What templates read of the incident; facts come written out, unknown ones as
+    不详（待核实） (SPEC R1), so no template prints a missing fact as 0."""
     zone = ZoneInfo(plan.plan.timezone)
     level = incident.response_level
     return {
         "id": incident.id, "address": incident.address, "street": incident.street,
         "street_name": plan.streets.items[incident.street],
+        "place": place(plan, incident),
+        "place_in_district": place(plan, incident, with_district=True),
         "condition_name": plan.conditions[incident.condition].name,
         "grade_name": plan.grading.grade_name(incident.grade),
         "level": level, "level_name": plan.levels[level].name,  # type: ignore[index]
-        "dead": incident.dead, "missing": incident.missing, "injured": incident.injured,
-        "people_at_risk": incident.people_at_risk,
-        "economic_loss_yuan": incident.economic_loss_yuan,
+        "dead": cn_count(incident.dead), "missing": cn_count(incident.missing),
+        "injured": cn_count(incident.injured),
+        "people_at_risk": cn_count(incident.people_at_risk),
+        "economic_loss": cn_yuan(incident.economic_loss_yuan),
         "reporter": incident.reporter, "description": incident.description,
         "drill": incident.drill,
         "discovered_text": cn_datetime_text(as_utc(incident.discovered_at), zone),
@@ -119,7 +130,12 @@ class NoticeRenderer:
         context = {"plan": self.plan.plan, "issuer": self.plan.plan.issuer,
                    "incident": fixed["incident"], "unit": fixed["unit"],
                    "sent_text": fixed["sent_text"], "termination": fixed["termination"],
-                   "data": data, "ack_url": ack_url}
+                   "data": data, "ack_url": ack_url,
+                   # What the plan does not say is printed as the engine's (本系统设定), never as
+                   # a clause: the text for units without a duty, and the groups whose lead is ours.
+                   "no_duty_text": self.plan.no_duty_text.text,
+                   "lead_is_local": any(kind == f"group_{g.code}" and g.lead_local_policy
+                                        for g in self.plan.onsite_groups.groups)}
         name = template_for(kind)
         subject = tidy(self.env.get_template(f"notices/{name}.subject.j2").render(context).strip())
         body = tidy(self.env.get_template(f"notices/{name}.body.j2").render(context).strip())

@@ -48,6 +48,8 @@ class Actor(_Strict):
     member: bool = False
     duties: str | None = None
     duties_clause: str | None = None
+    # The plan names no duty for this unit: its notices say so instead of quoting one.
+    no_plan_duty: bool = False
     note: str | None = None
     # A desk that receives reports on another unit's behalf (the duty officer at 区房管局).
     acts_for: str | None = None
@@ -188,8 +190,15 @@ class Group(_Strict):
     lead: str
     members: list[str] = Field(min_length=1)
     duty: str
+    # The clause the duty text is quoted from, when it is not the group's own clause.
+    duty_clause: str | None = None
     lead_local_policy: bool = False
     note: str | None = None
+
+
+class NoDutyText(_Strict):
+    local_policy: Literal[True]
+    text: str
 
 
 class OnsiteGroups(_Strict):
@@ -263,6 +272,7 @@ class Plan(_Strict):
     raise_level: RaiseLevel
     termination: Termination
     activation_duties: ActivationDuties
+    no_duty_text: NoDutyText
     onsite_groups: OnsiteGroups
     emergency_powers: EmergencyPowers
     investigation: Investigation
@@ -317,6 +327,11 @@ class Plan(_Strict):
               [self.information_release.approve, self.information_release.release,
                *self.information_release.draft], actors, "actor")
         for code, actor in self.actors.items():
+            if (actor.duties is None) != (actor.duties_clause is None):
+                raise ValueError(f"actors.{code}: duties and duties_clause go together")
+            if actor.member and (actor.duties is None) != actor.no_plan_duty:
+                raise ValueError(f"actors.{code}: a member unit has quoted duties or "
+                                 "no_plan_duty: true (never both, never neither)")
             if actor.acts_for is not None:
                 check(f"actors.{code}.acts_for", [actor.acts_for], actors, "actor")
         for action, authority in self.authority.items():

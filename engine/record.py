@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -27,6 +28,7 @@ from engine.models import (
 from engine.notices import NoticeRenderer
 from engine.outbox import Outbox
 from engine.plan import Level, Plan
+from engine.schemas import json_money
 from engine.timeutil import as_utc
 
 FACT_FIELDS = ("condition", "street", "address", "dead", "missing", "injured",
@@ -118,8 +120,9 @@ class IncidentRecord:
 
     def facts(self) -> Facts:
         i = self.incident
-        return Facts(condition=i.condition, dead=i.dead, missing=i.missing,
-                     economic_loss_yuan=i.economic_loss_yuan, people_at_risk=i.people_at_risk)
+        return Facts.recorded(i.condition, dead=i.dead, missing=i.missing,
+                              economic_loss_yuan=i.economic_loss_yuan,
+                              people_at_risk=i.people_at_risk)
 
     # -- timeline -------------------------------------------------------------------------
 
@@ -135,7 +138,7 @@ class IncidentRecord:
         for name, value in changes.items():
             old = getattr(self.incident, name)
             if old != value:
-                diff[name] = {"from": _plain(old), "to": _plain(value)}
+                diff[name] = {"from": plain(old), "to": plain(value)}
                 setattr(self.incident, name, value)
         if "discovered_at" in diff:
             self._retime_from_discovery()
@@ -297,5 +300,8 @@ class IncidentRecord:
                                       .order_by(col(Obligation.id))))
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+def plain(value: Any) -> Any:
+    """A value as the JSON of the timeline holds it (times as ISO text, money as a number)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return json_money(value) if isinstance(value, Decimal) else value

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -55,11 +56,46 @@ def _instant(value: object) -> datetime:
 
 
 Count = Annotated[int, Field(ge=0, le=2**31 - 1, strict=True)]
-Yuan = Annotated[int, Field(ge=0, le=MAX_INT, strict=True)]
+# Money fits NUMERIC(16, 2) and has at most 15 significant digits, so that it survives a JSON
+# number (a double) exactly: the engine writes it back as a number (README, contract).
+YUAN_MAX = Decimal("9999999999999.99")
+CENT = Decimal("0.01")
+
+
+def _yuan(value: object) -> Decimal:
+    """A JSON number or a numeric string → exact yuan with at most two decimal places."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise PydanticCustomError("yuan", "must be a number of yuan (a JSON number or a "
+                                          "numeric string)")
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise PydanticCustomError("yuan", "must be a number of yuan (a JSON number or a "
+                                          "numeric string)") from None
+    if not amount.is_finite():
+        raise PydanticCustomError("yuan", "must be a finite number of yuan")
+    if amount < 0:
+        raise PydanticCustomError("yuan", "must be 0 or more")
+    if amount > YUAN_MAX:
+        raise PydanticCustomError("yuan", f"must be {YUAN_MAX} or less")
+    if amount != amount.quantize(CENT):
+        raise PydanticCustomError("yuan", "at most two decimal places (fen)")
+    return amount.quantize(CENT)
+
+
+Yuan = Annotated[Decimal, BeforeValidator(_yuan)]
 Id = Annotated[int, Field(ge=1, le=MAX_INT, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 # An ISO 8601 string with a UTC offset, within the years the engine accepts (engine.timeutil).
 Instant = Annotated[datetime, BeforeValidator(_instant)]
+
+
+def json_money(amount: Decimal | None) -> int | float | None:
+    """Yuan as a JSON number: whole sums as integers, others with their fen (exact: see
+    YUAN_MAX); unknown stays null."""
+    if amount is None:
+        return None
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                            max_length=limit(Incident, "address"))]

@@ -26,7 +26,7 @@ from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate, reading, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound, Tampered
-from engine.investigation import build_report, draft_sections
+from engine.investigation import build_report, draft_sections, report_versions
 from engine.keys import derive, load_secret
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
 from engine.models import (
@@ -39,7 +39,7 @@ from engine.models import (
     TimelineEvent,
 )
 from engine.models import InvestigationReport as InvestigationRow
-from engine.notices import NoticeRenderer
+from engine.notices import NoticeRenderer, place
 from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.printable import official_notice
@@ -156,10 +156,10 @@ class IncidentService:
                 state=self.workflow.initial, condition=payload.condition,
                 response_level=self.plan.conditions[payload.condition].level,
                 street=payload.street, address=payload.address, discovered_at=discovered,
-                reported_at=reported, drill=payload.drill, dead=payload.dead or 0,
-                missing=payload.missing or 0, injured=payload.injured or 0,
-                economic_loss_yuan=payload.economic_loss_yuan or 0,
-                people_at_risk=payload.people_at_risk or 0, reporter=payload.reporter,
+                reported_at=reported, drill=payload.drill, dead=payload.dead,
+                missing=payload.missing, injured=payload.injured,
+                economic_loss_yuan=payload.economic_loss_yuan,
+                people_at_risk=payload.people_at_risk, reporter=payload.reporter,
                 description=payload.description, created_at=now)
             session.add(incident)
             session.flush()
@@ -274,6 +274,7 @@ class IncidentService:
                     "unit_name": self.plan.actor_name(notice.unit), "kind": notice.kind,
                     "status": notice.status, "address": incident.address,
                     "street_name": self.plan.streets.items[incident.street],
+                    "place": place(self.plan, incident),
                     "drill": incident.drill}
 
     def acknowledge_link(self, token: str, person: str | None = None) -> dict[str, Any]:
@@ -326,6 +327,8 @@ class IncidentService:
                 Statement.incident_id == incident.id)
                 .order_by(col(Statement.number), col(Statement.version)))),
             investigation=investigation,
+            report_versions=(report_versions(session, investigation.incident_id)
+                             if investigation else ()),
             draft_sections=(draft_sections(session, self.plan, incident, now)
                             if investigation is not None and investigation.submitted_at is None
                             else None))
@@ -341,6 +344,6 @@ def tampered_text(problems: list[audit.Problem], limit: int = 5) -> str:
 
 def _facts(facts: FactsPatch) -> Facts:
     assert facts.condition is not None
-    return Facts(condition=facts.condition, dead=facts.dead or 0, missing=facts.missing or 0,
-                 economic_loss_yuan=facts.economic_loss_yuan or 0,
-                 people_at_risk=facts.people_at_risk or 0)
+    return Facts.recorded(facts.condition, dead=facts.dead, missing=facts.missing,
+                          economic_loss_yuan=facts.economic_loss_yuan,
+                          people_at_risk=facts.people_at_risk)

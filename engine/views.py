@@ -15,11 +15,13 @@ from engine.models import (
     Notice,
     Obligation,
     OnsiteGroup,
+    ReportVersion,
     Statement,
     TimelineEvent,
 )
 from engine.plan import Plan
 from engine.record import backfills, to_deadline
+from engine.schemas import json_money
 from engine.timeutil import local_iso
 
 
@@ -63,7 +65,7 @@ def obligation_view(obligation: Obligation, zone: ZoneInfo) -> dict[str, Any]:
         "id": obligation.id, "kind": obligation.kind, "status": obligation.status,
         "owner": obligation.owner, "detail": obligation.detail,
         "opened_at": _t(obligation.opened_at, zone), "settled_at": _t(obligation.settled_at, zone),
-        "amount_yuan": obligation.amount_yuan, "how": obligation.how,
+        "amount_yuan": json_money(obligation.amount_yuan), "how": obligation.how,
     }
 
 
@@ -97,7 +99,8 @@ def measures_view(timeline: Sequence[TimelineEvent], zone: ZoneInfo) -> list[dic
 
 
 def investigation_view(report: InvestigationReport | None, plan: Plan, zone: ZoneInfo,
-                       draft_sections: dict[str, str] | None) -> dict[str, Any] | None:
+                       draft_sections: dict[str, str] | None,
+                       versions: Sequence[ReportVersion] = ()) -> dict[str, Any] | None:
     """The §5.1 group and its report; `draft_sections` is the pre-filled text to edit and
     submit while the report is not in yet."""
     if report is None:
@@ -105,7 +108,10 @@ def investigation_view(report: InvestigationReport | None, plan: Plan, zone: Zon
     return {"lead": plan.investigation.lead, "members": report.members,
             "started_at": _t(report.started_at, zone),
             "submitted_at": _t(report.submitted_at, zone), "sections": report.sections,
-            "draft_sections": draft_sections}
+            "draft_sections": draft_sections,
+            "versions": [{"version": v.version, "submitted_at": _t(v.submitted_at, zone),
+                          "submitted_by": v.submitted_by, "reason": v.reason,
+                          "sections": v.sections} for v in versions]}
 
 
 def incident_view(
@@ -123,6 +129,7 @@ def incident_view(
     statements: Sequence[Statement] = (),
     investigation: InvestigationReport | None = None,
     draft_sections: dict[str, str] | None = None,
+    report_versions: Sequence[ReportVersion] = (),
 ) -> dict[str, Any]:
     zone = ZoneInfo(plan.plan.timezone)
     backfilled = backfills(deadlines, timeline)
@@ -137,7 +144,7 @@ def incident_view(
         "activated_at": _t(incident.activated_at, zone),
         "drill": incident.drill,
         "dead": incident.dead, "missing": incident.missing, "injured": incident.injured,
-        "economic_loss_yuan": incident.economic_loss_yuan,
+        "economic_loss_yuan": json_money(incident.economic_loss_yuan),
         "people_at_risk": incident.people_at_risk, "reporter": incident.reporter,
         "description": incident.description,
         "deadlines": [deadline_view(d, plan, now, zone, steps.get((d.code, d.occasion), 0),
@@ -148,7 +155,8 @@ def incident_view(
         "groups": [group_view(g, zone) for g in groups],
         "measures": measures_view(timeline, zone),
         "statements": [statement_view(s, zone) for s in statements],
-        "investigation": investigation_view(investigation, plan, zone, draft_sections),
+        "investigation": investigation_view(investigation, plan, zone, draft_sections,
+                                            report_versions),
         "timeline": [event_view(e, zone) for e in timeline],
         "available_actions": available_actions,
     }

@@ -420,7 +420,8 @@ def test_obligation_blocks_close_until_settled(desk: Desk, clock: ManualClock) -
     assert "district_government" in refusal.message
     desk.refused(iid, "settle_obligation", "district_government",
                  {**settle, "obligation": obligation["id"] + 100}, error=InvalidInput)
-    for amount in (-1, 10**20, "80000"):
+    # Numeric strings are money too (SPEC R1); more than two places, words or booleans are not.
+    for amount in (-1, 10**20, "80000.001", "八万", True):
         desk.refused(iid, "settle_obligation", "district_government",
                      {**settle, "amount_yuan": amount}, error=InvalidInput)
     view = desk.act(iid, "settle_obligation", "district_government", settle)
@@ -505,7 +506,7 @@ def test_government_report_starts_on_verify(desk: Desk, clock: ManualClock,
 
 
 def test_corrected_discovery_is_kept_with_its_revision(desk: Desk, t0: datetime) -> None:
-    iid = desk.report()["id"]
+    iid = desk.report(dead=0)["id"]  # known to be 0 (left out, it would be unknown: null)
     view = desk.act(iid, "verify", "district_housing_bureau",
                     {"discovered_at": local(t0 - 30 * MIN), "dead": 0})
     assert view["discovered_at"] == local(t0 - 30 * MIN)

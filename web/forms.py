@@ -21,7 +21,7 @@ from engine.lifecycle import Workflow
 from engine.plan import LEVELS, Plan
 from web.present import FACTS, Labels, open_deadlines, open_obligations
 
-Kind = Literal["text", "textarea", "count", "condition", "street", "level", "recipient",
+Kind = Literal["text", "textarea", "count", "money", "condition", "street", "level", "recipient",
                "measure", "obligation", "obligation_kind", "names", "units", "unit", "group",
                "statement_any", "statement_draft", "statement_approved"]
 SELECTS = frozenset({"condition", "street", "level", "recipient", "measure", "obligation",
@@ -40,7 +40,7 @@ class Field:
 
 COUNTS = (Field("people_at_risk", "危及人数", "count"), Field("dead", "死亡", "count"),
           Field("missing", "失踪", "count"), Field("injured", "受伤", "count"),
-          Field("economic_loss_yuan", "直接经济损失（元）", "count"))
+          Field("economic_loss_yuan", "直接经济损失（元）", "money"))
 NOTE = (Field("note", "说明", "textarea"),)
 
 ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
@@ -61,7 +61,7 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
     "approve_termination": NOTE,
     "announce_termination": NOTE,
     "settle_obligation": (Field("obligation", "事项", "obligation", required=True),
-                          Field("amount_yuan", "金额（元）", "count", required=True),
+                          Field("amount_yuan", "金额（元）", "money", required=True),
                           Field("how", "办理方式", required=True)),
     "start_investigation": (Field("members", "调查组成员单位", "units"),),
     "dismiss": (Field("reason", "撤销理由", "textarea", required=True),),
@@ -81,6 +81,7 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
 LONG_TEXT = frozenset({"text", "detail", "reason", "note", "content", "description", "how"})
 INTEGER_IDS = frozenset({"obligation", "statement"})
 
+MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 NAME_SPLIT = re.compile(r"[\n,，、;；]+")
 
 
@@ -198,6 +199,10 @@ def _value(field: Field, form: Mapping[str, Any], getlist: Any) -> Any:
         if not digits:
             raise InvalidInput(f"{field.name}: 「{field.label}」须为非负整数")
         return int(text)
+    if field.kind == "money":
+        if not MONEY.fullmatch(text):
+            raise InvalidInput(f"{field.name}: 「{field.label}」须为金额（元），最多两位小数")
+        return text  # the engine reads a numeric string exactly (SPEC R1)
     if field.name in INTEGER_IDS:
         return int(text) if digits else text
     if field.kind == "names":

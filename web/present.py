@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from documents.formatting import cn_count, cn_yuan
 from engine.authority import allowed_actors
 from engine.plan import LEVELS, Level, Plan
 
@@ -60,10 +61,12 @@ STATEMENT_STATUS = {"draft": "待审核", "approved": "已审核，待发布", "
                     "superseded": "已被新版本取代"}
 FACTS = {
     "condition": "房屋状况", "street": "街道", "address": "地址", "dead": "死亡（人）",
-    "missing": "失踪（人）", "injured": "受伤（人）", "economic_loss_yuan": "直接经济损失（元）",
+    "missing": "失踪（人）", "injured": "受伤（人）", "economic_loss_yuan": "直接经济损失",
     "people_at_risk": "危及人数（人）", "discovered_at": "发现时间", "reporter": "报告人",
     "description": "情况描述",
 }
+# Facts recorded as null while nobody knows them: shown as 不详（待核实）, never as 0 or blank.
+UNKNOWN_IS_NULL = frozenset({"dead", "missing", "injured", "people_at_risk"})
 CONDITION_SHORT = {"hidden_danger": "安全隐患", "imminent_collapse": "随时可能倒塌",
                    "partial_collapse": "局部倒塌", "total_collapse": "整体倒塌"}
 ACK_DEADLINE = "acknowledgement"  # the engine's name for notice re-sends (engine.timers)
@@ -147,6 +150,10 @@ class Labels:
         return value.strftime("%m-%d %H:%M" if with_date else "%H:%M")
 
     def fact_value(self, name: str, value: Any) -> str:
+        if name == "economic_loss_yuan":
+            return cn_yuan(value)
+        if name in UNKNOWN_IS_NULL:
+            return cn_count(value, "")
         if value is None or value == "":
             return "—"
         if name == "condition":
@@ -155,8 +162,6 @@ class Labels:
             return self.street(str(value))
         if name == "discovered_at":
             return self.time(str(value))
-        if name == "economic_loss_yuan":
-            return f"{int(value):,}"
         return str(value)
 
     def changes(self, changes: dict[str, Any]) -> str:

@@ -13,18 +13,20 @@ from sqlmodel import col, select
 
 from engine.authority import allowed_actors, authorize
 from engine.classify import classify, level_rank
-from engine.errors import InvalidInput, PreconditionFailed
-from engine.investigation import GAP
+from engine.errors import InvalidInput, InvalidState, PreconditionFailed
+from engine.investigation import GAP, report_versions
 from engine.lifecycle import ActionContext, Transition, Workflow
 from engine.models import (
     DeadlineRow,
     InvestigationReport,
     Obligation,
     OnsiteGroup,
+    ReportVersion,
     Statement,
     TimelineEvent,
 )
 from engine.plan import Level
+from engine.record import plain
 from engine.schemas import FactsPatch, Input, Text, Yuan, check_codes
 
 OPEN_STATES = ("reported", "active", "danger_eliminated", "termination_proposed",
@@ -90,6 +92,9 @@ class StartInvestigation(Input):
 
 class SubmitReport(Input):
     sections: dict[str, str]
+    # A submitted report is final; a correction is a new version that keeps the earlier ones.
+    correction: bool = False
+    reason: Text | None = None
 
 
 class Dismiss(Input):
@@ -229,7 +234,8 @@ def notify_group_members(ctx: ActionContext, row: OnsiteGroup, units: list[str])
     spec = next(g for g in ctx.plan.onsite_groups.groups if g.code == row.code)
     for unit in units:
         ctx.record.notify(unit, f"group_{row.code}", ctx.at, {
-            "group": row.code, "group_name": row.name, "duty": spec.duty, "clause": spec.clause,
+            "group": row.code, "group_name": row.name, "duty": spec.duty,
+            "clause": spec.duty_clause or spec.clause,
             "lead": row.lead, "lead_name": ctx.plan.actor_name(row.lead),
             "leader_name": row.leader_name,
         })
@@ -395,10 +401,24 @@ def needs_investigation(ctx: ActionContext) -> None:
     if ctx.record.level not in levels:
         raise PreconditionFailed(f"a level {ctx.record.level} response has no investigation "
                                  f"(§5.1 applies to levels {', '.join(levels)}): close it")
-    members = ctx.payload.members or ctx.plan.investigation.default_members
-    for code in members:
+    for code in ctx.payload.members or ():
         if code not in ctx.plan.actors:
             raise InvalidInput(f"data.members: unknown unit '{code}'")
+
+
+def report_not_final(ctx: ActionContext) -> None:
+    """R9: a second submission is refused; a correction needs the first and its reason."""
+    report = ctx.record.session.get(InvestigationReport, ctx.record.id)
+    submitted = report is not None and report.submitted_at is not None
+    if submitted and not ctx.payload.correction:
+        raise InvalidState("调查报告已提交，不能再次提交或覆盖；如需更正，请以 correction: true "
+                           "并写明 reason 提交更正版本，原版本保留 (the report was already "
+                           "submitted: submit a correction with correction: true and a reason)")
+    if ctx.payload.correction and not submitted:
+        raise InvalidState("尚无已提交的调查报告可更正，请先提交 (no submitted report to "
+                           "correct: submit_report without correction first)")
+    if ctx.payload.correction and ctx.payload.reason is None:
+        raise InvalidInput("data.reason: required for a correction (更正原因)")
 
 
 def report_complete(ctx: ActionContext) -> None:
@@ -447,7 +467,7 @@ def on_report(ctx: ActionContext) -> None:
     apply_classification(ctx, may_lower=True)
     incident = record.incident
     record.log("reported", ctx.actor, incident.reported_at, {
-        "facts": {k: getattr(incident, k) for k in ("condition", "street", "address", "dead",
+        "facts": {k: plain(getattr(incident, k)) for k in ("condition", "street", "address", "dead",
                                                      "missing", "injured", "economic_loss_yuan",
                                                      "people_at_risk")},
         "classification": ctx.result["classification"],
@@ -666,12 +686,14 @@ def obligation_settled(ctx: ActionContext) -> None:
     obligation.how = ctx.payload.how
     ctx.record.session.add(obligation)
     ctx.record.log("obligation_settled", ctx.actor, ctx.at,
-                   {"obligation": obligation.id, "amount_yuan": obligation.amount_yuan,
+                   {"obligation": obligation.id, "amount_yuan": plain(obligation.amount_yuan),
                     "how": obligation.how}, person=ctx.person)
 
 
 def investigation_started(ctx: ActionContext) -> None:
-    members = list(dict.fromkeys(ctx.payload.members or ctx.plan.investigation.default_members))
+    # §5.1 names 区应急局, 区公安分局 and 区监察委: always members; `members` adds to them.
+    members = list(dict.fromkeys([*ctx.plan.investigation.default_members,
+                                  *(ctx.payload.members or ())]))
     ctx.record.session.add(InvestigationReport(incident_id=ctx.record.id, members=members,
                                                started_at=ctx.at))
     ctx.record.log("investigation_started", ctx.actor, ctx.at,
@@ -679,13 +701,21 @@ def investigation_started(ctx: ActionContext) -> None:
 
 
 def report_submitted_effect(ctx: ActionContext) -> None:
-    report = ctx.record.session.get(InvestigationReport, ctx.record.id)
+    """Each submission is a new, never-changed version; the report row shows the latest."""
+    session = ctx.record.session
+    report = session.get(InvestigationReport, ctx.record.id)
     assert report is not None
+    version = len(report_versions(session, ctx.record.id)) + 1
+    session.add(ReportVersion(incident_id=ctx.record.id, version=version,
+                              sections=dict(ctx.payload.sections), submitted_at=ctx.at,
+                              submitted_by=ctx.actor, reason=ctx.payload.reason))
     report.sections = dict(ctx.payload.sections)
-    report.submitted_at = ctx.at
-    ctx.record.session.add(report)
+    if report.submitted_at is None:
+        report.submitted_at = ctx.at
+    session.add(report)
     ctx.record.log("report_submitted", ctx.actor, ctx.at,
-                   {"sections": list(ctx.payload.sections)}, person=ctx.person)
+                   {"sections": list(ctx.payload.sections), "version": version,
+                    "reason": ctx.payload.reason}, person=ctx.person)
 
 
 def ended(ctx: ActionContext) -> None:
@@ -736,7 +766,7 @@ WORKFLOW = Workflow(
         Transition("start_investigation", ("terminated",), "investigating", StartInvestigation,
                    (may_act, needs_investigation), (investigation_started,)),
         Transition("submit_report", ("investigating",), None, SubmitReport,
-                   (may_act, report_complete), (report_submitted_effect,)),
+                   (may_act, report_not_final, report_complete), (report_submitted_effect,)),
         Transition("close", ("terminated",), "closed", None,
                    (may_act, closes_without_investigation, no_open_obligation), (ended,)),
         Transition("close", ("investigating",), "closed", None,

@@ -153,6 +153,36 @@ def test_the_submitted_report_replaces_the_drafts(desk: Any, full_incident: int)
     assert in_order(md, NUMBERED)
 
 
+def test_a_second_submission_is_refused_and_a_correction_keeps_the_first(
+        desk: Any, full_incident: int) -> None:
+    """Issue 10: a second `submit_report` silently replaced the first report's text."""
+    first = submit(desk, full_incident)
+    second = {**first, "cause_and_nature": "经复核，系违规加建导致局部坍塌，属责任事件。"}
+    refused = desk.refused(full_incident, "submit_report", "district_hq",
+                           {"sections": second}, error=InvalidState)
+    assert "已提交" in refused.message
+    assert desk.service.show(full_incident)["investigation"]["sections"] == first
+    desk.refused(full_incident, "submit_report", "district_hq",
+                 {"sections": second, "correction": True}, error=InvalidInput)  # no reason
+    desk.clock.advance(hours=1)
+    view = desk.act(full_incident, "submit_report", "district_hq",
+                    {"sections": second, "correction": True, "reason": "原因认定有误"})
+    versions = view["investigation"]["versions"]
+    assert [(v["version"], v["reason"]) for v in versions] == [(1, None), (2, "原因认定有误")]
+    assert versions[0]["sections"] == first and versions[1]["sections"] == second
+    assert view["investigation"]["sections"] == second
+    md = markdown(desk, full_incident)
+    assert "违规加建" in md and "东侧承重墙" not in md
+    assert "本报告为第2版" in md and "第1版（2026年3月2日" in md and "原因认定有误" in md
+
+
+def test_a_correction_needs_a_submitted_report(desk: Any, full_incident: int) -> None:
+    sections = filled(desk.service.show(full_incident)["investigation"]["draft_sections"])
+    desk.refused(full_incident, "submit_report", "district_hq",
+                 {"sections": sections, "correction": True, "reason": "更正"},
+                 error=InvalidState)
+
+
 def test_lateness_of_a_missed_deadline_stops_at_close(desk: Any, full_incident: int) -> None:
     submit(desk, full_incident)
     for obligation in desk.service.show(full_incident)["obligations"]:
@@ -165,8 +195,8 @@ def test_lateness_of_a_missed_deadline_stops_at_close(desk: Any, full_incident: 
     assert "| 已逾期 | 220 |" in md
 
 
-def test_a_level_ii_incident_needs_its_investigation_before_close(desk: Any,
-                                                                 level_ii: int) -> None:
+def test_a_level_ii_incident_needs_its_investigation_before_close(desk: Any, level_ii: int,
+                                                                 plan: Any) -> None:
     desk.act(level_ii, "eliminate_danger", "district_housing_bureau",
              {"experts": ["张工"], "appraisers": ["李工"]})
     desk.terminate(level_ii, "II")
@@ -174,7 +204,8 @@ def test_a_level_ii_incident_needs_its_investigation_before_close(desk: Any,
     assert "start_investigation" in refused.message
     view = desk.act(level_ii, "start_investigation", "district_hq",
                     {"members": ["district_emergency_bureau", "district_audit_bureau"]})
-    assert view["investigation"]["members"] == ["district_emergency_bureau",
+    # §5.1's units stay members; `members` adds to them (SPEC R9, issue 10).
+    assert view["investigation"]["members"] == [*plan.investigation.default_members,
                                                 "district_audit_bureau"]
 
 

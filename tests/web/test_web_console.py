@@ -73,7 +73,8 @@ def test_intake_form_logs_once_per_double_submit(client: TestClient, web: Any,
     incidents = web.service.list_incidents()
     assert len(incidents) == 1
     incident = incidents[0]
-    assert (incident["people_at_risk"], incident["dead"]) == (120, 0)
+    # left empty: unknown, not 0
+    assert (incident["people_at_risk"], incident["dead"]) == (120, None)
     assert incident["discovered_at"] == "2026-03-02T08:40:00+08:00"
     page = client.get("/incidents/1").text
     assert "已登记事件 #1" in page and "II级应急响应" in page and "首次报告" in page
