@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from loguru import logger
 from sqlmodel import Session, col, func, select
 
-from engine.db import transaction
+from engine.db import reading, transaction
 from engine.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from engine.plan import Plan
 from web.models import ApiToken, User, WebSession
@@ -93,11 +93,12 @@ class Accounts:
             raise InvalidInput("display_name: required")
         self._check_unit(unit)
         self._check_password(password)
+        password_hash = _hasher.hash(password)  # before the transaction: it holds no lock
         with self.transaction() as session:
             if session.exec(select(User).where(User.username == username)).first():
                 raise Conflict(f"username: '{username}' is already taken")
             user = User(username=username, display_name=display_name, unit=unit,
-                        is_admin=is_admin, password_hash=_hasher.hash(password),
+                        is_admin=is_admin, password_hash=password_hash,
                         created_at=self.now())
             session.add(user)
             session.flush()
@@ -128,6 +129,8 @@ class Accounts:
             self._check_unit(unit)
         if password is not None:
             self._check_password(password)
+        # Hashed before the transaction: a write transaction holds the database's write lock.
+        password_hash = None if password is None else _hasher.hash(password)
         with self.transaction() as session:
             user = session.get(User, user_id)
             if user is None:
@@ -149,8 +152,8 @@ class Accounts:
                 user.is_admin = is_admin
             if active is not None:
                 user.active = active
-            if password is not None:
-                user.password_hash = _hasher.hash(password)
+            if password_hash is not None:
+                user.password_hash = password_hash
             if ends_sessions:
                 user.auth_version += 1
             session.add(user)
@@ -158,22 +161,31 @@ class Accounts:
         return user
 
     def authenticate(self, username: str, password: str) -> User | None:
-        """The active user with this name and password, or None (the cause is not told)."""
-        with self.transaction() as session:
+        """The active user with this name and password, or None (the cause is not told). The
+        password is checked outside any write transaction (which would hold every other writer
+        for the hash's duration); only the login time is written afterwards."""
+        with reading(self.db) as session:
             user = session.exec(select(User).where(User.username == username.strip())).first()
-            try:
-                _hasher.verify(user.password_hash if user else _dummy_hash(), password)
-            except (VerificationError, InvalidHashError):
-                logger.info("failed login for {!r}", username[:64])
+        try:
+            _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            logger.info("failed login for {!r}", username[:64])
+            return None
+        if user is None or not user.active:
+            return None
+        rehashed = (_hasher.hash(password) if _hasher.check_needs_rehash(user.password_hash)
+                    else None)
+        with self.transaction() as session:
+            current = session.get(User, user.id)
+            if current is None or not current.active or \
+                    current.password_hash != user.password_hash:  # changed meanwhile
                 return None
-            if user is None or not user.active:
-                return None
-            if _hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = _hasher.hash(password)
-            user.last_login_at = self.now()
-            session.add(user)
-            logger.info("login {}", user.username)
-            return user
+            if rehashed is not None:
+                current.password_hash = rehashed
+            current.last_login_at = self.now()
+            session.add(current)
+        logger.info("login {}", current.username)
+        return current
 
     # -- API tokens -----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 
 from engine.clock import ManualClock
-from engine.db import alembic_config, make_engine
+from engine.db import alembic_config, make_engine, migrating
 from engine.plan import Plan
 from engine.service import IncidentService, load_workflow
 from engine.settings import Settings
@@ -29,7 +29,7 @@ STOLEN = "the-session-key-a-backup-copy-held"
 def _at_revision(url: str, revision: str, up: bool = True) -> None:
     engine = make_engine(url)
     config = alembic_config(url)
-    with engine.begin() as connection:
+    with migrating(engine) as connection:
         config.attributes["connection"] = connection
         (command.upgrade if up else command.downgrade)(config, revision)
     engine.dispose()
@@ -56,7 +56,9 @@ def test_a_session_forged_with_the_database_key_is_refused(tmp_path: Path, plan:
     app = create_app(service, Settings(db_url=url), WebSettings(), run_scheduler=False)
     admin = app.state.accounts.create_user("admin", "管理员", "district_housing_bureau",
                                            "a long password", is_admin=True)
-    session = {"uid": admin.id, "av": admin.auth_version, "csrf": "x"}
+    assert admin.id is not None
+    sid = app.state.accounts.open_session(admin.id, 12)  # a real session: only the key is forged
+    session = {"sid": sid, "av": admin.auth_version, "csrf": "x"}
     with TestClient(app) as client:
         client.cookies.set("fangan_session", _cookie(STOLEN, session))
         assert client.get("/api/me").status_code == 401
