@@ -30,8 +30,7 @@ import yaml
 from engine.contacts import DEFAULT_CONTACTS_PATH
 from engine.plan import load_plan
 from engine.service import IncidentService, load_workflow
-
-from .test_on_postgres import fresh
+from tests.postgres.support import fresh
 
 ROOT = Path(__file__).resolve().parents[2]
 DUE, REMINDER, INTERVAL = 12.0, 6.0, 8.0  # seconds

@@ -12,12 +12,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from engine.clock import ManualClock
 from engine.plan import load_plan
 from engine.service import IncidentService, load_workflow
 from engine.timers import Fired
+from tests.postgres.support import fresh
 from web.accounts import Accounts
 from web.throttle import LoginThrottle
 
@@ -32,14 +31,6 @@ SECTIONS = {"unit_overview": "某物业公司管理的砖混结构住宅",
 def new_service(url: str, clock: ManualClock) -> IncidentService:
     return IncidentService(url, load_plan(), load_workflow("workflows.housing_safety:WORKFLOW"),
                            clock=clock, secret_key="postgres-test-secret")
-
-
-def fresh(pg_url: str) -> str:
-    engine = sa.create_engine(pg_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    return pg_url
 
 
 def test_whole_level_II_incident_on_postgres(pg_url: str) -> None:

@@ -11,18 +11,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.fuzz.support import build_app
+from tests.postgres.support import fresh
 
 REPORT = {"address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
           "discovered_at": "2026-03-02T08:40:00+08:00"}
 SECRETS = ("argon2", "password_hash", "INSERT", "parameters")
-
-
-def fresh(pg_url: str) -> str:
-    engine = sa.create_engine(pg_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    return pg_url
 
 
 def _refused(response: Any, *words: str) -> None:
