@@ -111,6 +111,9 @@ class IncidentService:
 
     def list_incidents(self, *, state: str | None = None, include_closed: bool = True,
              drill: bool | None = None) -> list[dict[str, Any]]:
+        if state is not None and state not in self.workflow.states:
+            raise InvalidInput(f"state: unknown state '{state}' "
+                               f"(known: {', '.join(self.workflow.states)})")
         with self.reading() as session:
             query = select(Incident).order_by(col(Incident.id))
             if state is not None:

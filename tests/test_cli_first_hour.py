@@ -138,3 +138,14 @@ def test_serve_says_where_it_listens(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_list_refuses_an_unknown_state(cli: Any) -> None:
+    """`incident list --state bogus` names the field and the states there are (it printed [])."""
+    code, _, err = cli("incident", "list", "--state", "bogus")
+    error = cli.error(err)
+    assert code == 2 and error["error"] == "invalid_input"
+    assert error["message"].startswith("state: unknown state 'bogus'")
+    assert "reported" in error["message"] and "closed" in error["message"]
+    code, listed, _ = cli("incident", "list", "--state", "reported")
+    assert code == 0 and listed == []
