@@ -63,17 +63,19 @@ def _busy_is_conflict(context: sa.engine.ExceptionContext) -> None:
 
 
 def make_engine(url: str) -> sa.Engine:
+    """The engine for `url`. SQL parameters are never rendered into errors or logs: they may hold
+    a password hash or a person's details."""
     if url.startswith("sqlite"):
         given = sa.make_url(url).query.get("timeout", BUSY_TIMEOUT_SECONDS)
         try:
             timeout = float(given if isinstance(given, (str, float)) else given[-1])
         except ValueError:
             raise InvalidInput("db: the SQLite 'timeout' is not a number of seconds") from None
-        engine = sa.create_engine(url, connect_args={"timeout": timeout})
+        engine = sa.create_engine(url, connect_args={"timeout": timeout}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
     sa.event.listen(engine, "handle_error", _busy_is_conflict)
     return engine
 
