@@ -1,6 +1,25 @@
-"""Fang'an (房安) command line: `python main.py --help`."""
+"""Fang'an (房安) command line and composition root: `python main.py --help`.
 
-from engine.cli import main
+The one place that chooses the parts: the kernel's commands (engine.cli), the accounts and the
+server (web), and the workflow the plan file is run with. Nothing below imports upwards.
+"""
+
+from __future__ import annotations
+
+from engine import cli
+from engine.lifecycle import Workflow
+from web.cli_users import users_app
+from web.serve import serve_cmd
+from workflows.housing_safety import WORKFLOW
+
+app = cli.app
+app.add_typer(users_app, name="user")
+app.command("serve")(serve_cmd)
+
+
+def main(argv: list[str] | None = None, workflow: Workflow = WORKFLOW) -> None:
+    cli.run(app, workflow, argv)
+
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,6 @@ written, with exit code 2 — never a traceback; logs go to stderr or a file, ne
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +21,12 @@ from loguru import logger
 from engine.clock import Clock, fixed_clock, system_clock
 from engine.contacts import load_directory, stale_entries
 from engine.errors import FanganError, InvalidInput, Tampered
+from engine.lifecycle import Workflow
 from engine.plan import PlanError, load_plan
 from engine.schemas import MAX_INT, parse_json
-from engine.service import IncidentService, classify_facts, load_workflow, tampered_text
+from engine.service import IncidentService, tampered_text
 from engine.settings import Settings
 from engine.timeutil import parse_instant
-from web.cli_users import users_app
-
-WORKFLOW = "workflows.housing_safety:WORKFLOW"
 
 # Plain click help: Typer's rich panels print a `<bool>` type beside every flag (even --help).
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -39,13 +36,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 incident_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                            help="Log and drive incidents.")
 app.add_typer(incident_app, name="incident")
-app.add_typer(users_app, name="user")
 
 
 @dataclass
 class Globals:
     settings: Settings
     clock: Clock
+    workflow: Workflow
     _service: IncidentService | None = None
 
     def service(self) -> IncidentService:
@@ -54,7 +51,7 @@ class Globals:
             plan, directory = load_plan(settings.plan), load_directory(settings.contacts)
             try:
                 self._service = IncidentService(
-                    settings.db_url, plan, load_workflow(WORKFLOW), clock=self.clock,
+                    settings.db_url, plan, self.workflow, clock=self.clock,
                     directory=directory, public_url=settings.console_url,
                     secret_key=settings.secret_key,
                     key_file=settings.key_file)
@@ -129,13 +126,16 @@ def root(
     check_db_url(settings.db_url)
     configure_logging(settings)
     clock = fixed_clock(parse_instant(now, "--now")) if now is not None else system_clock
-    ctx.obj = Globals(settings, clock)
+    # `run` hands over the workflow the composition root (main.py) chose.
+    workflow: Workflow = ctx.obj
+    ctx.obj = Globals(settings, clock, workflow)
 
 
 @app.command("classify")
 def classify_cmd(ctx: typer.Context) -> None:
     """Facts JSON on stdin → grade, response level, scope and reasons."""
-    emit(classify_facts(load_plan(_globals(ctx).settings.plan), read_json_stdin()))
+    g = _globals(ctx)
+    emit(g.workflow.classify(load_plan(g.settings.plan), read_json_stdin()))
 
 
 @incident_app.command("report")
@@ -154,7 +154,7 @@ def codes_cmd(ctx: typer.Context) -> None:
     from engine.codes import plan_codes
 
     g = _globals(ctx)
-    emit(plan_codes(load_plan(g.settings.plan), load_workflow(WORKFLOW)))
+    emit(plan_codes(load_plan(g.settings.plan), g.workflow))
 
 
 @incident_app.command("show")
@@ -308,43 +308,18 @@ def contacts_stale(ctx: typer.Context) -> None:
     emit(stale_entries(directory, codes, today))
 
 
-@app.command("serve")
-def serve_cmd(
-    ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-) -> None:
-    """API, web console and scheduler in one process (stops cleanly on SIGTERM)."""
-    import uvicorn
-
-    from web.app import create_app
-
-    g = _globals(ctx)
-    # --host/--port win over FANGAN_HOST/FANGAN_PORT, and acknowledgement links follow them.
-    g.settings = settings = g.settings.model_copy(update={
-        k: v for k, v in (("host", host), ("port", port)) if v is not None})
-    logger.add(sys.stderr, level=settings.log_level, filter=lambda r: r["level"].no < 30,
-               format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}")
-    app_ = create_app(g.service(), settings)
-    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exit 0 after a clean stop.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    where = f"http://{settings.host}:{settings.port}"
-    sys.stderr.write(f"房安 Fang'an listening on {where} (console /, API /api, docs /docs); "
-                     f"acknowledgement links point at {settings.console_url}\n")
-    sys.stderr.flush()
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning")
-
-
 def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:
     sys.stderr.write(json.dumps({"error": code, "message": message}, ensure_ascii=False) + "\n")
     sys.stderr.flush()
     raise SystemExit(exit_code)
 
 
-def main(argv: list[str] | None = None) -> None:
-    command = typer.main.get_command(app)
+def run(root_app: typer.Typer, workflow: Workflow, argv: list[str] | None = None) -> None:
+    """Run the command line `root_app` (the kernel's commands and whatever the composition
+    root added) on `workflow`, keeping the contract: JSON errors, exit 2, never a traceback."""
+    command = typer.main.get_command(root_app)
     try:
-        command.main(args=argv, prog_name="main.py", standalone_mode=False)
+        command.main(args=argv, prog_name="main.py", standalone_mode=False, obj=workflow)
     except FanganError as exc:
         fail(exc.code, exc.message)
     except PlanError as exc:

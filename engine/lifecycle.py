@@ -9,17 +9,23 @@ transaction, so a failing effect rolls the state back with everything else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from transitions import EventData, Machine, MachineError
 
 from engine.errors import InvalidInput, InvalidState
-from engine.plan import Plan
+from engine.plan import Level, Plan
 from engine.record import IncidentRecord
 from engine.schemas import Input, validate
+
+if TYPE_CHECKING:
+    from documents import InvestigationReport
+    from engine.snapshot import Snapshot
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -32,8 +38,17 @@ class ActionContext:
     data: dict[str, Any]
     person: str | None = None
     payload: Any = None
-    # What the action's effects want reported back to the caller (e.g. deadlines met).
-    result: dict[str, Any] = field(default_factory=dict)
+    # What a guard found and its effect acts on (the notice to acknowledge, the group to
+    # amend), one value per type: `hand` in the guard, `take` in the effect.
+    _handed: dict[type, object] = field(default_factory=dict)
+
+    def hand(self, value: object) -> None:
+        self._handed[type(value)] = value
+
+    def take(self, kind: type[T]) -> T:
+        value = self._handed.pop(kind)
+        assert isinstance(value, kind)
+        return value
 
 
 Step = Callable[[ActionContext], None]
@@ -49,6 +64,36 @@ class Transition:
     effects: Sequence[Step] = ()
 
 
+class ActorsNow(Protocol):
+    """Who may take `action` now, at the incident's `level`, `pending` being the units that
+    hold an unacknowledged notice; None when anyone may. The refusals and the console ask the
+    same rule, so a unit is offered exactly the actions the engine lets it take."""
+
+    def __call__(self, plan: Plan, action: str, level: Level,
+                 pending: Sequence[str]) -> list[str] | None: ...
+
+
+class Reporting(Protocol):
+    """The workflow's closing report, made from one incident's snapshot."""
+
+    def build(self, snapshot: Snapshot) -> InvestigationReport:
+        """The report to render: final once submitted, else drafted from the record."""
+
+    def drafts(self, snapshot: Snapshot) -> dict[str, str]:
+        """Each part drafted from the record, as editable text (what a submission takes)."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words a person reads for the workflow's codes, one table per kind of code (states,
+    actions, events, facts, statuses …); the console, the notices and the report read these."""
+
+    tables: Mapping[str, Mapping[str, str]]
+    # One line saying what a timeline event was about, given the console's labels.
+    summaries: Mapping[str, Callable[[Any, dict[str, Any]], str]]
+    notice_kind: Callable[[Plan, str], str]
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str
@@ -58,8 +103,14 @@ class Workflow:
     # What logging a new report does (grading, first deadlines), before any action.
     intake: Step
     transitions: Sequence[Transition]
-    # Who may take an action at the incident's level, for refusals (R8: name who may act).
-    who_may: Callable[[ActionContext], str | None] | None = None
+    words: Vocabulary
+    actors_now: ActorsNow
+    # Facts (as `classify` takes them) → the grading, for the `classify` command.
+    classify: Callable[[Plan, object], dict[str, Any]]
+    reporting: Reporting
+    # The plan's keys the workflow must understand (e.g. every report part has a drafter):
+    # raises PlanError at start-up, naming the key.
+    check: Callable[[Plan], None]
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:
@@ -114,8 +165,16 @@ class Lifecycle:
             event.trigger(ctx.record, ctx=ctx)
         except MachineError as exc:
             possible = ", ".join(self.available(ctx.record.state)) or "none"
-            who = self.workflow.who_may(ctx) if self.workflow.who_may else None
+            who = self._who_may(ctx)
             raise InvalidState(
                 f"'{ctx.action}' is not possible while the incident is "
                 f"'{ctx.record.state}' (possible now: {possible})"
                 + (f"; '{ctx.action}' is for {who}" if who else "")) from exc
+
+    def _who_may(self, ctx: ActionContext) -> str | None:
+        """The actors who may take the refused action at this incident's level (R8)."""
+        pending = [n.unit for n in ctx.record.notices() if n.status in ("sent", "escalated")]
+        allowed = self.workflow.actors_now(ctx.plan, ctx.action, ctx.record.level, pending)
+        if not allowed:
+            return None
+        return ", ".join(f"{ctx.plan.actor_name(a)} ({a})" for a in dict.fromkeys(allowed))

@@ -61,7 +61,7 @@ class Outbox:
     def alert(self, incident: tuple[int, bool], deadline: Deadline, kind: str, step: int,
               recipients: tuple[str, ...], at: datetime, after_response: bool = False) -> list[Row]:
         """Messages for a fired alert to `incident` = (id, drill), written unrendered;
-        `after_response`: the report is owed after the response ended (补报)."""
+        `after_response`: the report is owed after the response ended (a late report)."""
         rule = self.plan.deadlines[deadline.code]
         data = {
             "after_response": after_response,
@@ -97,7 +97,7 @@ class Outbox:
             "original_subject": failed.subject, "recipient_name":
                 self.plan.actor_name(failed.recipient),
             "channel": failed.channel, "address": failed.address, "attempts": failed.attempts,
-            "error": failed.last_error or "未知错误",
+            "error": failed.last_error,
         }, at)
         insert(session, self._rows(incident, "duty_officer", "primary", "delivery_failed",
                                    rendered, f"failed:{failed.id}", at, None))

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from engine import deadlines as dl
 from engine import escalation
-from engine.classify import Facts
 from engine.models import (
     DeadlineRow,
     FactRevision,
@@ -35,6 +34,9 @@ FACT_FIELDS = ("condition", "street", "address", "dead", "missing", "injured",
                "economic_loss_yuan", "people_at_risk", "discovered_at", "reporter", "description")
 
 
+R = TypeVar("R", bound=SQLModel)
+
+
 def to_deadline(row: DeadlineRow) -> dl.Deadline:
     return dl.Deadline(
         code=row.code, started_at=row.started_at, due_at=row.due_at,
@@ -46,7 +48,7 @@ def to_deadline(row: DeadlineRow) -> dl.Deadline:
 
 def backfills(rows: Iterable[DeadlineRow],
               timeline: Iterable[TimelineEvent]) -> dict[tuple[str, int], datetime]:
-    """The deadlines (code, occasion) met only by a backfilled report (补录), each with when
+    """The deadlines (code, occasion) met only by a backfilled report, each with when
     that report was recorded. Read from the timeline, the one record of both the overdue alerts
     and when the deadline was met."""
     met: dict[tuple[str, int], datetime] = {}
@@ -118,12 +120,6 @@ class IncidentRecord:
         level: Level = self.incident.response_level  # type: ignore[assignment]
         return level
 
-    def facts(self) -> Facts:
-        i = self.incident
-        return Facts.recorded(i.condition, dead=i.dead, missing=i.missing,
-                              economic_loss_yuan=i.economic_loss_yuan,
-                              people_at_risk=i.people_at_risk)
-
     # -- timeline -------------------------------------------------------------------------
 
     def log(self, kind: str, actor: str, at: datetime, data: dict[str, Any] | None = None,
@@ -189,7 +185,7 @@ class IncidentRecord:
             self.session.add(row)
             self.log("deadline_retimed", "system", self.now,
                      {"deadline": row.code, "due_at": row.due_at.isoformat(),
-                      "reason": "发现时间更正"})
+                      "reason": "discovery_corrected"})
 
     def record_report(self, recipient: str, at: datetime) -> list[str]:
         """Meet every open deadline (every open occasion) waiting on `recipient`; returns the
@@ -225,15 +221,16 @@ class IncidentRecord:
 
     def end_response(self, at: datetime) -> None:
         """The response is over (terminated): acknowledgement waits end, but reports still owed
-        stay owed until made, and their alerts now say 补报 (R4)."""
-        self.end_waits(at, "应急响应结束")
+        stay owed until made, and their alerts now say they are owed late (R4)."""
+        self.end_waits(at, "response_ended")
         for row in self.deadline_rows():
             if row.met_at is None and row.stopped_at is None and row.response_ended_at is None:
                 row.response_ended_at = at
                 self.session.add(row)
 
     def stop_timers(self, at: datetime, reason: str) -> None:
-        """Dismissed or closed: deadlines stop where they are, notices stop waiting."""
+        """Ended (e.g. closed or dismissed): deadlines stop where they are, notices stop
+        waiting. `reason` is a code the workflow's vocabulary names."""
         self.end_waits(at, reason)
         for row in self.deadline_rows():
             if row.met_at is None and row.stopped_at is None:
@@ -296,8 +293,28 @@ class IncidentRecord:
                           "level": level})
 
     def obligations(self) -> list[Obligation]:
-        return list(self.session.exec(select(Obligation).where(Obligation.incident_id == self.id)
-                                      .order_by(col(Obligation.id))))
+        return self.rows(Obligation, col(Obligation.id))
+
+    # -- the workflow's own rows ----------------------------------------------------------
+
+    def rows(self, model: type[R], *order: Any, **where: Any) -> list[R]:
+        """This incident's rows of `model` whose columns equal `where`, in `order`: the
+        workflow reads its tables through the record, never through the session."""
+        key = "incident_id"
+        query = select(model).where(getattr(model, key) == self.id)
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return list(self.session.exec(query.order_by(*order)))
+
+    def row(self, model: type[R]) -> R | None:
+        """The incident's one row of a table keyed by the incident (e.g. its report)."""
+        return self.session.get(model, self.id)
+
+    def add(self, row: SQLModel, *, flush: bool = False) -> None:
+        """Record a new or changed row in the action's transaction (`flush`: give it its id)."""
+        self.session.add(row)
+        if flush:
+            self.session.flush()
 
 
 def plain(value: Any) -> Any:

@@ -158,6 +158,12 @@ class FactsPatch(Input):
         return self.model_dump(exclude_unset=True, exclude_none=True)
 
 
+
+class ClassifyIn(FactsPatch):
+    """Facts to grade without recording anything (`classify`): the condition is required."""
+
+    condition: str
+
 class IncidentIn(FactsPatch):
     """A new report (SPEC §5 `incident report`)."""
 

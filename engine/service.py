@@ -13,53 +13,31 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, func, select
 
 from documents import InvestigationReport, OfficialDocument
 from engine import audit
 from engine.acklinks import AckLinks
-from engine.classify import Facts, classify
 from engine.clock import Clock, system_clock
 from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate, reading, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.errors import InvalidInput, NotFound, Tampered
-from engine.investigation import build_report, draft_sections, report_versions
 from engine.keys import derive, load_secret
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
-from engine.models import (
-    DeadlineRow,
-    FiredAlert,
-    Incident,
-    Notice,
-    OnsiteGroup,
-    Statement,
-    TimelineEvent,
-)
-from engine.models import InvestigationReport as InvestigationRow
+from engine.models import Incident, Notice, TimelineEvent
 from engine.notices import NoticeRenderer, place
 from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.printable import official_notice
 from engine.record import IncidentRecord
-from engine.schemas import MAX_INT, FactsPatch, IncidentIn, check_codes, validate
+from engine.schemas import MAX_INT, IncidentIn, check_codes, validate
+from engine.snapshot import Snapshot
 from engine.timers import Fired, catch_up
 from engine.timeutil import parse_instant
 from engine.views import incident_view
 from notifiers.base import Channel
-
-
-class ClassifyIn(FactsPatch):
-    condition: str
-
-
-def classify_facts(plan: Plan, data: object) -> dict[str, Any]:
-    """`classify`: validated facts → grade, level, scope, city request and reasons."""
-    facts_in: ClassifyIn = validate(ClassifyIn, data)
-    check_codes(plan, facts_in)
-    return classify(plan, _facts(facts_in)).as_dict()
 
 
 def load_workflow(ref: str) -> Workflow:
@@ -78,6 +56,7 @@ class IncidentService:
         self.plan = plan
         self.clock = clock
         self.workflow = workflow
+        workflow.check(plan)
         self.lifecycle = Lifecycle(workflow)
         self.db = make_engine(db_url)
         migrate(self.db)
@@ -192,7 +171,6 @@ class IncidentService:
             record = IncidentRecord(session, self.plan, incident, now, self.outbox)
             ctx = ActionContext(self.plan, record, action, actor, when, data, person=person)
             self.lifecycle.fire(ctx)
-            incident.version += 1
             session.add(incident)
             session.flush()
             logger.info("incident {}: {} by {} → {}", incident_id, action, actor, incident.state)
@@ -244,7 +222,7 @@ class IncidentService:
             if not verdict.ok:
                 raise Tampered(f"incident {incident_id}: the timeline does not verify, no report "
                                f"is made from it ({tampered_text(verdict.problems)})")
-            return build_report(session, self.plan, incident, self.now())
+            return self.workflow.reporting.build(self._snapshot(session, incident, self.now()))
 
     def verify_audit(self, incident_id: int | None = None) -> list[audit.Verdict]:
         """The audit chains of one incident or all of them (`audit verify`)."""
@@ -306,35 +284,20 @@ class IncidentService:
             audit.lock_heads(session, [incident_id], create=False)
         return incident
 
+    def classify(self, data: object) -> dict[str, Any]:
+        """`classify`: facts → grade, level, scope, city request and the reasons (no record)."""
+        return self.workflow.classify(self.plan, data)
+
+    def _snapshot(self, session: Session, incident: Incident, now: datetime) -> Snapshot:
+        return Snapshot.load(session, self.plan, incident, now,
+                             finished=incident.state not in self.workflow.open_states)
+
     def _view(self, session: Session, incident: Incident, now: datetime) -> dict[str, Any]:
-        record = IncidentRecord(session, self.plan, incident, now, self.outbox)
-        steps = {(code, occasion): step for code, occasion, step in session.exec(
-            select(FiredAlert.deadline, FiredAlert.occasion, sa.func.max(FiredAlert.step))
-            .where(FiredAlert.incident_id == incident.id, FiredAlert.kind == "overdue")
-            .group_by(col(FiredAlert.deadline), col(FiredAlert.occasion))).all()}
-        timeline = list(session.exec(
-            select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
-            .order_by(col(TimelineEvent.at), col(TimelineEvent.id))))
-        investigation = session.get(InvestigationRow, incident.id)
-        return incident_view(
-            incident, self.plan, now,
-            deadlines=list(session.exec(select(DeadlineRow).where(
-                DeadlineRow.incident_id == incident.id))),
-            steps=steps,
-            notices=record.notices(),
-            obligations=record.obligations(), timeline=timeline,
-            available_actions=self.lifecycle.available(incident.state),
-            groups=list(session.exec(select(OnsiteGroup).where(
-                OnsiteGroup.incident_id == incident.id).order_by(col(OnsiteGroup.id)))),
-            statements=list(session.exec(select(Statement).where(
-                Statement.incident_id == incident.id)
-                .order_by(col(Statement.number), col(Statement.version)))),
-            investigation=investigation,
-            report_versions=(report_versions(session, investigation.incident_id)
-                             if investigation else ()),
-            draft_sections=(draft_sections(session, self.plan, incident, now)
-                            if investigation is not None and investigation.submitted_at is None
-                            else None))
+        snapshot = self._snapshot(session, incident, now)
+        report = snapshot.investigation
+        drafting = report is not None and report.submitted_at is None
+        return incident_view(snapshot, self.lifecycle.available(incident.state),
+                             self.workflow.reporting.drafts(snapshot) if drafting else None)
 
 
 def tampered_text(problems: list[audit.Problem], limit: int = 5) -> str:
@@ -343,10 +306,3 @@ def tampered_text(problems: list[audit.Problem], limit: int = 5) -> str:
                       else f"{p.problem} ({p.detail})" for p in problems[:limit])
     more = len(problems) - limit
     return named + (f"; and {more} more" if more > 0 else "")
-
-
-def _facts(facts: FactsPatch) -> Facts:
-    assert facts.condition is not None
-    return Facts.recorded(facts.condition, dead=facts.dead, missing=facts.missing,
-                          economic_loss_yuan=facts.economic_loss_yuan,
-                          people_at_risk=facts.people_at_risk)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from engine import deadlines as dl
 from engine.models import (
     DeadlineRow,
-    Incident,
     InvestigationReport,
     Notice,
     Obligation,
@@ -20,8 +19,9 @@ from engine.models import (
     TimelineEvent,
 )
 from engine.plan import Plan
-from engine.record import backfills, to_deadline
+from engine.record import to_deadline
 from engine.schemas import json_money
+from engine.snapshot import Snapshot
 from engine.timeutil import local_iso
 
 
@@ -115,24 +115,13 @@ def investigation_view(report: InvestigationReport | None, plan: Plan, zone: Zon
 
 
 def incident_view(
-    incident: Incident,
-    plan: Plan,
-    now: datetime,
-    *,
-    deadlines: list[DeadlineRow],
-    steps: dict[tuple[str, int], int],
-    notices: list[Notice],
-    obligations: list[Obligation],
-    timeline: list[TimelineEvent],
+    snapshot: Snapshot,
     available_actions: list[str],
-    groups: Sequence[OnsiteGroup] = (),
-    statements: Sequence[Statement] = (),
-    investigation: InvestigationReport | None = None,
     draft_sections: dict[str, str] | None = None,
-    report_versions: Sequence[ReportVersion] = (),
 ) -> dict[str, Any]:
+    incident, plan, now = snapshot.incident, snapshot.plan, snapshot.now
     zone = ZoneInfo(plan.plan.timezone)
-    backfilled = backfills(deadlines, timeline)
+    backfilled = snapshot.backfilled
     return {
         "id": incident.id, "state": incident.state, "condition": incident.condition,
         "grade": incident.grade, "response_level": incident.response_level,
@@ -147,16 +136,16 @@ def incident_view(
         "economic_loss_yuan": json_money(incident.economic_loss_yuan),
         "people_at_risk": incident.people_at_risk, "reporter": incident.reporter,
         "description": incident.description,
-        "deadlines": [deadline_view(d, plan, now, zone, steps.get((d.code, d.occasion), 0),
+        "deadlines": [deadline_view(d, plan, now, zone, snapshot.steps.get((d.code, d.occasion), 0),
                                     (d.code, d.occasion) in backfilled)
-                      for d in sorted(deadlines, key=lambda d: d.due_at)],
-        "notices": [notice_view(n, now, zone) for n in notices],
-        "obligations": [obligation_view(o, zone) for o in obligations],
-        "groups": [group_view(g, zone) for g in groups],
-        "measures": measures_view(timeline, zone),
-        "statements": [statement_view(s, zone) for s in statements],
-        "investigation": investigation_view(investigation, plan, zone, draft_sections,
-                                            report_versions),
-        "timeline": [event_view(e, zone) for e in timeline],
+                      for d in snapshot.deadlines],
+        "notices": [notice_view(n, now, zone) for n in snapshot.notices],
+        "obligations": [obligation_view(o, zone) for o in snapshot.obligations],
+        "groups": [group_view(g, zone) for g in snapshot.groups],
+        "measures": measures_view(snapshot.events, zone),
+        "statements": [statement_view(s, zone) for s in snapshot.statements],
+        "investigation": investigation_view(snapshot.investigation, plan, zone, draft_sections,
+                                            snapshot.report_versions),
+        "timeline": [event_view(e, zone) for e in snapshot.events],
         "available_actions": available_actions,
     }

@@ -8,7 +8,7 @@
   returning `(exit code, parsed stdout JSON or None, stderr text)`. It fails the test if stdout
   is not valid JSON (logs must never reach stdout). `cli.error(stderr)` parses the error object
   that must be the last line on stderr.
-- `cli_main`: the same as `cli`, in-process through `engine.cli.main` (for many cases).
+- `cli_main`: the same as `cli`, in-process through `main.main` (for many cases).
 - `db_digest`: a digest of a SQLite database's contents, to show a refusal changed nothing.
 
 Test modules get everything through fixtures, never `from conftest import …`: tests/notifiers has
@@ -140,12 +140,12 @@ def cli(tmp_path: Path) -> Cli:
 
 
 class InProcessCli(Cli):
-    """The same contract through `engine.cli.main` in this process: what a subprocess would
+    """The same contract through `main.main` in this process: what a subprocess would
     print and its exit code, at a fraction of a subprocess's cost (for the many-case tests)."""
 
     def __call__(self, *args: str, stdin: str | dict[str, Any] | None = None,
                  now: str | None = T0_ISO, env: dict[str, str] | None = None) -> CliOutcome:
-        from engine.cli import main
+        from main import main
 
         argv = ["--db", self.db_url, *(["--now", now] if now is not None else []), *args]
         text = json.dumps(stdin, ensure_ascii=False) if isinstance(stdin, dict) else stdin
@@ -180,7 +180,7 @@ class InProcessCli(Cli):
 
 @pytest.fixture
 def cli_main(tmp_path: Path) -> InProcessCli:
-    """`cli`'s contract run in-process through `engine.cli.main` (same database, same shape)."""
+    """`cli`'s contract run in-process through `main.main` (same database, same shape)."""
     return InProcessCli(tmp_path)
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.authority import allowed_actors, authorize
 from engine.errors import Forbidden
 from engine.plan import Plan, load_plan
+from workflows.housing_safety.authority import allowed_actors, authorize
 
 ACTORS = sorted(load_plan().actors)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.classify import Facts, classify
 from engine.plan import Plan
+from workflows.housing_safety.grading import Facts, classify
 
 EXTRA, SERIOUS, RELATIVELY, ORDINARY = (
     "extraordinarily_serious", "serious", "relatively_serious", "ordinary")

@@ -1,6 +1,6 @@
 """Bad input at the CLI that once ended in exit 1 `internal` (a red team's fuzzing, issue 14):
 each is now exit 2 with the JSON error naming the field, and the database is unchanged. The
-cases run in-process through `engine.cli.main`; a few of them again as real processes."""
+cases run in-process through `main.main`; a few of them again as real processes."""
 
 from __future__ import annotations
 

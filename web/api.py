@@ -24,6 +24,7 @@ from engine.errors import Forbidden
 from engine.models import FactRevision, Incident, Notice
 from engine.schemas import (
     MAX_INT,
+    ClassifyIn,
     Flag,
     IncidentIn,
     Input,
@@ -32,13 +33,13 @@ from engine.schemas import (
     limit,
     reason,
 )
-from engine.service import ClassifyIn, IncidentService, classify_facts
+from engine.service import IncidentService
 from web.accounts import Accounts, Principal
 from web.auth import accounts_of, admin_user, api_user
 from web.forms import fields_for
 from web.idempotency import IdempotencyStore, Stored, fingerprint
 from web.models import ApiToken, IdempotencyKey, User
-from web.present import ACTIONS, actions_for, by_urgency
+from web.present import Rules, by_urgency
 
 STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
           "precondition_failed": 409, "conflict": 409, "unauthorized": 401, "tampered": 409}
@@ -205,14 +206,15 @@ def me(who: User_, request: Request) -> dict[str, Any]:
 def codes(_: User_, service: Service) -> dict[str, Any]:
     """The plan's codes with their Chinese names (streets, conditions, levels, grades, actors),
     the states, and each action with its states and data fields (as `main.py codes`)."""
-    return {**plan_codes(service.plan, service.workflow), "action_names": ACTIONS,
+    return {**plan_codes(service.plan, service.workflow),
+            "action_names": service.workflow.words.tables["ACTIONS"],
             "reminder_minutes_before": list(service.plan.alerts.reminder_minutes_before)}
 
 
 @router.post("/classify", tags=["incidents"])
 def classify(body: ClassifyRequest, _: User_, service: Service) -> dict[str, Any]:
     """Grade, response level, scope and reasons for a set of facts (nothing is recorded)."""
-    return classify_facts(service.plan, body.model_dump(exclude_unset=True, mode="json"))
+    return service.classify(body.model_dump(exclude_unset=True, mode="json"))
 
 
 @router.get("/incidents", tags=["incidents"])
@@ -251,10 +253,11 @@ def show(incident_id: RowId, _: User_, service: Service) -> dict[str, Any]:
 def my_actions(incident_id: RowId, who: User_, service: Service) -> list[dict[str, Any]]:
     """The actions the caller's unit may take on the incident now, with their data fields."""
     incident = service.show(incident_id)
-    return [{"action": a, "label": ACTIONS.get(a, a),
+    names = service.workflow.words.tables["ACTIONS"]
+    return [{"action": a, "label": names.get(a, a),
              "fields": [{"name": f.name, "label": f.label, "required": f.required}
                         for f in fields_for(service.plan, a)]}
-            for a in actions_for(service.plan, incident, who.unit)]
+            for a in Rules(service.plan, service.workflow).actions_for(incident, who.unit)]
 
 
 @router.post("/incidents/{incident_id}/actions/{action}", tags=["incidents"])

@@ -1,6 +1,6 @@
 """`python main.py user …`: the first administrator and account chores from the command line.
 
-Registered in engine/cli.py with `app.add_typer(users_app, name="user")`; also runs on its own as
+Registered in main.py (the composition root) as `user`; also runs on its own as
 `python -m web.cli_users …` (database from FANGAN_DB_URL). Passwords are read from stdin or a
 hidden prompt, never from the command line (which other users of the machine can see).
 """

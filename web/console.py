@@ -41,17 +41,13 @@ from web.auth import (
 )
 from web.idempotency import IdempotencyStore, Stored, fingerprint
 from web.present import (
-    ACTIONS,
-    TABLES,
     Labels,
-    actions_for,
-    actions_key,
+    Rules,
     by_urgency,
     compact_timeline,
     my_pending_notices,
     notice_counts,
     open_deadlines,
-    others_waiting,
 )
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -128,15 +124,16 @@ def render(request: Request, name: str, context: dict[str, Any],
     who = session_user(request)
     now = service.now()
     reminder = max(plan.alerts.reminder_minutes_before, default=0) * 60
+    labels = Labels(plan, service.workflow.words)
     base = {
         "user": who, "unit_name": plan.actor_name(who.unit) if who else "",
-        "csrf": csrf_token(request), "L": Labels(plan),
+        "csrf": csrf_token(request), "L": labels,
         "flash": None if name.startswith("_") else session_of(request).pop("flash", None),
         "plan": plan, "server_now": now.isoformat(),
-        "now_text": Labels(plan).time(now.isoformat()), "reminder_seconds": reminder,
+        "now_text": labels.time(now.isoformat()), "reminder_seconds": reminder,
         "poll_seconds": web_settings(request).poll_seconds,
         "countdown": lambda due: countdown(due, now, reminder),
-        **TABLES, "REFUSALS": REFUSALS, "open_deadlines": open_deadlines,
+        **service.workflow.words.tables, "REFUSALS": REFUSALS, "open_deadlines": open_deadlines,
         "forms": forms,
     }
     return TEMPLATES.TemplateResponse(request, name, {**base, **context},
@@ -240,7 +237,7 @@ def _report_context(request: Request, values: dict[str, Any] | None = None,
                     error: str | None = None) -> dict[str, Any]:
     plan = service_of(request).plan
     now_local = service_of(request).now().astimezone(ZoneInfo(plan.plan.timezone))
-    labels = Labels(plan)
+    labels = Labels(plan, service_of(request).workflow.words)
     names = {"grades": {g: labels.grade(g) for g in
                         [*(g.code for g in plan.grading.grades), plan.grading.default_grade.code]},
              "levels": {lv: labels.level(lv) for lv in plan.levels}}
@@ -301,13 +298,13 @@ def _incident_context(request: Request, who: Principal, incident: dict[str, Any]
                       *, open_action: str | None = None, values: dict[str, Any] | None = None,
                       action_error: str | None = None) -> dict[str, Any]:
     service = service_of(request)
-    plan = service.plan
+    rules = Rules(service.plan, service.workflow)
     return {
-        "kit": forms.FormKit(plan, service.workflow, incident, who.unit),
+        "kit": forms.FormKit(service.plan, service.workflow, incident, who.unit),
         "form_values": _form_values(incident, open_action, values),
-        "i": incident, "actions": actions_for(plan, incident, who.unit),
-        "others": others_waiting(plan, incident, who.unit),
-        "key": actions_key(plan, incident, who.unit),
+        "i": incident, "actions": rules.actions_for(incident, who.unit),
+        "others": rules.others_waiting(incident, who.unit),
+        "key": rules.actions_key(incident, who.unit),
         "my_notices": my_pending_notices(incident, who.unit),
         "fact_history": _facts_history(incident), "open_action": open_action,
         "action_error": action_error, "idem": uuid.uuid4().hex,
@@ -343,7 +340,7 @@ async def act(request: Request, incident_id: int, action: str) -> Response:
     form = await checked_form(request)
     service = service_of(request)
     zone = ZoneInfo(service.plan.plan.timezone)
-    label = ACTIONS.get(action, action)
+    label = service.workflow.words.tables["ACTIONS"].get(action, action)
     try:
         data = forms.parse(forms.fields_for(service.plan, action), form, form.getlist)
         at = forms.local_instant(text(form, "at"), zone, "at")

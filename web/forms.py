@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 from engine.errors import InvalidInput
 from engine.lifecycle import Workflow
 from engine.plan import LEVELS, Plan
-from web.present import FACTS, Labels, open_deadlines, open_obligations
+from web.present import open_deadlines, open_obligations
 
 Kind = Literal["text", "textarea", "count", "money", "condition", "street", "level", "recipient",
                "measure", "obligation", "obligation_kind", "names", "units", "unit", "group",
@@ -85,25 +85,27 @@ MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 NAME_SPLIT = re.compile(r"[\n,，、;；]+")
 
 
-def fields_for(plan: Plan, action: str, payload: type[BaseModel] | None = None
-               ) -> tuple[Field, ...]:
-    """The action's form: declared above, or else built from the workflow's payload model, so
-    an action added to the workflow gets a usable (if plain) form without a change here."""
+def fields_for(plan: Plan, action: str, payload: type[BaseModel] | None = None,
+               names: Mapping[str, str] | None = None) -> tuple[Field, ...]:
+    """The action's form: declared above, or else built from the workflow's payload model
+    (fields named by `names`, the vocabulary's facts), so an action added to the workflow gets
+    a usable (if plain) form without a change here."""
     if action == "submit_report":
         return tuple(Field(f"sections.{key}", f"{i}. {title}", "textarea", required=True)
                      for i, (key, title) in enumerate(
                          plan.investigation.report_sections.items.items(), start=1))
     if action in ACTION_FIELDS or payload is None:
         return ACTION_FIELDS.get(action, ())
-    return tuple(_field_from_model(name, info) for name, info in payload.model_fields.items())
+    return tuple(_field_from_model(name, info, names or {})
+                 for name, info in payload.model_fields.items())
 
 
-def _field_from_model(name: str, info: FieldInfo) -> Field:
+def _field_from_model(name: str, info: FieldInfo, names: Mapping[str, str]) -> Field:
     annotation = str(info.annotation)
     kind: Kind = ("count" if annotation.startswith("int") else
                   "names" if annotation.startswith("list") else
                   "textarea" if name in LONG_TEXT else "text")
-    return Field(name, FACTS.get(name, name), kind, required=info.is_required())
+    return Field(name, names.get(name, name), kind, required=info.is_required())
 
 
 def _latest_statements(incident: dict[str, Any] | None) -> dict[int, dict[str, Any]]:
@@ -117,7 +119,6 @@ def _latest_statements(incident: dict[str, Any] | None) -> dict[int, dict[str, A
 def choices(plan: Plan, field: Field, incident: dict[str, Any] | None, unit: str,
             extra: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """The options of a select or checkbox field, in the order a person expects them."""
-    labels = Labels(plan)
     kind = field.kind
     if kind == "condition":
         return [(c, v.name) for c, v in plan.conditions.items()]
@@ -145,7 +146,7 @@ def choices(plan: Plan, field: Field, incident: dict[str, Any] | None, unit: str
                    for w in d["waiting_on"]]
         known = {r for rule in plan.deadlines.values() for r in rule.recipients}
         ordered = list(dict.fromkeys([*waiting, *sorted(known)]))
-        return [(r, labels.actor(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
+        return [(r, plan.actor_name(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
     if kind == "obligation":
         return [(str(o["id"]), f"第{o['id']}项：{o['detail']}")
                 for o in open_obligations(incident or {"obligations": []})]
@@ -171,7 +172,7 @@ class FormKit:
     def fields(self, action: str) -> tuple[Field, ...]:
         payload = next((t.payload for t in self.workflow.transitions if t.action == action),
                        None)
-        return fields_for(self.plan, action, payload)
+        return fields_for(self.plan, action, payload, self.workflow.words.tables["FACTS"])
 
     def choices(self, field: Field) -> list[tuple[str, str]]:
         # The aftermath items people may open by hand (§5.3, config `aftermath`).

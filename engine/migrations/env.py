@@ -7,7 +7,6 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import engine.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import web.models  # noqa: F401  (the web side's tables: accounts, tokens, idempotency keys)
 
 config = context.config
 target_metadata = SQLModel.metadata

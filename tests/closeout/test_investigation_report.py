@@ -59,7 +59,7 @@ def test_the_draft_has_the_six_parts_in_order_and_the_record_s_figures(
     assert "| 2 | 1 | 6 | 3 | 2,350,000元 |" in md
     assert "死亡2人、失踪1人、受伤6人" in md
     assert "死亡人数由1更正为2" in md and "受伤人数由4更正为6" in md
-    assert "经济损失（元）由2,000,000元更正为2,350,000元" in md
+    assert "直接经济损失由2,000,000元更正为2,350,000元" in md
     # deadlines: met, met late and missed, and by how much
     assert ("| 首次报告（市、区房管局） | 2026年3月2日 09:20 | 2026年3月2日 09:32 "
             "| 逾期完成 | 12 |") in md

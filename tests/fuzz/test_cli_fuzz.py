@@ -1,5 +1,5 @@
 """hypothesis over the CLI contract (SPEC §5): report, act, classify and tick with generated
-input, in-process through `engine.cli.main`. Never an internal error; every refusal is exit 2
+input, in-process through `main.main`. Never an internal error; every refusal is exit 2
 with the JSON error shape as the last stderr line and leaves the database byte-identical."""
 
 from __future__ import annotations

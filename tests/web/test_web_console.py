@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from engine.plan import Plan
 from web.console import countdown
-from web.present import Labels, actions_for, by_urgency
+from web.present import Labels, Rules, by_urgency
+from workflows.housing_safety import WORKFLOW
 
 INTAKE = {"condition": "imminent_collapse", "street": "yingwu", "address": "鹦鹉街3栋",
           "people_at_risk": "120", "dead": "", "discovered_at": "2026-03-02T08:40"}
@@ -174,18 +175,20 @@ def test_urgency_order_and_countdown_colours(plan: Plan) -> None:
     assert countdown("2026-03-02T09:15:00+08:00", now, 900).css == "soon"
     assert countdown("2026-03-02T09:00:00+08:00", now, 900) == ("soon", "剩余 00:00")
     assert countdown("2026-03-02T08:58:30+08:00", now, 900) == ("late", "已超时 01:30")
-    assert Labels(plan).escalation("initial_report", 2) == "第2级：区指挥部办公室主任"
-    assert Labels(plan).escalation("initial_report", 9) == "指挥长（最高一级）"
+    labels = Labels(plan, WORKFLOW.words)
+    assert labels.escalation("initial_report", 2) == "第2级：区指挥部办公室主任"
+    assert labels.escalation("initial_report", 9) == "指挥长（最高一级）"
 
 
 def test_actions_for_follow_the_engine_rules(plan: Plan) -> None:
     incident = {"state": "reported", "response_level": "III", "notices": [], "obligations": [],
                 "available_actions": ["verify", "activate", "record_report", "dismiss"]}
-    assert actions_for(plan, incident, "district_housing_bureau") == [
+    rules = Rules(plan, WORKFLOW)
+    assert rules.actions_for(incident, "district_housing_bureau") == [
         "verify", "activate", "record_report", "dismiss"]
-    assert actions_for(plan, incident, "street_office") == ["record_report"]
-    assert actions_for(plan, {**incident, "response_level": "II"},
-                       "district_housing_bureau") == ["verify", "record_report", "dismiss"]
+    assert rules.actions_for(incident, "street_office") == ["record_report"]
+    assert rules.actions_for({**incident, "response_level": "II"},
+                             "district_housing_bureau") == ["verify", "record_report", "dismiss"]
 
 
 def test_superseded_notices_are_shown_as_replaced(client: TestClient, web: Any,

@@ -1,8 +1,12 @@
-"""Who may take which action at which level (SPEC §4, R8 and the plan's §4.4): pure functions."""
+"""Who may take which action at which level (SPEC §4, R8; the plan's §4.1, §4.3.3, §4.4):
+pure functions, and the guards that apply them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.errors import Forbidden
+from engine.lifecycle import ActionContext
 from engine.plan import Level, Plan
 
 TERMINATION_STEPS = {
@@ -71,3 +75,23 @@ def authorize(
     who = "、".join(f"{plan.actor_name(a)} ({a})" for a in allowed)
     at = f" at level {target_level or level}" if (target_level or level) else ""
     raise Forbidden(f"'{actor}' may not {action}{at}: only {who} may")
+
+
+def actors_now(plan: Plan, action: str, level: Level, pending: Sequence[str]) -> list[str] | None:
+    """Who may take `action` now: an activation is judged at the level it would start, an
+    acknowledgement belongs to the units holding an unacknowledged notice (`pending`)."""
+    if action == "acknowledge":
+        return list(dict.fromkeys(pending))
+    if action == "activate":
+        return allowed_actors(plan, action, None, target_level=level)
+    return allowed_actors(plan, action, level)
+
+
+def may_act(ctx: ActionContext) -> None:
+    """Guard: the actor may take this action at the incident's level."""
+    authorize(ctx.plan, ctx.action, ctx.actor, ctx.record.level)
+
+
+def may_activate(ctx: ActionContext) -> None:
+    """Guard: the actor may activate the level the facts call for (§4.1)."""
+    authorize(ctx.plan, "activate", ctx.actor, None, target_level=ctx.record.level)

@@ -1,11 +1,14 @@
-"""Event grade (§1.5) and district response level (§1.5, §1.6): pure functions over plain data."""
+"""§1.5 事件分级 and §1.6 响应分级: the event's grade and the district response level, pure
+functions over plain data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from engine.models import Incident
 from engine.plan import LEVELS, Level, Plan
+from engine.schemas import ClassifyIn, check_codes, validate
 
 
 @dataclass(frozen=True)
@@ -113,3 +116,19 @@ def classify(plan: Plan, facts: Facts) -> Classification:
         all_reasons.append(Reason("city_request", plan.levels[level].clause,
                                   "向市指挥部提出启动市Ⅳ级应急响应请求"))
     return Classification(code, level, exceeds, city_request, tuple(all_reasons))
+
+
+def facts_of(incident: Incident) -> Facts:
+    """The incident's facts as recorded, for grading."""
+    return Facts.recorded(incident.condition, dead=incident.dead, missing=incident.missing,
+                          economic_loss_yuan=incident.economic_loss_yuan,
+                          people_at_risk=incident.people_at_risk)
+
+
+def classify_facts(plan: Plan, data: object) -> dict[str, object]:
+    """`classify`: validated facts → grade, level, scope, city request and reasons."""
+    facts: ClassifyIn = validate(ClassifyIn, data)
+    check_codes(plan, facts)
+    return classify(plan, Facts.recorded(facts.condition, dead=facts.dead, missing=facts.missing,
+                                         economic_loss_yuan=facts.economic_loss_yuan,
+                                         people_at_risk=facts.people_at_risk)).as_dict()

@@ -1,4 +1,4 @@
-"""The investigation report of §5.2, pre-filled from the incident's record (SPEC R9).
+"""§5.2 事件调查报告: the investigation report, pre-filled from the incident's record (SPEC R9).
 
 The investigation group (§5.1) writes the report, but the record already knows the course of
 the response, the corrected facts, every deadline and how it was kept, the casualties, the
@@ -15,8 +15,6 @@ from datetime import datetime
 from math import ceil
 from typing import Any
 
-from sqlmodel import Session, col, select
-
 from documents import model as doc
 from documents.formatting import (
     UNKNOWN,
@@ -27,7 +25,6 @@ from documents.formatting import (
     to_display_tz,
 )
 from engine import deadlines as dl
-from engine.classify import Facts, classify
 from engine.models import (
     DeadlineRow,
     FactRevision,
@@ -40,18 +37,15 @@ from engine.models import (
     TimelineEvent,
 )
 from engine.notices import place
-from engine.plan import Plan
-from engine.record import IncidentRecord, backfills, to_deadline
+from engine.plan import Plan, PlanError
+from engine.record import to_deadline
+from engine.snapshot import Snapshot
+from workflows.housing_safety import words
+from workflows.housing_safety.grading import classify, facts_of
 
 GAP = "【待调查组补充】"
 """Marks what the record cannot say; a part that still contains it is not finished."""
 
-FIELD_NAMES = {
-    "condition": "险情类型", "street": "所在街道", "address": "地址", "dead": "死亡人数",
-    "missing": "失踪人数", "injured": "受伤人数", "economic_loss_yuan": "经济损失（元）",
-    "people_at_risk": "危及人数", "discovered_at": "发现时间", "reporter": "报告人",
-    "description": "情况描述",
-}
 CASUALTY_FIELDS = ("dead", "missing", "injured", "economic_loss_yuan")
 FACT_COUNTS = frozenset({*CASUALTY_FIELDS, "people_at_risk"})  # unknown is 不详（待核实）
 # The course of the response, told in order in part two.
@@ -61,9 +55,6 @@ MILESTONES = ("verified", "activated", "level_raised", "level_lowered", "onsite_
 # Left out of the timeline appendix: bookkeeping, or summed up in part two instead.
 NOT_IN_APPENDIX = frozenset({"notice_sent", "notice_acknowledged", "notice_superseded",
                              "deadline_started", "level_in_force", "alert_reminder"})
-STATUS_TEXT = {"draft": "待审核", "approved": "已审核待发布", "released": "已发布",
-               "superseded": "已被新版本取代"}
-
 
 @dataclass(frozen=True)
 class Record:
@@ -83,26 +74,18 @@ class Record:
     backfilled: dict[tuple[str, int], datetime]
     """Deadlines met only by a report recorded after their overdue alerts (补录): recorded when."""
 
+    versions: list[ReportVersion]
+    """Every submitted version, oldest first."""
+
     @classmethod
-    def load(cls, session: Session, plan: Plan, incident: Incident, now: datetime) -> Record:
-        record = IncidentRecord(session, plan, incident, now)
-        iid = record.id
-
-        def rows(model: Any, order: Any) -> list[Any]:
-            return list(session.exec(select(model).where(model.incident_id == iid)
-                                     .order_by(*order)))
-
-        deadlines = sorted(record.deadline_rows(), key=lambda d: d.due_at)
-        stopped = [d.stopped_at for d in deadlines if d.stopped_at is not None]
-        as_of = max(stopped) if incident.state in ("closed", "dismissed") and stopped else now
-        events = rows(TimelineEvent, (col(TimelineEvent.at), col(TimelineEvent.id)))
+    def of(cls, snapshot: Snapshot) -> Record:
         return cls(
-            plan=plan, incident=incident, events=events,
-            backfilled=backfills(deadlines, events), deadlines=deadlines,
-            notices=record.notices(), obligations=record.obligations(),
-            revisions=rows(FactRevision, (col(FactRevision.at), col(FactRevision.id))),
-            statements=rows(Statement, (col(Statement.number), col(Statement.version))),
-            investigation=session.get(InvestigationReport, iid), as_of=as_of)
+            plan=snapshot.plan, incident=snapshot.incident, events=snapshot.events,
+            backfilled=snapshot.backfilled, deadlines=snapshot.deadlines,
+            notices=snapshot.notices, obligations=snapshot.obligations,
+            revisions=snapshot.revisions, statements=snapshot.statements,
+            investigation=snapshot.investigation, as_of=snapshot.as_of,
+            versions=snapshot.report_versions)
 
     def name(self, code: str) -> str:
         return "系统" if code == "system" else self.plan.actor_name(code)
@@ -119,15 +102,13 @@ class Record:
 
 # -- the public functions ------------------------------------------------------------------
 
-def build_report(session: Session, plan: Plan, incident: Incident,
-                 now: datetime) -> doc.InvestigationReport:
+def build_report(snapshot: Snapshot) -> doc.InvestigationReport:
     """The report to render: the submitted parts once submitted (final), else the drafts."""
-    rec = Record.load(session, plan, incident, now)
+    rec = Record.of(snapshot)
+    plan, incident = rec.plan, rec.incident
     submitted = rec.investigation is not None and rec.investigation.submitted_at is not None
     if submitted:
-        assert rec.investigation is not None and rec.investigation.submitted_at is not None
-        assert incident.id is not None
-        versions = report_versions(session, incident.id)
+        versions = rec.versions
         latest = versions[-1]
         sections = {k: _paragraphs(v) for k, v in latest.sections.items()}
         if len(versions) > 1:
@@ -159,22 +140,34 @@ def build_report(session: Session, plan: Plan, incident: Incident,
         draft=not submitted, date=date, generated_at=rec.as_of)
 
 
-def report_versions(session: Session, incident_id: int) -> list[ReportVersion]:
-    """Every submitted version of the report, oldest first (SPEC R9: none is ever replaced)."""
-    return list(session.exec(select(ReportVersion).where(
-        ReportVersion.incident_id == incident_id).order_by(col(ReportVersion.version))))
-
-
 def casualties(incident: Incident) -> doc.Casualties:
     return doc.Casualties(dead=incident.dead, missing=incident.missing, injured=incident.injured,
                           direct_loss_yuan=incident.economic_loss_yuan)
 
 
-def draft_sections(session: Session, plan: Plan, incident: Incident,
-                   now: datetime) -> dict[str, str]:
+def draft_sections(snapshot: Snapshot) -> dict[str, str]:
     """The six drafts as editable text, one paragraph a line: what `submit_report` takes."""
-    return {key: "\n".join(paragraphs)
-            for key, paragraphs in draft(Record.load(session, plan, incident, now)).items()}
+    return {key: "\n".join(paragraphs) for key, paragraphs in draft(Record.of(snapshot)).items()}
+
+
+def check_parts(plan: Plan) -> None:
+    """Start-up: every part of the report the plan lists has a drafter (else PlanError)."""
+    for key in plan.investigation.report_sections.items:
+        if key not in DRAFTERS:
+            raise PlanError(f"investigation.report_sections.items.{key}: no drafter for this "
+                            f"part (the workflow drafts: {', '.join(DRAFTERS)})")
+
+
+class Reporting:
+    """The workflow's `reporting` hook: the §5.2 report and its drafts."""
+
+    @staticmethod
+    def build(snapshot: Snapshot) -> doc.InvestigationReport:
+        return build_report(snapshot)
+
+    @staticmethod
+    def drafts(snapshot: Snapshot) -> dict[str, str]:
+        return draft_sections(snapshot)
 
 
 def draft(rec: Record) -> dict[str, list[str]]:
@@ -243,9 +236,7 @@ def casualties_and_loss(rec: Record) -> list[str]:
 
 def cause_and_nature(rec: Record) -> list[str]:
     i = rec.incident
-    result = classify(rec.plan, Facts.recorded(i.condition, dead=i.dead, missing=i.missing,
-                                               economic_loss_yuan=i.economic_loss_yuan,
-                                               people_at_risk=i.people_at_risk))
+    result = classify(rec.plan, facts_of(i))
     reasons = "；".join(f"{r.text}（预案{r.clause}）" for r in result.reasons)
     return [f"按事件记录的事实初步判定：{reasons}。",
             f"{GAP}事件发生的直接原因、间接原因和事件性质。"]
@@ -317,7 +308,7 @@ def _value(rec: Record, field: str, value: Any) -> str:
 
 def _corrections(rec: Record, fields: tuple[str, ...] | None) -> str:
     """Every correction of the facts (or of `fields`), with its before and after values."""
-    items = [f"{cn_datetime_text(r.at)}{rec.name(r.actor)}将{FIELD_NAMES.get(f, f)}由"
+    items = [f"{cn_datetime_text(r.at)}{rec.name(r.actor)}将{words.FACTS.get(f, f)}由"
              f"{_value(rec, f, c['from'])}更正为{_value(rec, f, c['to'])}"
              for r in rec.revisions for f, c in r.changes.items()
              if fields is None or f in fields]
@@ -372,17 +363,6 @@ def _deadlines_text(rec: Record) -> str:
         return "无信息报送时限记录。"
     return (f"信息报送时限共{len(rec.deadlines)}项（预案§4.1、§4.2）："
             + "；".join(_deadline_text(rec, row) for row in rec.deadlines) + "。")
-
-
-def notice_kind_name(plan: Plan, kind: str) -> str:
-    """The Chinese name of a notice kind, e.g. `group_medical` → 现场指挥部医疗急救组任务通知."""
-    if kind.startswith("activation_"):
-        return f"{plan.levels[kind.removeprefix('activation_')].name}启动通知"  # type: ignore[index]
-    if kind.startswith("group_"):
-        code = kind.removeprefix("group_")
-        group = next((g.name for g in plan.onsite_groups.groups if g.code == code), code)
-        return f"现场指挥部{group}任务通知"
-    return {"city_request": "请求市级响应的报告", "termination": "应急响应结束通知"}.get(kind, kind)
 
 
 def _silent_units(rec: Record) -> list[str]:
@@ -497,9 +477,9 @@ DESCRIBERS: dict[str, Describer] = {
     "approve_termination": lambda rec, d: "同意终止应急响应",
     "announce_termination": lambda rec, d: f"宣布{rec.level_name(d['level'])}结束",
     "acknowledgement_waits_ended": lambda rec, d: (f"{len(d['notices'])}份通知不再等待签收"
-                                                   f"（{d['reason']}）"),
+                                                   f"（{words.reason(d['reason'])}）"),
     "notice_withdrawn": lambda rec, d: (f"撤回{rec.name(d['unit'])}的"
-                                        f"{notice_kind_name(rec.plan, d['kind'])}"),
+                                        f"{words.notice_kind(rec.plan, d['kind'])}"),
     "onsite_command_formed": lambda rec, d: f"成立现场指挥部，下设{len(d['groups'])}个工作组",
     "group_amended": _group_amended,
     "statement_drafted": _statement("拟定"),
@@ -517,7 +497,7 @@ DESCRIBERS: dict[str, Describer] = {
                                      f"发出第{d['step']}级逾期提醒"
                                      + ("（补报）" if d.get("after_response") else "")),
     "alert_resend": lambda rec, d: (f"{rec.name(d['unit'])}未确认"
-                                    f"{notice_kind_name(rec.plan, d['notice_kind'])}，"
+                                    f"{words.notice_kind(rec.plan, d['notice_kind'])}，"
                                     "转发备用联系人"),
 }
 

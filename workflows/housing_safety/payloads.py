@@ -1,0 +1,91 @@
+"""What each action takes (SPEC §5 `incident act … --data`): validated before any guard runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from engine.plan import Level
+from engine.schemas import FactsPatch, Input, Text, Yuan
+
+
+class RaiseLevel(FactsPatch):
+    level: Level | None = None
+    reason: Text | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The new facts only: `level` and `reason` are not facts of the incident."""
+        facts = super().changes()
+        facts.pop("level", None)
+        facts.pop("reason", None)
+        return facts
+
+
+class RecordReport(Input):
+    to: str
+    channel: Text | None = None
+    content: Text | None = None
+
+
+class Acknowledge(Input):
+    kind: str | None = None
+
+
+class UseEmergencyPower(Input):
+    measure: str
+    detail: Text
+
+
+class EliminateDanger(Input):
+    experts: Annotated[list[Text], Field(min_length=1)]
+    appraisers: Annotated[list[Text], Field(min_length=1)]
+
+
+class Note(Input):
+    note: Text | None = None
+
+
+class SettleObligation(Input):
+    obligation: int
+    amount_yuan: Yuan
+    how: Text
+
+
+class StartInvestigation(Input):
+    members: list[str] | None = None
+
+
+class SubmitReport(Input):
+    sections: dict[str, str]
+    # A submitted report is final; a correction is a new version that keeps the earlier ones.
+    correction: bool = False
+    reason: Text | None = None
+
+
+class Dismiss(Input):
+    reason: Text
+
+
+class AmendGroup(Input):
+    group: str
+    add_units: list[str] = Field(default_factory=list)
+    remove_units: list[str] = Field(default_factory=list)
+    leader_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                  max_length=200)] | None = None
+
+
+class DraftStatement(Input):
+    text: Text
+    statement: int | None = None  # the number of the statement this draft revises
+
+
+class StatementRef(Input):
+    statement: int
+
+
+class OpenObligation(Input):
+    kind: str
+    detail: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=4000)]
+    owner: str | None = None
