@@ -127,7 +127,7 @@ def cn_count(count: int | None, unit: str = "人") -> str:
 def cn_place(address: str, street: str, district: str, *, with_district: bool = True) -> str:
     """Where the house is: district, street and address, each written once.
 
-    People often type the street (鹦鹉街鹦鹉花园3栋) or the district (汉阳区琴台大道1号) into the
+    People often type the street (XX街XX花园3栋) or the district (XX区XX大道1号) into the
     address; prefixing it again would print 鹦鹉街鹦鹉街…. An address that already starts with
     the district is printed as typed; otherwise the street (unless the address starts with it)
     and, if asked for, the district go in front.

@@ -120,13 +120,17 @@ _UNBREAKABLE = re.compile(r"[A-Za-z0-9ⅠⅡⅢⅣⅤ.·]+[级号条项类]?|§[
 
 TITLE_WORDS = (
     "房屋安全", "突发事件", "应急响应", "应急预案", "应急处置", "现场指挥部", "指挥部", "办公室",
-    "办事处", "街道", "汉阳区", "武汉市", "人民政府", "启动", "结束", "终止", "通知", "报告",
+    "办事处", "街道", "人民政府", "启动", "结束", "终止", "通知", "报告",
     "请求", "任务", "调查", "处置", "事件", "首报", "续报", "终报", "市级", "区级", "指挥",
     "倒塌", "坍塌", "局部", "整体", "危险", "隐患", "险情", "检测", "医疗", "急救", "交通",
     "运输", "疏导", "防护", "治安", "保卫", "宣传", "抢险", "救援", "关于", "情况", "工作",
 )
 """Words a title line may never split (GB/T 9704 §7.3.1: 回行时要做到词意完整); longest first
-wins where two overlap. Callers add their own proper names through ``keep``."""
+wins where two overlap. Callers add their own proper names through ``keep``; the city and
+district a title opens with are kept whole too (_PLACE)."""
+
+_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2}市)?[\u4e00-\u9fff]{2}区")
+"""The place a title opens with: a two-character city (市) and district (区) name."""
 
 
 def text_width_chars(text: str) -> float:
@@ -139,7 +143,9 @@ def _word_spans(text: str, keep: tuple[str, ...]) -> list[tuple[int, int]]:
     """(start, end) of every unbreakable word: Latin/number runs, then the longest listed word
     at each position."""
     spans = [m.span() for m in _UNBREAKABLE.finditer(text) if m.end() - m.start() > 1]
-    words = sorted({*TITLE_WORDS, *keep}, key=len, reverse=True)
+    place = _PLACE.match(text)
+    opening = (place.group(),) if place else ()
+    words = sorted({*TITLE_WORDS, *keep, *opening}, key=len, reverse=True)
     i = 0
     while i < len(text):
         word = next((w for w in words if w and text.startswith(w, i)), None)

@@ -36,6 +36,29 @@ __all__ = [
 
 DRILL_MARK = "【演练】"
 """Every drill document carries this mark (SPEC R10, plan §7.2) so nobody acts on it for real."""
+DRILL_LINE = "本通知为应急演练，非真实事件。"
+"""The first line of a drill's message, after the mark."""
+UNREGISTERED = "通讯录未登记"
+"""What a form prints for a contact the directory does not hold (filled in by hand)."""
+
+
+def note_line(person: str | None, phone: str | None) -> str:
+    """附注 (GB/T 9704 §7.3.7): the issuing office's duty contact."""
+    return f"联系人：{person or UNREGISTERED}，联系电话：{phone or UNREGISTERED}"
+
+
+URGENT = "特急"
+"""紧急程度 of the notices the directory lists as urgent (GB/T 9704 §7.2.2)."""
+
+
+def doc_number(prefix: str, year: int, serial: int) -> str:
+    """发文字号 (GB/T 9704 §7.2.4): 机关代字〔年份〕序号号."""
+    return f"{prefix}〔{year}〕{serial}号"
+
+
+def office_of(issuer: str) -> str:
+    """印发机关 (§7.4.2): the issuer's office prints and sends the document."""
+    return f"{issuer}办公室"
 
 URGENCY_LEVELS = frozenset({"特提", "特急", "加急", "平急"})
 """紧急程度 values allowed by GB/T 9704-2012 §7.2.2 (the last two apply to telegrams only)."""
@@ -69,7 +92,7 @@ class OfficialDocument:
     """
 
     issuer: str
-    """发文机关, e.g. 汉阳区房屋安全事故应急指挥部."""
+    """发文机关: the plan's issuing body (its HQ)."""
     doc_number: str
     """发文字号, e.g. 阳房应〔2026〕3号: one per document, whatever the number of addressees."""
     title: str
@@ -306,7 +329,7 @@ class InvestigationReport:
     members: Sequence[InvestigationMember] = ()
     timeline: Sequence[TimelineEntry] = ()
     draft: bool = False
-    author: str = "汉阳区房屋安全事件调查组"
+    author: str = "事件调查组"
     date: dt.date | None = None
     """Date printed under the author; None leaves it out (typical of a draft)."""
     generated_at: dt.datetime | None = None

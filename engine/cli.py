@@ -141,7 +141,8 @@ def classify_cmd(ctx: typer.Context) -> None:
 @incident_app.command("report")
 def incident_report(
     ctx: typer.Context,
-    actor: Annotated[str, typer.Option(help="Who logs it.")] = "district_housing_bureau",
+    actor: Annotated[str | None, typer.Option(
+        help="Who logs it (default: the plan's intake desk).")] = None,
 ) -> None:
     """Log a new report: incident JSON on stdin."""
     emit(_globals(ctx).service().report(read_json_stdin(), actor=actor))
@@ -303,7 +304,7 @@ def contacts_stale(ctx: typer.Context) -> None:
     g = _globals(ctx)
     plan = load_plan(g.settings.plan)
     directory = load_directory(g.settings.contacts)
-    codes = [*plan.member_units, *plan.roles.items, "duty_officer"]
+    codes = [*plan.member_units, *plan.roles.items, plan.plan.duty_desk]
     today = g.clock().astimezone(ZoneInfo(plan.plan.timezone)).date()
     emit(stale_entries(directory, codes, today))
 

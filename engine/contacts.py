@@ -31,20 +31,25 @@ class Entry(_Strict):
     primary: Annotated[list[Contact], Field(min_length=1)]
     backup: list[Contact] = []
     name: str | None = None
-    """The person answering for the unit (printed as 联系人, 签发人)."""
+    """The person answering for the unit (printed as the contact person and the signer)."""
     phone: str | None = None
-    """The unit's duty phone, printed in the 附注 of the notices it issues."""
+    """The unit's duty phone, printed in the note (GB/T 9704 §7.3.7) of its notices."""
 
 
 class DocumentForm(_Strict):
     """What printed notices take from the directory (GB/T 9704 elements the plan leaves open)."""
 
-    office: str = "district_hq_office"
-    """Whose entry gives the 附注 contact person and phone."""
-    signer_from: str = "district_hq"
-    """Whose entry names the 签发人 of requests to the city when no person is on record."""
+    office: str
+    """Whose entry gives the note's contact person and phone."""
+    signer_from: str
+    """Whose entry names the signer of documents to a superior body when no person is on
+    record."""
     copy_to: list[str] = []
-    """抄送: units and roles copied on every printed notice (addressees excepted)."""
+    """Units and roles copied on every printed notice (addressees excepted)."""
+    urgent_kinds: list[str] = []
+    """Notice kinds printed as 特急 (the plan's "immediately" matters)."""
+    upward_kinds: list[str] = []
+    """Notice kinds sent to a superior body (上行文, GB/T 9704 §7.2.5): they name a signer."""
 
 
 class Directory(_Strict):
@@ -56,7 +61,7 @@ class Directory(_Strict):
     channels: dict[str, dict[str, Any]]
     default: Entry | None = None
     contacts: dict[str, Entry] = {}
-    documents: DocumentForm = DocumentForm()
+    documents: DocumentForm
 
     @model_validator(mode="after")
     def _channels_exist(self) -> Directory:

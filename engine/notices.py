@@ -3,7 +3,7 @@ when a notice is issued, and kept with it (`Notice.snapshot`).
 
 Each kind has `<template>.subject.j2` and `<template>.body.j2`. Undefined variables are errors
 (StrictUndefined), never blanks: a notice that cannot say what it must is not sent half-written.
-Drill notices carry 【演练】 in the subject and on the first line (§7.2).
+Drill notices carry the drill mark in the subject and on the first line (§7.2).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from documents.formatting import cn_count, cn_datetime_text, cn_place, cn_yuan
+from documents.model import DRILL_LINE, DRILL_MARK
 from documents.text import tidy
 from engine.models import Incident, Notice
 from engine.plan import Plan
 from engine.timeutil import as_utc
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-DRILL_MARK = "【演练】"
 
 
 @dataclass(frozen=True)
@@ -42,14 +42,15 @@ def template_for(kind: str) -> str:
 
 
 def place(plan: Plan, incident: Incident, *, with_district: bool = False) -> str:
-    """The house's street and address (and district), each once: 鹦鹉街鹦鹉花园3栋."""
+    """The house's street and address (and district), each once, as the plan's documents
+    write a place."""
     return cn_place(incident.address, plan.streets.items[incident.street], plan.plan.district,
                     with_district=with_district)
 
 
 def incident_context(plan: Plan, incident: Incident) -> dict[str, Any]:
     """What templates read of the incident; facts come written out, unknown ones as
-    不详（待核实） (SPEC R1), so no template prints a missing fact as 0."""
+    unknown (SPEC R1: documents.formatting.UNKNOWN), so no template prints a missing fact as 0."""
     zone = ZoneInfo(plan.plan.timezone)
     level = incident.response_level
     return {
@@ -101,7 +102,7 @@ class NoticeRenderer:
     def render(self, kind: str, incident: Incident, recipient: str, data: dict[str, Any],
                sent_at: datetime, ack_url: str | None = None, *,
                mark_drill: bool = True) -> Rendered:
-        """Subject and body from the live record; `mark_drill=False` leaves the 【演练】 marks to
+        """Subject and body from the live record; `mark_drill=False` leaves the drill marks to
         a printed form that places them itself."""
         text = self._render(kind, self.fixed_context(incident, recipient, sent_at), data, ack_url)
         return mark_drill_text(text) if incident.drill and mark_drill else text
@@ -131,7 +132,7 @@ class NoticeRenderer:
                    "incident": fixed["incident"], "unit": fixed["unit"],
                    "sent_text": fixed["sent_text"], "termination": fixed["termination"],
                    "data": data, "ack_url": ack_url,
-                   # What the plan does not say is printed as the engine's (本系统设定), never as
+                   # What the plan does not say is printed as the engine's (local policy), never as
                    # a clause: the text for units without a duty, and the groups whose lead is ours.
                    "no_duty_text": self.plan.no_duty_text.text,
                    "lead_is_local": any(kind == f"group_{g.code}" and g.lead_local_policy
@@ -144,5 +145,4 @@ class NoticeRenderer:
 
 def mark_drill_text(text: Rendered) -> Rendered:
     """A drill's notice says so in its subject and on its first line (§7.2)."""
-    return Rendered(f"{DRILL_MARK}{text.subject}",
-                    f"{DRILL_MARK}本通知为应急演练，非真实事件。\n{text.body}")
+    return Rendered(f"{DRILL_MARK}{text.subject}", f"{DRILL_MARK}{DRILL_LINE}\n{text.body}")

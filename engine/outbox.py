@@ -93,13 +93,14 @@ class Outbox:
     def delivery_failed(self, session: Session, incident: Incident, failed: Delivery,
                         at: datetime) -> None:
         """A message that exhausted its retries becomes an alert to the duty officer."""
-        rendered = self.renderer.render("delivery_failed", incident, "duty_officer", {
+        desk = self.plan.plan.duty_desk
+        rendered = self.renderer.render("delivery_failed", incident, desk, {
             "original_subject": failed.subject, "recipient_name":
                 self.plan.actor_name(failed.recipient),
             "channel": failed.channel, "address": failed.address, "attempts": failed.attempts,
             "error": failed.last_error,
         }, at)
-        insert(session, self._rows(incident, "duty_officer", "primary", "delivery_failed",
+        insert(session, self._rows(incident, desk, "primary", "delivery_failed",
                                    rendered, f"failed:{failed.id}", at, None))
 
     def _rows(self, incident: Incident | tuple[int, bool], recipient: str,

@@ -1,6 +1,6 @@
 """The emergency plan as validated data.
 
-The engine knows nothing of Hanyang: every number, unit, duty and authority comes from a YAML
+The engine knows no district: every number, unit, duty and authority comes from a YAML
 file in `config/`, validated here at start-up. A wrong file stops the engine with a message that
 names the key and the problem (`PlanError`), never with a traceback.
 """
@@ -35,6 +35,10 @@ class PlanInfo(_Strict):
     timezone: str
     issuer: str
     notice_prefix: str
+    intake: str
+    """The unit that logs a report when no other is named (the desk that receives them)."""
+    duty_desk: str
+    """Who is told when a message cannot be delivered, and whose contacts are checked too."""
 
 
 class Streets(_Strict):
@@ -294,6 +298,8 @@ class Plan(_Strict):
                 if code not in known:
                     raise ValueError(f"{where}: unknown {what} '{code}'")
 
+        check("plan.intake", [self.plan.intake], actors, "actor")
+        check("plan.duty_desk", [self.plan.duty_desk], actors | roles, "actor")
         check("grading.at_risk_conditions", self.grading.at_risk_conditions, conditions,
               "condition")
         check("grading.ungraded_conditions", self.grading.ungraded_conditions, conditions,
@@ -355,7 +361,8 @@ class PlanError(Exception):
     """The plan file cannot be used; the message names the key and the problem."""
 
 
-DEFAULT_PLAN_PATH = Path(__file__).resolve().parent.parent / "config" / "hanyang.yaml"
+DEFAULT_PLAN_PATH = Path(__file__).resolve().parent.parent / "config" / "plan.yaml"
+"""The plan run when FANGAN_PLAN names none: a link to the district's own file."""
 
 
 def load_plan(path: Path = DEFAULT_PLAN_PATH) -> Plan:

@@ -1,9 +1,10 @@
 """A notice the engine sent, as a printable official document (GB/T 9704 form, `documents`).
 
 One issuing act (the same kind of notice, sent at the same instant) is one document: every unit
-it went to is in its 主送 line and all of them share its 发文字号. What the form needs beyond the
-notice text (the 附注 contact, the 签发人, who is copied) comes from the plan and the contact
-directory and is passed in as :class:`documents.OfficialDocument` fields.
+it went to is an addressee and all of them share its document number. What the form needs beyond
+the notice text (the note's contact, the signer, who is copied) comes from the plan and the
+contact directory and is passed in as :class:`documents.OfficialDocument` fields; the form's own
+words are the documents package's.
 """
 
 from __future__ import annotations
@@ -12,20 +13,14 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from documents import OfficialDocument
+from documents.formatting import UNKNOWN
+from documents.model import URGENT, doc_number, note_line, office_of
 from engine.contacts import Directory
 from engine.models import Incident, Notice
 from engine.notices import NoticeRenderer, Rendered
 from engine.plan import Plan
 from engine.timeutil import as_utc
 
-# II and I activations and the request to the city HQ are "立即" matters (§4.1.2, §4.1.3).
-URGENT_KINDS = frozenset({"activation_II", "activation_I", "city_request"})
-
-UPWARD_KINDS = frozenset({"city_request"})
-"""Documents to a superior body (上行文): they carry a 签发人 (GB/T 9704 §7.2.5)."""
-
-UNKNOWN = "不详（待核实）"
-UNREGISTERED = "通讯录未登记"
 
 
 def same_document(notice: Notice, others: Sequence[Notice]) -> list[Notice]:
@@ -37,11 +32,11 @@ def same_document(notice: Notice, others: Sequence[Notice]) -> list[Notice]:
 
 
 def document_number(plan: Plan, notice: Notice, document: Sequence[Notice]) -> str:
-    """发文字号 (§7.2.4): the plan's 机关代字, the year and a serial shared by the whole
-    document; the serial is the first notice row of the document, so it is unique and stable."""
+    """The document number (GB/T 9704 §7.2.4): the plan's prefix, the year and a serial shared
+    by the whole document; the serial is its first notice row, so it is unique and stable."""
     year = as_utc(notice.sent_at).astimezone(ZoneInfo(plan.plan.timezone)).year
     serial = min(n.id for n in document if n.id is not None)
-    return f"{plan.plan.notice_prefix}〔{year}〕{serial}号"
+    return doc_number(plan.plan.notice_prefix, year, serial)
 
 
 def notice_text(plan: Plan, incident: Incident, notice: Notice) -> Rendered:
@@ -57,15 +52,13 @@ def _title(subject: str, unit_name: str) -> str:
 
 
 def _note(directory: Directory) -> str:
-    """附注: the issuing office's duty contact, from its own directory entry."""
+    """The note: the issuing office's duty contact, from its own directory entry."""
     entry = directory.contacts.get(directory.documents.office)
-    person = (entry.name if entry else None) or UNREGISTERED
-    phone = (entry.phone if entry else None) or UNREGISTERED
-    return f"联系人：{person}，联系电话：{phone}"
+    return note_line(entry.name if entry else None, entry.phone if entry else None)
 
 
 def _signer(directory: Directory, acting_person: str | None) -> str:
-    """签发人: who acted for the signing body when the document went out, else the name in
+    """The signer: who acted for the signing body when the document went out, else the name in
     its directory entry, else marked unknown (it is filled in by hand before sending)."""
     entry = directory.contacts.get(directory.documents.signer_from)
     return acting_person or (entry.name if entry else None) or UNKNOWN
@@ -90,9 +83,10 @@ def official_notice(plan: Plan, directory: Directory, incident: Incident, notice
         title=_title(rendered.subject, plan.actor_name(notice.unit)),
         addressees=names, paragraphs=lines,
         signature=plan.plan.issuer, date=sent.date(), drill=incident.drill,
-        urgency="特急" if notice.kind in URGENT_KINDS else None,
+        urgency=URGENT if notice.kind in directory.documents.urgent_kinds else None,
         copy_to=[plan.actor_name(c) for c in directory.documents.copy_to
                  if plan.actor_name(c) not in names],
-        printed_by=f"{plan.plan.issuer}办公室", printed_on=sent.date(),
-        signer=_signer(directory, acting_person) if notice.kind in UPWARD_KINDS else None,
+        printed_by=office_of(plan.plan.issuer), printed_on=sent.date(),
+        signer=(_signer(directory, acting_person)
+                if notice.kind in directory.documents.upward_kinds else None),
         note=_note(directory))

@@ -115,10 +115,12 @@ class IncidentService:
 
     # -- commands -------------------------------------------------------------------------
 
-    def report(self, data: object, *, actor: str = "district_housing_bureau",
+    def report(self, data: object, *, actor: str | None = None,
                person: str | None = None) -> dict[str, Any]:
-        """Log a new report. Logging it at 区房管局 records the district half of the initial
-        report at `reported_at` (SPEC R3)."""
+        """Log a new report (by default at the plan's intake desk). Logging it at the desk
+        that receives reports records the district half of the initial report at
+        `reported_at` (SPEC R3)."""
+        actor = actor or self.plan.plan.intake
         if actor not in self.plan.actors:
             raise InvalidInput(f"actor: unknown actor '{actor}'")
         payload: IncidentIn = validate(IncidentIn, data)

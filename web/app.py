@@ -127,7 +127,8 @@ def create_app(service: IncidentService, settings: Settings,
                 scheduler.shutdown()
 
     app = FastAPI(title="房安 Fang'an", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="汉阳区房屋安全突发事件应急响应：接报、时限、告警、处置与报告。")
+                  description=f"{service.plan.plan.district}房屋安全突发事件应急响应："
+                              "接报、时限、告警、处置与报告。")
     app.state.service = service
     app.state.scheduler = scheduler
     app.state.accounts = accounts

@@ -1,4 +1,4 @@
-"""The housing-safety response workflow (SPEC §4) of the Hanyang plan: its table of actions.
+"""The housing-safety response workflow (SPEC §4): its table of actions.
 
 One module per chapter of the plan holds the guards and effects of its actions (`response` §4.1
 and §4.2, `onsite` §4.3.1–2, `statements` §4.3.3, `termination` §4.4, `aftermath` §2.2.1 and §5.3,

@@ -137,7 +137,8 @@ def build_report(snapshot: Snapshot) -> doc.InvestigationReport:
         members=_members(rec),
         timeline=[doc.TimelineEntry(at=e.at, actor=rec.name(e.actor), description=text)
                   for e in rec.events if (text := describe(rec, e)) is not None],
-        draft=not submitted, date=date, generated_at=rec.as_of)
+        draft=not submitted, date=date, generated_at=rec.as_of,
+        author=f"{plan.plan.district}房屋安全事件调查组")
 
 
 def casualties(incident: Incident) -> doc.Casualties:
