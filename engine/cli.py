@@ -30,7 +30,7 @@ from engine.timeutil import parse_instant
 
 # Plain click help: Typer's rich panels print a `<bool>` type beside every flag (even --help).
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Fang'an (房安): housing-safety emergency response engine. Output is "
+                  help="Fang'an: emergency response workflow engine. Output is "
                        "JSON on stdout; an error is one JSON line on stderr with exit code 2. "
                        "The contract: docs/cli.md. Every code it accepts: `main.py codes`.")
 incident_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,

@@ -47,14 +47,16 @@ class DocumentForm(_Strict):
     copy_to: list[str] = []
     """Units and roles copied on every printed notice (addressees excepted)."""
     urgent_kinds: list[str] = []
-    """Notice kinds printed as 特急 (the plan's "immediately" matters)."""
+    """Notice kinds printed as most urgent (the plan's "immediately" matters)."""
     upward_kinds: list[str] = []
-    """Notice kinds sent to a superior body (上行文, GB/T 9704 §7.2.5): they name a signer."""
+    """Notice kinds sent to a superior body (GB/T 9704 §7.2.5): they name a signer."""
 
 
 class Directory(_Strict):
     stale_after_days: Annotated[int, Field(gt=0)]
     ack_link_hours: Annotated[float, Field(gt=0)]
+    ack_link_person: str
+    """Who the record names as acknowledging through a signed link when nobody typed a name."""
     max_attempts: Annotated[int, Field(ge=1)]
     retry_base_seconds: Annotated[float, Field(gt=0)]
     drill_channel: str | None = None

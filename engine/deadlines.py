@@ -60,7 +60,7 @@ def status(deadline: Deadline, now: datetime) -> Status:
 
 def backfilled(deadline: Deadline, met_recorded_at: datetime | None,
                overdue_alerted_at: datetime | None) -> bool:
-    """补录: met on time by its report's effective time, but that report was recorded only after
+    """Backfilled: met on time by its report's effective time, but that report was recorded only after
     the due instant, once an overdue alert had gone out. The status stays `met` (R3 judges the
     effective time); the flag keeps the alarm the record raised from being read as plain `met`."""
     return (deadline.met_at is not None and deadline.met_at <= deadline.due_at

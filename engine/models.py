@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from engine.plan import Level
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as naive UTC and returns them aware (SQLite keeps no offset)."""
@@ -51,7 +53,7 @@ class Incident(SQLModel, table=True):
     state: str = Field(index=True, max_length=32)
     condition: str = Field(max_length=32)
     grade: str | None = Field(default=None, max_length=32)
-    response_level: str = Field(max_length=4)
+    response_level: Level = Field(sa_type=sa.String(4))
     exceeds_district_scope: bool = False
     street: str = Field(max_length=32)
     address: str = Field(max_length=500)
@@ -69,7 +71,6 @@ class Incident(SQLModel, table=True):
     reporter: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
     created_at: datetime = _time()
-    version: int = 1
 
 
 class FactRevision(SQLModel, table=True):
@@ -133,7 +134,7 @@ class DeadlineRow(SQLModel, table=True):
     reported: dict[str, str] = _json({})
     met_at: datetime | None = _time(nullable=True)
     stopped_at: datetime | None = _time(nullable=True)
-    # When the response ended while this deadline was still owed: its alerts say 补报 (R4).
+    # When the response ended while this deadline was still owed: its alerts say the report is owed late (R4).
     response_ended_at: datetime | None = _time(nullable=True)
     # Denormalised for the scheduler: the next instant this deadline owes an alert.
     next_alert_at: datetime | None = _time(nullable=True, index=True)

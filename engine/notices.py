@@ -42,7 +42,7 @@ def template_for(kind: str) -> str:
 
 
 def place(plan: Plan, incident: Incident, *, with_district: bool = False) -> str:
-    """The house's street and address (and district), each once, as the plan's documents
+    """The incident's street and address (and district), each once, as the plan's documents
     write a place."""
     return cn_place(incident.address, plan.streets.items[incident.street], plan.plan.district,
                     with_district=with_district)
@@ -60,7 +60,7 @@ def incident_context(plan: Plan, incident: Incident) -> dict[str, Any]:
         "place_in_district": place(plan, incident, with_district=True),
         "condition_name": plan.conditions[incident.condition].name,
         "grade_name": plan.grading.grade_name(incident.grade),
-        "level": level, "level_name": plan.levels[level].name,  # type: ignore[index]
+        "level": level, "level_name": plan.levels[level].name,
         "dead": cn_count(incident.dead), "missing": cn_count(incident.missing),
         "injured": cn_count(incident.injured),
         "people_at_risk": cn_count(incident.people_at_risk),
@@ -91,7 +91,7 @@ class NoticeRenderer:
                       sent_at: datetime) -> dict[str, Any]:
         """What a notice quotes of the record and the directory at `sent_at` (plain JSON): the
         incident's facts and level, the recipient and its duties, who ends the response."""
-        steps = self.plan.termination.for_level(incident.response_level)  # type: ignore[arg-type]
+        steps = self.plan.termination.for_level(incident.response_level)
         return {
             "incident": incident_context(self.plan, incident), "unit": self._unit(recipient),
             "sent_text": cn_datetime_text(as_utc(sent_at), self.zone),

@@ -55,7 +55,7 @@ class Actor(_Strict):
     # The plan names no duty for this unit: its notices say so instead of quoting one.
     no_plan_duty: bool = False
     note: str | None = None
-    # A desk that receives reports on another unit's behalf (the duty officer at 区房管局).
+    # A desk that receives reports on another unit's behalf (e.g. the bureau's duty officer).
     acts_for: str | None = None
 
 
@@ -68,7 +68,8 @@ class Condition(_Strict):
     name: str
     level: Level
     clause: str
-    collapsed: bool = False
+    occurred: bool = False
+    """The event has happened (not only threatens): casualty and loss criteria apply."""
 
 
 class LevelInfo(_Strict):

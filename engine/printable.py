@@ -22,7 +22,6 @@ from engine.plan import Plan
 from engine.timeutil import as_utc
 
 
-
 def same_document(notice: Notice, others: Sequence[Notice]) -> list[Notice]:
     """The notices issued with ``notice`` as one document: same kind, same instant."""
     sent = as_utc(notice.sent_at)
@@ -41,12 +40,12 @@ def document_number(plan: Plan, notice: Notice, document: Sequence[Notice]) -> s
 
 def notice_text(plan: Plan, incident: Incident, notice: Notice) -> Rendered:
     """What the notice said when it was issued (its snapshot, not the incident as it is now),
-    without the 【演练】 marks the printed form places itself."""
+    without the drill marks the printed form places itself."""
     return NoticeRenderer(plan).issued(notice, incident, mark_drill=False)
 
 
 def _title(subject: str, unit_name: str) -> str:
-    """The subject without the recipient that a message subject names: 主送 says who."""
+    """The subject without the recipient that a message subject names: the addressees say who."""
     suffix = f"（{unit_name}）"
     return subject[: -len(suffix)] if subject.endswith(suffix) else subject
 
@@ -67,8 +66,8 @@ def _signer(directory: Directory, acting_person: str | None) -> str:
 def official_notice(plan: Plan, directory: Directory, incident: Incident, notice: Notice,
                     others: Sequence[Notice], acting_person: str | None = None
                     ) -> OfficialDocument:
-    """The notice in 公文 form. ``others`` are the incident's notices (the document's other
-    recipients are among them); ``acting_person`` is who acted for 区指挥部 at that instant."""
+    """The notice in official-document form. ``others`` are the incident's notices (the document's other
+    recipients are among them); ``acting_person`` is who acted for the signing body at that instant."""
     document = same_document(notice, others) or [notice]
     names = list(dict.fromkeys(plan.actor_name(n.unit) for n in sorted(
         document, key=lambda n: n.id or 0)))

@@ -117,8 +117,7 @@ class IncidentRecord:
 
     @property
     def level(self) -> Level:
-        level: Level = self.incident.response_level  # type: ignore[assignment]
-        return level
+        return self.incident.response_level
 
     # -- timeline -------------------------------------------------------------------------
 

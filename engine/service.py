@@ -269,7 +269,7 @@ class IncidentService:
                 raise NotFound("the notice of this link does not exist")
             kind = notice.kind
         return self.act(claim.incident_id, "acknowledge", actor=claim.unit,
-                        data={"kind": kind}, person=person or "确认链接")
+                        data={"kind": kind}, person=person or self.directory.ack_link_person)
 
     # -- helpers --------------------------------------------------------------------------
 

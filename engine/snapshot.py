@@ -97,5 +97,5 @@ class Snapshot:
 
     @property
     def backfilled(self) -> dict[tuple[str, int], datetime]:
-        """Deadlines met only by a report recorded after their overdue alerts (补录)."""
+        """Deadlines met only by a report recorded after their overdue alerts (backfilled)."""
         return backfills(self.deadlines, self.events)

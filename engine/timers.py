@@ -144,7 +144,7 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime,
         if alert is not None:
             done = Fired(row.incident_id, row.code, alert.kind, alert.step, alert.recipients,
                          alert.at, until, occasion=row.occasion)
-            # Owed after the response ended: the report is still due, as 补报 (R4).
+            # Owed after the response ended: the report is still due, as a late report (R4).
             after_response = row.response_ended_at is not None
             batch.record(done, until, {"deadline_due_at": row.due_at.isoformat(),
                                        "after_response": after_response})

@@ -68,7 +68,8 @@ def test_a_whole_ii_response_on_the_second_district(cli: Any, tmp_path: Path) ->
     act("approve_termination", "city_hq_office")
     act("announce_termination", "district_hq")
     drafts = act("start_investigation", "district_hq")["investigation"]["draft_sections"]
-    sections = {key: text.replace("【待调查组补充】", "经调查组核实。") for key, text in drafts.items()}
+    sections = {key: text.replace("【待调查组补充】", "经调查组核实。")
+                for key, text in drafts.items()}
     act("submit_report", "district_hq", {"sections": sections})
     assert act("close", "district_hq")["state"] == "closed"
 

@@ -70,7 +70,7 @@ def grade(plan: Plan, facts: Facts) -> tuple[str | None, tuple[Reason, ...]]:
         return None, (Reason("ungraded", rules.clause,
                              f"{plan.conditions[facts.condition].name}：预案四级分级针对倒塌及"
                              "险情，不定级"),)
-    collapsed = plan.conditions[facts.condition].collapsed
+    collapsed = plan.conditions[facts.condition].occurred
     at_risk_applies = facts.condition in rules.at_risk_conditions
     inclusive = rules.threshold_inclusive
     dead_missing = facts.dead + facts.missing
