@@ -60,8 +60,8 @@ def status(deadline: Deadline, now: datetime) -> Status:
 
 def backfilled(deadline: Deadline, met_recorded_at: datetime | None,
                overdue_alerted_at: datetime | None) -> bool:
-    """Backfilled: met on time by its report's effective time, but that report was recorded only after
-    the due instant, once an overdue alert had gone out. The status stays `met` (R3 judges the
+    """Backfilled: met on time by its report's effective time, but that report was recorded only
+    after the due instant, once an overdue alert had gone out. The status stays `met` (R3 judges the
     effective time); the flag keeps the alarm the record raised from being read as plain `met`."""
     return (deadline.met_at is not None and deadline.met_at <= deadline.due_at
             and met_recorded_at is not None and met_recorded_at > deadline.due_at

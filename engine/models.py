@@ -134,7 +134,8 @@ class DeadlineRow(SQLModel, table=True):
     reported: dict[str, str] = _json({})
     met_at: datetime | None = _time(nullable=True)
     stopped_at: datetime | None = _time(nullable=True)
-    # When the response ended while this deadline was still owed: its alerts say the report is owed late (R4).
+    # When the response ended while this deadline was still owed: its alerts say the report is
+    # owed late (R4).
     response_ended_at: datetime | None = _time(nullable=True)
     # Denormalised for the scheduler: the next instant this deadline owes an alert.
     next_alert_at: datetime | None = _time(nullable=True, index=True)

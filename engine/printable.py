@@ -66,8 +66,9 @@ def _signer(directory: Directory, acting_person: str | None) -> str:
 def official_notice(plan: Plan, directory: Directory, incident: Incident, notice: Notice,
                     others: Sequence[Notice], acting_person: str | None = None
                     ) -> OfficialDocument:
-    """The notice in official-document form. ``others`` are the incident's notices (the document's other
-    recipients are among them); ``acting_person`` is who acted for the signing body at that instant."""
+    """The notice in official-document form. ``others`` are the incident's notices (the
+    document's other recipients are among them); ``acting_person`` is who acted for the signing
+    body at that instant."""
     document = same_document(notice, others) or [notice]
     names = list(dict.fromkeys(plan.actor_name(n.unit) for n in sorted(
         document, key=lambda n: n.id or 0)))
