@@ -22,7 +22,7 @@ from engine.clock import Clock, fixed_clock, system_clock
 from engine.contacts import load_directory, stale_entries
 from engine.errors import FanganError, InvalidInput, Tampered
 from engine.lifecycle import Workflow
-from engine.plan import PlanError, load_plan
+from engine.plan import Plan, PlanError, load_plan
 from engine.schemas import MAX_INT, parse_json
 from engine.service import IncidentService, tampered_text
 from engine.settings import Settings
@@ -44,6 +44,12 @@ class Globals:
     clock: Clock
     workflow: Workflow
     _service: IncidentService | None = None
+
+    def plan(self) -> Plan:
+        """The plan file, checked against the workflow too (as a service is at start-up)."""
+        plan = load_plan(self.settings.plan)
+        self.workflow.check(plan)
+        return plan
 
     def service(self) -> IncidentService:
         if self._service is None:
@@ -135,7 +141,7 @@ def root(
 def classify_cmd(ctx: typer.Context) -> None:
     """Facts JSON on stdin → grade, response level, scope and reasons."""
     g = _globals(ctx)
-    emit(g.workflow.classify(load_plan(g.settings.plan), read_json_stdin()))
+    emit(g.workflow.classify(g.plan(), read_json_stdin()))
 
 
 @incident_app.command("report")
@@ -155,7 +161,7 @@ def codes_cmd(ctx: typer.Context) -> None:
     from engine.codes import plan_codes
 
     g = _globals(ctx)
-    emit(plan_codes(load_plan(g.settings.plan), g.workflow))
+    emit(plan_codes(g.plan(), g.workflow))
 
 
 @incident_app.command("show")
@@ -302,7 +308,7 @@ app.add_typer(contacts_app, name="contacts")
 def contacts_stale(ctx: typer.Context) -> None:
     """Units and roles whose contacts are missing, unverified for too long, or not 24-hour."""
     g = _globals(ctx)
-    plan = load_plan(g.settings.plan)
+    plan = g.plan()
     directory = load_directory(g.settings.contacts)
     codes = [*plan.member_units, *plan.roles.items, plan.plan.duty_desk]
     today = g.clock().astimezone(ZoneInfo(plan.plan.timezone)).date()

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 Level = Literal["III", "II", "I"]
 LEVELS: tuple[Level, ...] = ("III", "II", "I")  # lowest first
-StartTrigger = Literal["reported", "verified", "level_II", "level_I_or_beyond_scope"]
 T = TypeVar("T")
 NonNegative = Annotated[int, Field(ge=0)]
 # Minutes may be fractional so that a test plan can run its timers in seconds.
@@ -125,7 +124,8 @@ class Grading(_Strict):
 class DeadlineRule(_Strict):
     name: str
     clause: str
-    starts_on: StartTrigger
+    # The workflow's event that starts it; the workflow checks at start-up that it makes it.
+    starts_on: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$", max_length=64)]
     # What the deadline counts from: the discovery, or the instant of the action that started it.
     from_: Literal["discovered_at", "action_at"] = Field(alias="from")
     within_minutes: Minutes

@@ -77,8 +77,9 @@ def plan() -> Plan:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
+def clock(t0: datetime) -> ManualClock:
+    """The injected clock, at `t0` (a directory's conftest moves its start by overriding `t0`)."""
+    return ManualClock(t0)
 
 
 @pytest.fixture(scope="session")

@@ -170,3 +170,33 @@ def test_cli_with_a_broken_plan_exits_2(cli, tmp_path: Path, raw_plan: dict[str,
     assert error["error"] == "invalid_config"
     assert "termination.II" in error["message"]
     assert "Traceback" not in err
+
+
+def extra_report_part(raw: dict[str, Any]) -> None:
+    raw["investigation"]["report_sections"]["items"]["lessons"] = "经验教训"
+
+
+def unknown_trigger(raw: dict[str, Any]) -> None:
+    raw["deadlines"]["government_report"]["starts_on"] = "level_IV"
+
+
+@pytest.mark.parametrize(("mutate", "names"), [
+    (extra_report_part, ["investigation.report_sections.items.lessons", "no drafter"]),
+    (unknown_trigger, ["deadlines.government_report.starts_on", "level_IV"]),
+], ids=lambda v: v.__name__ if callable(v) else "")
+def test_what_the_workflow_cannot_do_is_refused_at_start_up(
+        cli, tmp_path: Path, raw_plan: dict[str, Any], mutate: Mutation,
+        names: list[str]) -> None:
+    """A key the schema accepts but the workflow cannot act on (a report part with no drafter,
+    a deadline started by an event the workflow never produces) stops the start, naming it —
+    it used to be a KeyError at the first report."""
+    raw = copy.deepcopy(raw_plan)
+    mutate(raw)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    code, out, err = cli("incident", "list", env={"FANGAN_PLAN": str(path)})
+    assert code == 2 and out is None
+    error = cli.error(err)
+    assert error["error"] == "invalid_config"
+    for name in names:
+        assert name in error["message"]

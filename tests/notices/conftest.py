@@ -12,7 +12,7 @@ import yaml
 
 from engine.clock import ManualClock
 from engine.contacts import DEFAULT_CONTACTS_PATH, Directory
-from engine.plan import Plan, load_plan
+from engine.plan import Plan
 from engine.service import IncidentService, load_workflow
 from notifiers.base import Channel, DeliveryError, Message, Receipt
 
@@ -35,14 +35,9 @@ class Recorder:
         return Receipt(self.name, f"id-{len(self.sent)}")
 
 
-@pytest.fixture(scope="session")
-def plan() -> Plan:
-    return load_plan()
-
-
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
+def t0() -> datetime:
+    return START
 
 
 def directory(**changes: Any) -> Directory:

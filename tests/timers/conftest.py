@@ -8,21 +8,16 @@ from pathlib import Path
 import pytest
 
 from engine.clock import ManualClock
-from engine.plan import Plan, load_plan
+from engine.plan import Plan
 from engine.service import IncidentService, load_workflow
 
 DISCOVERED = datetime.fromisoformat("2026-11-22T02:40:00+08:00")
 REPORTED = datetime.fromisoformat("2026-11-22T02:50:00+08:00")
 
 
-@pytest.fixture(scope="session")
-def plan() -> Plan:
-    return load_plan()
-
-
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(REPORTED)
+def t0() -> datetime:
+    return REPORTED
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ which action is possible in which state, what it takes, what it checks and what 
 from __future__ import annotations
 
 from engine.lifecycle import Transition, Workflow
-from engine.plan import Plan
+from engine.plan import Plan, PlanError
 from engine.schemas import FactsPatch
 from workflows.housing_safety import aftermath as after
 from workflows.housing_safety import investigation as inv
@@ -25,6 +25,10 @@ from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES
 def check(plan: Plan) -> None:
     """What the plan file must give this workflow beyond its own schema."""
     check_parts(plan)
+    for code, rule in plan.deadlines.items():
+        if rule.starts_on not in response.TRIGGERS:
+            raise PlanError(f"deadlines.{code}.starts_on: '{rule.starts_on}' is not an event "
+                            f"of this workflow (known: {', '.join(sorted(response.TRIGGERS))})")
 
 
 WORKFLOW = Workflow(

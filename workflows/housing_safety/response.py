@@ -17,6 +17,11 @@ from workflows.housing_safety.grading import Classification, classify, facts_of,
 from workflows.housing_safety.onsite import form_onsite_command
 from workflows.housing_safety.payloads import RaiseLevel, RecordReport
 
+# What starts a deadline (config `deadlines.*.starts_on`): intake, the first verification, a
+# level coming into force, and each occasion the city HQ must be asked.
+TRIGGERS = frozenset({"reported", "verified", "level_III", "level_II", "level_I",
+                      "level_I_or_beyond_scope"})
+
 REPORTED_FACTS = ("condition", "street", "address", "dead", "missing", "injured",
                   "economic_loss_yuan", "people_at_risk")
 
