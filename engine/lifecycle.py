@@ -84,6 +84,18 @@ class Reporting(Protocol):
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One field of an action's form, as the workflow declares it: the console draws and parses
+    it by `kind` (text, textarea, count, money, or a select over the plan's codes)."""
+
+    name: str  # a dotted name ('sections.unit_overview') nests in the data
+    label: str
+    kind: str = "text"
+    required: bool = False
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """The words a person reads for the workflow's codes, one table per kind of code (states,
     actions, events, facts, statuses …); the console, the notices and the report read these."""
@@ -108,6 +120,9 @@ class Workflow:
     # Facts (as `classify` takes them) → the grading, for the `classify` command.
     classify: Callable[[Plan, object], dict[str, Any]]
     reporting: Reporting
+    # The form of each action (and of intake, `report`); an action without one gets a plain
+    # form built from its payload model.
+    forms: Mapping[str, Sequence[FormField]]
     # The plan's keys the workflow must understand (e.g. every report part has a drafter):
     # raises PlanError at start-up, naming the key.
     check: Callable[[Plan], None]

@@ -256,7 +256,7 @@ def my_actions(incident_id: RowId, who: User_, service: Service) -> list[dict[st
     names = service.workflow.words.tables["ACTIONS"]
     return [{"action": a, "label": names.get(a, a),
              "fields": [{"name": f.name, "label": f.label, "required": f.required}
-                        for f in fields_for(service.plan, a)]}
+                        for f in fields_for(service.plan, service.workflow, a)]}
             for a in Rules(service.plan, service.workflow).actions_for(incident, who.unit)]
 
 

@@ -259,7 +259,8 @@ async def report(request: Request) -> Response:
     service = service_of(request)
     zone = ZoneInfo(service.plan.plan.timezone)
     try:
-        data = forms.parse(forms.REPORT_FIELDS, form, form.getlist)
+        data = forms.parse(forms.fields_for(service.plan, service.workflow, "report"), form,
+                           form.getlist)
         data["discovered_at"] = forms.local_instant(text(form, "discovered_at"), zone,
                                                     "discovered_at")
         data["drill"] = bool(form.get("drill"))
@@ -342,7 +343,8 @@ async def act(request: Request, incident_id: int, action: str) -> Response:
     zone = ZoneInfo(service.plan.plan.timezone)
     label = service.workflow.words.tables["ACTIONS"].get(action, action)
     try:
-        data = forms.parse(forms.fields_for(service.plan, action), form, form.getlist)
+        data = forms.parse(forms.fields_for(service.plan, service.workflow, action), form,
+                           form.getlist)
         at = forms.local_instant(text(form, "at"), zone, "at")
         run_once(request, who, form, lambda: service.act(
             incident_id, action, actor=who.unit, at=at, data=data, person=who.display_name))

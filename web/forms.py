@@ -1,5 +1,6 @@
-"""The console's small forms: one declarative list of fields per action, one renderer (the
-template macro) and one parser, so the forms of fifteen actions are not fifteen templates.
+"""The console's small forms: the workflow declares each action's fields (`Workflow.forms`),
+one renderer (the template macro) and one parser draw and read them all, so the forms of
+fifteen actions are not fifteen templates.
 
 A field left empty is not sent; the engine validates what is sent and its refusal is shown.
 """
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from engine.errors import InvalidInput
+from engine.lifecycle import FormField as Field
 from engine.lifecycle import Workflow
 from engine.plan import LEVELS, Plan
 from web.present import open_deadlines, open_obligations
@@ -29,54 +31,6 @@ SELECTS = frozenset({"condition", "street", "level", "recipient", "measure", "ob
                      "statement_approved"})
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str  # a dotted name ('sections.unit_overview') nests in the data
-    label: str
-    kind: Kind = "text"
-    required: bool = False
-    hint: str = ""
-
-
-COUNTS = (Field("people_at_risk", "危及人数", "count"), Field("dead", "死亡", "count"),
-          Field("missing", "失踪", "count"), Field("injured", "受伤", "count"),
-          Field("economic_loss_yuan", "直接经济损失（元）", "money"))
-NOTE = (Field("note", "说明", "textarea"),)
-
-ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
-    "verify": (Field("condition", "核实后的房屋状况", "condition", hint="不变则不选"), *COUNTS,
-               Field("address", "更正地址"), Field("description", "核实情况", "textarea")),
-    "raise_level": (Field("level", "调整到级别", "level", hint="不选则按新事实定级"),
-                    Field("condition", "新的房屋状况", "condition"), *COUNTS,
-                    Field("reason", "理由", "textarea", hint="降低级别时必填")),
-    "record_report": (Field("to", "报告对象", "recipient", required=True),
-                      Field("channel", "方式", hint="电话、传真、系统、书面……"),
-                      Field("content", "内容摘要", "textarea")),
-    "use_emergency_power": (Field("measure", "措施", "measure", required=True),
-                            Field("detail", "具体情况", "textarea", required=True)),
-    "eliminate_danger": (Field("experts", "论证专家", "names", required=True, hint="每行一人"),
-                         Field("appraisers", "鉴定技术人员", "names", required=True,
-                               hint="每行一人")),
-    "propose_termination": NOTE,
-    "approve_termination": NOTE,
-    "announce_termination": NOTE,
-    "settle_obligation": (Field("obligation", "事项", "obligation", required=True),
-                          Field("amount_yuan", "金额（元）", "money", required=True),
-                          Field("how", "办理方式", required=True)),
-    "start_investigation": (Field("members", "调查组成员单位", "units"),),
-    "dismiss": (Field("reason", "撤销理由", "textarea", required=True),),
-    "amend_group": (Field("group", "工作组", "group", required=True),
-                    Field("leader_name", "组长姓名"),
-                    Field("add_units", "增加单位", "units"),
-                    Field("remove_units", "减少单位", "units")),
-    "draft_statement": (Field("text", "发布稿内容", "textarea", required=True),
-                        Field("statement", "修改已有发布稿", "statement_any", hint="新稿不选")),
-    "approve_statement": (Field("statement", "审核的发布稿", "statement_draft", required=True),),
-    "release_statement": (Field("statement", "发布的稿件", "statement_approved", required=True),),
-    "open_obligation": (Field("kind", "事项类别", "obligation_kind", required=True),
-                        Field("detail", "具体内容", "textarea", required=True),
-                        Field("owner", "承办单位", "unit", hint="不选则由区人民政府承办")),
-}
 # Free-text fields that deserve more than one line when a form is built from a payload model.
 LONG_TEXT = frozenset({"text", "detail", "reason", "note", "content", "description", "how"})
 INTEGER_IDS = frozenset({"obligation", "statement"})
@@ -85,18 +39,20 @@ MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 NAME_SPLIT = re.compile(r"[\n,，、;；]+")
 
 
-def fields_for(plan: Plan, action: str, payload: type[BaseModel] | None = None,
-               names: Mapping[str, str] | None = None) -> tuple[Field, ...]:
-    """The action's form: declared above, or else built from the workflow's payload model
-    (fields named by `names`, the vocabulary's facts), so an action added to the workflow gets
-    a usable (if plain) form without a change here."""
+def fields_for(plan: Plan, workflow: Workflow, action: str) -> tuple[Field, ...]:
+    """The action's form: as the workflow declares it, or else built from its payload model
+    (fields named by the vocabulary's facts), so an action added to the workflow gets a usable
+    (if plain) form without a change here."""
     if action == "submit_report":
         return tuple(Field(f"sections.{key}", f"{i}. {title}", "textarea", required=True)
                      for i, (key, title) in enumerate(
                          plan.investigation.report_sections.items.items(), start=1))
-    if action in ACTION_FIELDS or payload is None:
-        return ACTION_FIELDS.get(action, ())
-    return tuple(_field_from_model(name, info, names or {})
+    payload: type[BaseModel] | None = next(
+        (t.payload for t in workflow.transitions if t.action == action), None)
+    if action in workflow.forms or payload is None:
+        return tuple(workflow.forms.get(action, ()))
+    names = workflow.words.tables["FACTS"]
+    return tuple(_field_from_model(name, info, names)
                  for name, info in payload.model_fields.items())
 
 
@@ -170,9 +126,7 @@ class FormKit:
     unit: str
 
     def fields(self, action: str) -> tuple[Field, ...]:
-        payload = next((t.payload for t in self.workflow.transitions if t.action == action),
-                       None)
-        return fields_for(self.plan, action, payload, self.workflow.words.tables["FACTS"])
+        return fields_for(self.plan, self.workflow, action)
 
     def choices(self, field: Field) -> list[tuple[str, str]]:
         # The aftermath items people may open by hand (§5.3, config `aftermath`).
@@ -237,8 +191,3 @@ def local_instant(value: str | None, zone: ZoneInfo, name: str) -> str | None:
     if naive.tzinfo is None:
         naive = naive.replace(tzinfo=zone)
     return naive.isoformat()
-
-
-REPORT_FIELDS = (Field("address", "地址", required=True), Field("street", "街道", "street"),
-                 Field("condition", "房屋状况", "condition"), *COUNTS,
-                 Field("reporter", "报告人及电话"), Field("description", "情况描述", "textarea"))

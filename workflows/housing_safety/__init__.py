@@ -13,8 +13,8 @@ from engine.lifecycle import Transition, Workflow
 from engine.plan import Plan, PlanError
 from engine.schemas import FactsPatch
 from workflows.housing_safety import aftermath as after
+from workflows.housing_safety import fields, onsite, response, statements, termination, words
 from workflows.housing_safety import investigation as inv
-from workflows.housing_safety import onsite, response, statements, termination, words
 from workflows.housing_safety import payloads as p
 from workflows.housing_safety.authority import actors_now, may_act, may_activate
 from workflows.housing_safety.grading import classify_facts
@@ -41,6 +41,7 @@ WORKFLOW = Workflow(
     actors_now=actors_now,
     classify=classify_facts,
     reporting=Reporting(),
+    forms=fields.FORMS,
     check=check,
     transitions=(
         Transition("verify", ("reported", "active"), None, FactsPatch,
