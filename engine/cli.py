@@ -149,9 +149,19 @@ def incident_report(
     ctx: typer.Context,
     actor: Annotated[str | None, typer.Option(
         help="Who logs it (default: the plan's intake desk).")] = None,
+    merge_into: Annotated[int | None, typer.Option(
+        "--merge-into", min=1, max=MAX_INT,
+        help="It duplicates this open incident: log it and fold it in (merge).")] = None,
 ) -> None:
-    """Log a new report: incident JSON on stdin."""
-    emit(_globals(ctx).service().report(read_json_stdin(), actor=actor))
+    """Log a new report: incident JSON on stdin. Check `incident duplicates` first."""
+    emit(_globals(ctx).service().report(read_json_stdin(), actor=actor, merge_into=merge_into))
+
+
+@incident_app.command("duplicates")
+def incident_duplicates(ctx: typer.Context) -> None:
+    """Open incidents a report (incident JSON on stdin, as `report` takes it) is likely a
+    duplicate of: same street, a similar address, within the plan's window. Records nothing."""
+    emit(_globals(ctx).service().duplicates(read_json_stdin()))
 
 
 @app.command("codes")

@@ -261,6 +261,27 @@ class ActionAuthority(_Strict):
     local_policy: bool = False
 
 
+class Duplicates(_Strict):
+    """When a new report is likely the same event as one already logged (R11): same street,
+    an address at least `min_similarity` alike (0–100), reported within `window_hours`."""
+
+    window_hours: Annotated[float, Field(gt=0)]
+    min_similarity: Annotated[int, Field(ge=0, le=100)]
+    clause: str
+    local_policy: bool = False
+
+
+class Proxy(_Strict):
+    """Decisions by proxy (R11): a desk in `recorders` may record what a body in `bodies`
+    decided or acknowledged by phone, fax or document; any other body acts itself."""
+
+    recorders: list[str] = Field(min_length=1)
+    bodies: list[str]
+    sources: dict[str, str] = Field(min_length=1)
+    clause: str
+    local_policy: bool = False
+
+
 class Plan(_Strict):
     """The whole plan. Cross-references (unit codes, role codes) are checked after parsing."""
 
@@ -284,6 +305,8 @@ class Plan(_Strict):
     information_release: InformationRelease
     aftermath: Aftermath
     authority: dict[str, ActionAuthority]
+    duplicates: Duplicates
+    proxy: Proxy
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -300,6 +323,8 @@ class Plan(_Strict):
                     raise ValueError(f"{where}: unknown {what} '{code}'")
 
         check("plan.intake", [self.plan.intake], actors, "actor")
+        check("proxy.recorders", self.proxy.recorders, actors, "actor")
+        check("proxy.bodies", self.proxy.bodies, actors, "actor")
         check("plan.duty_desk", [self.plan.duty_desk], actors | roles, "actor")
         check("grading.at_risk_conditions", self.grading.at_risk_conditions, conditions,
               "condition")

@@ -296,6 +296,15 @@ class IncidentRecord:
 
     # -- the workflow's own rows ----------------------------------------------------------
 
+    def peer(self, incident_id: int) -> IncidentRecord | None:
+        """Another incident this action writes to as well (the original a duplicate folds
+        into), locked like the acting one; None if there is no such incident."""
+        query = select(Incident).where(Incident.id == incident_id).with_for_update(key_share=True)
+        incident = self.session.exec(query).first()
+        if incident is None:
+            return None
+        return IncidentRecord(self.session, self.plan, incident, self.now, self.outbox)
+
     def rows(self, model: type[R], *order: Any, **where: Any) -> list[R]:
         """This incident's rows of `model` whose columns equal `where`, in `order`: the
         workflow reads its tables through the record, never through the session."""

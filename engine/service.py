@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from engine.clock import Clock, system_clock
 from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate, reading, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
+from engine.duplicates import Candidate, likely_duplicates
 from engine.errors import InvalidInput, NotFound, Tampered
 from engine.keys import derive, load_secret
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
@@ -104,6 +105,29 @@ class IncidentService:
             now = self.now()
             return [self._view(session, incident, now) for incident in session.exec(query)]
 
+    def duplicates(self, data: object) -> list[dict[str, Any]]:
+        """The incidents a report (as `report` takes it) is likely a duplicate of (R11), most
+        alike first: the officer may merge it into one of them instead of logging it anew."""
+        payload: IncidentIn = validate(IncidentIn, data)
+        check_codes(self.plan, payload)
+        reported = parse_instant(payload.reported_at or self.now(), "reported_at")
+        window = timedelta(hours=self.plan.duplicates.window_hours)
+        with self.reading() as session:
+            rows = session.exec(select(Incident).where(
+                Incident.street == payload.street, Incident.drill == payload.drill,
+                col(Incident.state).in_(self.workflow.open_states),
+                col(Incident.reported_at) >= reported - window,
+                col(Incident.reported_at) <= reported + window)).all()
+            candidates = [Candidate(i.id or 0, i.street, i.address, i.reported_at, i.state)
+                          for i in rows]
+        matches = likely_duplicates(self.plan.duplicates, payload.street, payload.address,
+                                    reported, candidates,
+                                    self.plan.streets.items[payload.street])
+        return [{"id": m.candidate.id, "state": m.candidate.state,
+                 "address": m.candidate.address, "street": m.candidate.street,
+                 "reported_at": m.candidate.reported_at.isoformat(),
+                 "similarity": m.similarity} for m in matches]
+
     def count_open(self, *, drills: bool = False) -> int:
         """Open incidents; drills are kept out of the figures unless asked for (§7.2)."""
         with self.reading() as session:
@@ -115,11 +139,13 @@ class IncidentService:
 
     # -- commands -------------------------------------------------------------------------
 
-    def report(self, data: object, *, actor: str | None = None,
-               person: str | None = None) -> dict[str, Any]:
+    def report(self, data: object, *, actor: str | None = None, person: str | None = None,
+               merge_into: int | None = None) -> dict[str, Any]:
         """Log a new report (by default at the plan's intake desk). Logging it at the desk
         that receives reports records the district half of the initial report at
-        `reported_at` (SPEC R3)."""
+        `reported_at` (SPEC R3). `merge_into`: it is a duplicate of that incident, folded into
+        it in the same transaction (the workflow's `merge`), so the call's facts are kept and
+        nothing is logged twice."""
         actor = actor or self.plan.plan.intake
         if actor not in self.plan.actors:
             raise InvalidInput(f"actor: unknown actor '{actor}'")
@@ -152,6 +178,11 @@ class IncidentService:
             self.workflow.intake(ctx)
             logger.info("incident {} reported ({}, {}, level {})", incident.id,
                         incident.condition, incident.street, incident.response_level)
+            if merge_into is not None:
+                self.lifecycle.fire(ActionContext(self.plan, record, "merge", actor, reported,
+                                                  {"into": merge_into}, person=person))
+                session.add(incident)
+                session.flush()
             return self._view(session, incident, now)
 
     def act(self, incident_id: int, action: str, *, actor: str, at: object = None,

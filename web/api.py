@@ -234,14 +234,27 @@ def list_incidents(
 
 @router.post("/incidents", status_code=201, tags=["incidents"])
 def report(body: ReportRequest, who: User_, service: Service, request: Request,
-           idempotency_key: IdemKey = None) -> JSONResponse:
+           idempotency_key: IdemKey = None,
+           merge_into: Annotated[int | None, Query(
+               ge=1, le=MAX_INT,
+               description="It is a duplicate of this open incident: log it and fold it in "
+                           "(R11 `merge`), in one step")] = None) -> JSONResponse:
     """Log a new report, as the caller's unit. Responds 201 with the incident."""
     data = body.model_dump(exclude_unset=True, mode="json")
 
     def call() -> Stored:
-        return Stored(201, service.report(data, actor=who.unit, person=who.display_name))
+        return Stored(201, service.report(data, actor=who.unit, person=who.display_name,
+                                          merge_into=merge_into))
 
-    return idempotent(request, who, idempotency_key, data, call, created=True)
+    key_data = data if merge_into is None else {**data, "merge_into": merge_into}
+    return idempotent(request, who, idempotency_key, key_data, call, created=True)
+
+
+@router.post("/incidents/duplicates", tags=["incidents"])
+def duplicates(body: ReportRequest, _: User_, service: Service) -> list[dict[str, Any]]:
+    """Open incidents this report is likely a duplicate of (same street, a similar address,
+    within the plan's window; R11), most alike first. Nothing is recorded."""
+    return service.duplicates(body.model_dump(exclude_unset=True, mode="json"))
 
 
 @router.get("/incidents/{incident_id}", tags=["incidents"])

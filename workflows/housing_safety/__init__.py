@@ -87,5 +87,7 @@ WORKFLOW = Workflow(
                    (may_act, inv.report_submitted, after.no_open_obligation), (inv.closed,)),
         Transition("dismiss", ("reported",), "dismissed", p.Dismiss, (may_act,),
                    (response.dismissed,)),
+        Transition("merge", ("reported", "active"), "merged", p.Merge,
+                   (may_act, response.merge_target_open), (response.merged,)),
     ),
 )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 
 from engine.plan import Level
-from engine.schemas import FactsPatch, Input, Text, Yuan
+from engine.schemas import MAX_INT, FactsPatch, Input, Text, Yuan
 
 
 class RaiseLevel(FactsPatch):
@@ -60,6 +60,11 @@ class SubmitReport(Input):
     sections: dict[str, str]
     # A submitted report is final; a correction is a new version that keeps the earlier ones.
     correction: bool = False
+    reason: Text | None = None
+
+
+class Merge(Input):
+    into: Annotated[int, Field(ge=1, le=MAX_INT)]
     reason: Text | None = None
 
 

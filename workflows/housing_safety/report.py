@@ -494,6 +494,10 @@ DESCRIBERS: dict[str, Describer] = {
     "report_submitted": lambda rec, d: "提交事件调查报告",
     "closed": lambda rec, d: "事件处置结案",
     "dismissed": lambda rec, d: f"经核实报告不实，予以撤销（{d.get('reason', '')}）",
+    "merged": lambda rec, d: f"经核实为重复报告，并入事件{d['into']}",
+    "duplicate_merged": lambda rec, d: (f"重复报告（事件{d['duplicate']}"
+                                        + (f"，报告人{d['reporter']}" if d.get("reporter") else "")
+                                        + "）并入本事件"),
     "alert_overdue": lambda rec, d: (f"时限“{rec.plan.deadlines[d['deadline']].name}”逾期，"
                                      f"发出第{d['step']}级逾期提醒"
                                      + ("（补报）" if d.get("after_response") else "")),

@@ -9,13 +9,14 @@ from engine.errors import InvalidInput, PreconditionFailed
 from engine.lifecycle import ActionContext
 from engine.models import DeadlineRow, Notice
 from engine.plan import Level
-from engine.record import plain
+from engine.record import IncidentRecord, plain
 from engine.schemas import check_codes
 from workflows.housing_safety import words
 from workflows.housing_safety.authority import authorize
 from workflows.housing_safety.grading import Classification, classify, facts_of, level_rank
 from workflows.housing_safety.onsite import form_onsite_command
 from workflows.housing_safety.payloads import RaiseLevel, RecordReport
+from workflows.housing_safety.states import OPEN_STATES
 
 # What starts a deadline (config `deadlines.*.starts_on`): intake, the first verification, a
 # level coming into force, and each occasion the city HQ must be asked.
@@ -234,6 +235,40 @@ def acknowledged(ctx: ActionContext) -> None:
         ctx.record.add(notice)
         ctx.record.log("notice_acknowledged", ctx.actor, ctx.at,
                        {"unit": notice.unit, "kind": notice.kind}, person=ctx.person)
+
+
+def merge_target_open(ctx: ActionContext) -> None:
+    """R11: a duplicate folds into another open incident, never into itself, a closed one or
+    one that is itself merged."""
+    into: int = ctx.payload.into
+    if into == ctx.record.id:
+        raise InvalidInput(f"data.into: incident {into} is this incident")
+    original = ctx.record.peer(into)
+    if original is None:
+        raise InvalidInput(f"data.into: incident {into} does not exist")
+    if original.state not in OPEN_STATES:
+        raise PreconditionFailed(f"data.into: incident {into} is '{original.state}', not open: "
+                                 "a duplicate folds into an open incident")
+    if original.incident.drill != ctx.record.incident.drill:
+        raise PreconditionFailed("data.into: a drill and a real report are never merged")
+    ctx.hand(original)
+
+
+def merged(ctx: ActionContext) -> None:
+    """The duplicate ends `merged`, its timers stopped; its facts and reporter join the
+    original's timeline, so nothing the caller said is lost."""
+    original = ctx.take(IncidentRecord)
+    incident = ctx.record.incident
+    reason = ctx.payload.reason
+    ctx.record.stop_timers(ctx.at, "merged")
+    ctx.record.log("merged", ctx.actor, ctx.at, {"into": original.id, "reason": reason},
+                   person=ctx.person)
+    original.log("duplicate_merged", ctx.actor, ctx.at, {
+        "duplicate": ctx.record.id, "reason": reason,
+        "facts": {k: plain(getattr(incident, k)) for k in REPORTED_FACTS},
+        "reporter": incident.reporter, "description": incident.description,
+        "reported_at": incident.reported_at.isoformat(),
+    }, person=ctx.person)
 
 
 def dismissed(ctx: ActionContext) -> None:

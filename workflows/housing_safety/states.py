@@ -11,6 +11,6 @@ OPEN_STATES = (
     "terminated",
     "investigating",
 )
-STATES = (*OPEN_STATES, "closed", "dismissed")
+STATES = (*OPEN_STATES, "closed", "dismissed", "merged")
 # While the response is on, the on-site command (§4.3) is at work and may be reorganised.
 RESPONSE_STATES = ("active", "danger_eliminated", "termination_proposed", "termination_approved")

@@ -18,7 +18,7 @@ STATES = {
     "reported": "已接报，待核实", "active": "应急响应中", "danger_eliminated": "险情已排除",
     "termination_proposed": "已提议终止", "termination_approved": "已批准终止",
     "terminated": "响应已终止", "investigating": "事件调查中", "closed": "已结案",
-    "dismissed": "已撤销（报告不实）",
+    "dismissed": "已撤销（报告不实）", "merged": "已并入原事件（重复报告）",
 }
 
 ACTIONS = {
@@ -28,7 +28,8 @@ ACTIONS = {
     "propose_termination": "提议终止响应", "approve_termination": "批准终止响应",
     "announce_termination": "宣布终止响应", "settle_obligation": "办结修复或补偿",
     "start_investigation": "启动事件调查", "submit_report": "提交调查报告", "close": "结案",
-    "dismiss": "撤销（报告不实）", "amend_group": "调整现场工作组",
+    "dismiss": "撤销（报告不实）", "merge": "并入原事件（重复报告）",
+    "amend_group": "调整现场工作组",
     "draft_statement": "起草信息发布稿", "approve_statement": "审核信息发布稿",
     "release_statement": "对外发布信息", "open_obligation": "登记善后事项",
 }
@@ -45,6 +46,7 @@ EVENTS = {
     "approve_termination": "批准终止响应", "announce_termination": "宣布终止响应",
     "obligation_settled": "修复或补偿已办结", "investigation_started": "启动事件调查",
     "report_submitted": "提交调查报告", "closed": "结案", "dismissed": "撤销（报告不实）",
+    "merged": "并入原事件（重复报告）", "duplicate_merged": "重复报告并入本事件",
     "alert_reminder": "到期提醒", "alert_overdue": "超时告警",
     "alert_resend": "通知超时未签收，转备用联系人", "onsite_command_formed": "成立现场指挥部",
     "group_amended": "调整现场工作组", "obligation_opened": "登记善后事项",
@@ -72,8 +74,8 @@ CONDITION_SHORT = {"hidden_danger": "安全隐患", "imminent_collapse": "随时
 # The reasons the engine and the workflow record as codes (a timeline's `reason`).
 REASONS = {
     "discovery_corrected": "发现时间更正", "response_ended": "应急响应结束",
-    "closed": "结案", "dismissed": "撤销", "verified_raise": "核实后事实要求提高响应级别",
-    "raise": "新情况要求提高响应级别",
+    "closed": "结案", "dismissed": "撤销", "merged": "重复报告并入原事件",
+    "verified_raise": "核实后事实要求提高响应级别", "raise": "新情况要求提高响应级别",
 }
 
 REFUSALS = {
@@ -217,6 +219,17 @@ def _groups(labels: Names, data: dict[str, Any]) -> str:
     return f"{len(data.get('groups', []))}个工作组（{data.get('clause', '')}）"
 
 
+def _merged(_: Names, data: dict[str, Any]) -> str:
+    reason = f"：{data['reason']}" if data.get("reason") else ""
+    return f"并入事件{data.get('into')}{reason}"
+
+
+def _duplicate(_: Names, data: dict[str, Any]) -> str:
+    facts = data.get("facts") or {}
+    reporter = f"，报告人{data['reporter']}" if data.get("reporter") else ""
+    return f"事件{data.get('duplicate')}（{facts.get('address', '')}{reporter}）并入本事件"
+
+
 SUMMARIES: dict[str, Callable[[Names, dict[str, Any]], str]] = {
     "reported": _classification, "verified": _verified,
     "level_raised": _level_change, "level_lowered": _level_change, "facts_updated": _level_change,
@@ -229,6 +242,7 @@ SUMMARIES: dict[str, Callable[[Names, dict[str, Any]], str]] = {
     "propose_termination": _note, "approve_termination": _note, "announce_termination": _note,
     "obligation_settled": _settled, "investigation_started": _members,
     "report_submitted": _sections, "dismissed": _note,
+    "merged": _merged, "duplicate_merged": _duplicate,
     "statement_drafted": _statement, "statement_approved": _statement,
     "statement_released": _statement, "obligation_opened": _obligation,
     "group_amended": _group, "onsite_command_formed": _groups,
