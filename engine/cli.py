@@ -201,12 +201,17 @@ def incident_act(
         help="When it happened (ISO 8601 with an offset); default the engine's clock.")] = None,
     data: Annotated[str | None, typer.Option(
         help="The action's data as a JSON object (its fields: `main.py codes`).")] = None,
+    proxy: Annotated[str | None, typer.Option(
+        help='Recorded on a body\'s behalf (R11), as a JSON object: {"for": BODY, "source": '
+             '"phone"|"fax"|"document"|"meeting", "conveyed_by": NAME}; --actor is the desk.')]
+    = None,
 ) -> None:
     """Take ACTION on incident INCIDENT_ID as --actor; prints the incident after it. A refused
     action changes nothing and says why (and who may act). The actions, the states each is
     taken from and their --data fields: `python main.py codes`."""
     emit(_globals(ctx).service().act(incident_id, action, actor=actor, at=at,
-                                     data=parse_json_option(data, "--data")))
+                                     data=parse_json_option(data, "--data"),
+                                     proxy=parse_json_option(proxy, "--proxy")))
 
 
 @app.command("tick")

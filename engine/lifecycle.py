@@ -104,6 +104,8 @@ class Vocabulary:
     # One line saying what a timeline event was about, given the console's labels.
     summaries: Mapping[str, Callable[[Any, dict[str, Any]], str]]
     notice_kind: Callable[[Plan, str], str]
+    # How an event recorded on a body's behalf says so (R11), given its `proxy` data.
+    proxy_note: Callable[[Plan, dict[str, Any]], str]
 
 
 @dataclass(frozen=True)

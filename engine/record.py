@@ -94,6 +94,9 @@ class IncidentRecord:
         # (unit, kind) → the occasions issued and whether one of them still stands (not
         # superseded); loaded once per action.
         self._issued: dict[tuple[str, str], tuple[int, bool]] | None = None
+        # Set when a desk records this action on a body's behalf (R11): every event the action
+        # logs for that body carries it, so the record shows who recorded it and from what.
+        self.proxy: dict[str, Any] | None = None
 
     @property
     def renderer(self) -> NoticeRenderer:
@@ -123,8 +126,11 @@ class IncidentRecord:
 
     def log(self, kind: str, actor: str, at: datetime, data: dict[str, Any] | None = None,
             person: str | None = None) -> None:
+        data = data or {}
+        if self.proxy is not None and actor == self.proxy["for"]:
+            data = {**data, "proxy": self.proxy}
         self.session.add(TimelineEvent(incident_id=self.id, at=at, recorded_at=self.now,
-                                       actor=actor, person=person, kind=kind, data=data or {}))
+                                       actor=actor, person=person, kind=kind, data=data))
 
     def revise_facts(self, changes: dict[str, Any], action: str, actor: str,
                      at: datetime) -> dict[str, Any]:

@@ -137,6 +137,21 @@ class Input(BaseModel):
         return value
 
 
+class ProxyIn(Input):
+    """A decision or acknowledgement a body conveyed by phone, fax or document, recorded by a
+    desk on its behalf (R11): `for` is the body, `source` how it came, `conveyed_by` who said
+    it (and `reference`, a document's number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    for_: Annotated[str, StringConstraints(max_length=64)] = Field(alias="for")
+    source: Annotated[str, StringConstraints(max_length=32)]
+    conveyed_by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                  max_length=200)]
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                max_length=200)] | None = None
+
+
 class FactsPatch(Input):
     """Corrected facts (verify, raise_level): every field optional."""
 

@@ -24,7 +24,7 @@ from engine.contacts import Directory, load_directory
 from engine.db import make_engine, migrate, reading, transaction
 from engine.delivery import DeliveryWorker, Outcome, build_channels
 from engine.duplicates import Candidate, likely_duplicates
-from engine.errors import InvalidInput, NotFound, Tampered
+from engine.errors import Forbidden, InvalidInput, NotFound, Tampered
 from engine.keys import derive, load_secret
 from engine.lifecycle import ActionContext, Lifecycle, Workflow
 from engine.models import Incident, Notice, TimelineEvent
@@ -33,7 +33,7 @@ from engine.outbox import Outbox
 from engine.plan import Plan
 from engine.printable import official_notice
 from engine.record import IncidentRecord
-from engine.schemas import MAX_INT, IncidentIn, check_codes, validate
+from engine.schemas import MAX_INT, IncidentIn, ProxyIn, check_codes, validate
 from engine.snapshot import Snapshot
 from engine.timers import Fired, catch_up
 from engine.timeutil import parse_instant
@@ -186,9 +186,16 @@ class IncidentService:
             return self._view(session, incident, now)
 
     def act(self, incident_id: int, action: str, *, actor: str, at: object = None,
-            data: object = None, person: str | None = None) -> dict[str, Any]:
+            data: object = None, person: str | None = None,
+            proxy: object = None) -> dict[str, Any]:
+        """Take `action` as `actor`. With `proxy`, `actor` is a desk recording what the body
+        `proxy.for` decided by phone, fax or document (R11): the action is judged and recorded
+        as that body's, marked with who recorded it and how it came."""
         if actor not in self.plan.actors:
             raise InvalidInput(f"actor: unknown actor '{actor}'")
+        on_behalf = self._proxy(actor, person, proxy) if proxy is not None else None
+        if on_behalf is not None:
+            actor = on_behalf["for"]
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -202,6 +209,7 @@ class IncidentService:
             if when < incident.discovered_at:
                 raise InvalidInput("at: is earlier than the incident's discovery")
             record = IncidentRecord(session, self.plan, incident, now, self.outbox)
+            record.proxy = on_behalf
             ctx = ActionContext(self.plan, record, action, actor, when, data, person=person)
             self.lifecycle.fire(ctx)
             session.add(incident)
@@ -303,6 +311,24 @@ class IncidentService:
                         data={"kind": kind}, person=person or self.directory.ack_link_person)
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _proxy(self, recorder: str, person: str | None, proxy: object) -> dict[str, Any]:
+        """A valid proxy record, or the refusal naming why (the plan's `proxy` section)."""
+        given: ProxyIn = validate(ProxyIn, proxy, prefix="proxy.")
+        rule = self.plan.proxy
+        if recorder not in rule.recorders:
+            names = ", ".join(rule.recorders)
+            raise Forbidden(f"proxy: '{recorder}' may not record for another body (only "
+                            f"{names} may, {rule.clause})")
+        if given.for_ not in rule.bodies:
+            raise Forbidden(f"proxy.for: '{given.for_}' acts itself, no desk records for it "
+                            f"(by proxy: {', '.join(rule.bodies)})")
+        if given.source not in rule.sources:
+            raise InvalidInput(f"proxy.source: unknown source '{given.source}' "
+                               f"(known: {', '.join(rule.sources)})")
+        return {"for": given.for_, "recorded_by": recorder, "recorder_person": person,
+                "source": given.source, "conveyed_by": given.conveyed_by,
+                "reference": given.reference}
 
     def _get(self, session: Session, incident_id: int, lock: bool = False) -> Incident:
         if not 1 <= incident_id <= MAX_INT:  # no row has it; the database could not even ask

@@ -76,6 +76,10 @@ class ActRequest(Input):
     data: dict[str, Any] = Field(default_factory=dict,
                                  description="The action's data (its fields: GET /api/codes)")
     actor: str | None = Field(default=None, description="Optional; must be your own unit")
+    proxy: dict[str, Any] | None = Field(
+        default=None, description="Recorded on a body's behalf (R11): {\"for\": body, "
+                                  "\"source\": phone|fax|document|meeting, \"conveyed_by\", "
+                                  "\"reference\"?}; your unit must be one of the plan's desks")
 
 
 DisplayName = Annotated[str, StringConstraints(max_length=limit(User, "display_name"))]
@@ -285,7 +289,8 @@ def act(incident_id: RowId, action: Action, who: User_, service: Service, reques
 
     def call() -> Stored:
         return Stored(200, service.act(incident_id, action, actor=who.unit, at=at,
-                                       data=body.data, person=who.display_name))
+                                       data=body.data, person=who.display_name,
+                                       proxy=body.proxy))
 
     return idempotent(request, who, idempotency_key, body.model_dump(mode="json"), call)
 

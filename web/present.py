@@ -111,8 +111,11 @@ class Labels:
 
     def summary(self, event: dict[str, Any]) -> str:
         """One line saying what a timeline event was about, in Chinese."""
+        data = event.get("data") or {}
         handler = self.words.summaries.get(event["kind"])
-        return handler(self, event.get("data") or {}) if handler else ""
+        text = handler(self, data) if handler else ""
+        proxy = data.get("proxy")
+        return text + self.words.proxy_note(self.plan, proxy) if proxy else text
 
 
 GROUPED_EVENTS = frozenset({"notice_sent", "deadline_started"})

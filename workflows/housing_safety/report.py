@@ -514,4 +514,6 @@ def describe(rec: Record, event: TimelineEvent) -> str | None:
     describer = DESCRIBERS.get(event.kind)
     if describer is None:
         return f"系统记录（{event.kind}）"
-    return describer(rec, {**event.data, "kind": event.kind})
+    text = describer(rec, {**event.data, "kind": event.kind})
+    proxy = event.data.get("proxy")
+    return text + words.proxy_note(rec.plan, proxy) if proxy else text

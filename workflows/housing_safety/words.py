@@ -110,6 +110,14 @@ def notice_kind(plan: Plan, kind: str) -> str:
     return {"city_request": "请求市级响应的报告", "termination": "应急响应结束通知"}.get(kind, kind)
 
 
+def proxy_note(plan: Plan, proxy: dict[str, Any]) -> str:
+    """代录: who recorded a body's decision, from what, conveyed by whom (R11)."""
+    source = plan.proxy.sources.get(proxy.get("source", ""), proxy.get("source", ""))
+    reference = f"（{proxy['reference']}）" if proxy.get("reference") else ""
+    return (f"（代录：{plan.actor_name(proxy.get('recorded_by', ''))}据{source}{reference}记录，"
+            f"{proxy.get('conveyed_by', '')}转达）")
+
+
 class Names(Protocol):
     """What a one-line summary needs to name codes (the console's labels provide it)."""
 
@@ -249,5 +257,6 @@ SUMMARIES: dict[str, Callable[[Names, dict[str, Any]], str]] = {
 }
 
 
-VOCABULARY = Vocabulary(tables=TABLES, summaries=SUMMARIES, notice_kind=notice_kind)
+VOCABULARY = Vocabulary(tables=TABLES, summaries=SUMMARIES, notice_kind=notice_kind,
+                        proxy_note=proxy_note)
 
