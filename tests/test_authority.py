@@ -10,7 +10,7 @@ import pytest
 
 from engine.errors import Forbidden
 from engine.plan import Plan, load_plan
-from workflows.housing_safety.authority import allowed_actors, authorize
+from workflows.housing_safety.authority import allowed_actors, authorize, reporters
 
 ACTORS = sorted(load_plan().actors)
 
@@ -115,10 +115,14 @@ def test_other_actions(plan: Plan, action: str, actor: str) -> None:
             assert allowed in error.message and NAMES[allowed] in error.message
 
 
-@pytest.mark.parametrize("actor", ACTORS)
-def test_anyone_may_record_a_report(plan: Plan, actor: str) -> None:
-    assert allowed_actors(plan, "record_report", "II") is None
-    assert refused(plan, "record_report", actor, "II") is None
+def test_a_report_is_recorded_by_its_maker_or_the_desk(plan: Plan) -> None:
+    """R11: the deadline's responsible unit or the desk — not any unit (a bug: wuhan_telecom
+    could record the report to 市房管局 and silence the escalation)."""
+    assert reporters(plan, "city_housing_bureau") == [
+        "duty_officer", "district_housing_bureau", "district_hq_office", "district_hq"]
+    assert reporters(plan, "city_hq") == [
+        "duty_officer", "district_housing_bureau", "district_hq_office", "district_hq"]
+    assert "wuhan_telecom" not in (allowed_actors(plan, "record_report", "II") or [])
 
 
 def test_unknown_action_is_refused_for_everyone(plan: Plan) -> None:

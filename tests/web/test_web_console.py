@@ -186,7 +186,7 @@ def test_actions_for_follow_the_engine_rules(plan: Plan) -> None:
     rules = Rules(plan, WORKFLOW)
     assert rules.actions_for(incident, "district_housing_bureau") == [
         "verify", "activate", "record_report", "dismiss"]
-    assert rules.actions_for(incident, "street_office") == ["record_report"]
+    assert rules.actions_for(incident, "street_office") == []  # R11: not its report to record
     assert rules.actions_for({**incident, "response_level": "II"},
                              "district_housing_bureau") == ["verify", "record_report", "dismiss"]
 

@@ -16,7 +16,12 @@ from workflows.housing_safety import aftermath as after
 from workflows.housing_safety import fields, onsite, response, statements, termination, words
 from workflows.housing_safety import investigation as inv
 from workflows.housing_safety import payloads as p
-from workflows.housing_safety.authority import actors_now, may_act, may_activate
+from workflows.housing_safety.authority import (
+    actors_now,
+    may_act,
+    may_activate,
+    may_record_report,
+)
 from workflows.housing_safety.grading import classify_facts
 from workflows.housing_safety.report import Reporting, check_parts
 from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES
@@ -51,7 +56,8 @@ WORKFLOW = Workflow(
         Transition("raise_level", ("active",), None, p.RaiseLevel, (response.may_raise,),
                    (response.level_changed,)),
         Transition("record_report", OPEN_STATES, None, p.RecordReport,
-                   (response.report_recipient_known,), (response.report_recorded,)),
+                   (response.report_recipient_known, may_record_report),
+                   (response.report_recorded,)),
         Transition("acknowledge", OPEN_STATES, None, p.Acknowledge,
                    (response.has_pending_notice,), (response.acknowledged,)),
         Transition("use_emergency_power", ("active",), None, p.UseEmergencyPower,

@@ -15,10 +15,6 @@ TERMINATION_STEPS = {
     "announce_termination": "announce",
 }
 
-# Actions any actor may take (the recording party, or the duty officer on their behalf).
-OPEN_TO_ALL = frozenset({"record_report"})
-
-
 def allowed_actors(
     plan: Plan,
     action: str,
@@ -32,8 +28,8 @@ def allowed_actors(
     `level` is the incident's current response level (None before activation); for `activate`
     and `raise_level`, `target_level` is the level asked for.
     """
-    if action in OPEN_TO_ALL:
-        return None
+    if action == "record_report":
+        return reporters(plan, None)
     if action == "activate":
         return plan.activation.for_level(target_level or "III")
     if action == "raise_level":
@@ -75,6 +71,24 @@ def authorize(
     who = "、".join(f"{plan.actor_name(a)} ({a})" for a in allowed)
     at = f" at level {target_level or level}" if (target_level or level) else ""
     raise Forbidden(f"'{actor}' may not {action}{at}: only {who} may")
+
+
+def reporters(plan: Plan, recipient: str | None) -> list[str]:
+    """Who may record a report made to `recipient` (any, if None): the party that makes it
+    (the deadline's responsible unit) or the desk (config `authority.record_report`), so no
+    other unit can silence an escalation by saying the report was made (R11)."""
+    parties = [rule.responsible for rule in plan.deadlines.values()
+               if recipient is None or recipient in rule.recipients]
+    return list(dict.fromkeys([*plan.authority["record_report"].actors, *parties]))
+
+
+def may_record_report(ctx: ActionContext) -> None:
+    """Guard: the actor made the report to that recipient, or is the desk recording it."""
+    allowed = reporters(ctx.plan, ctx.payload.to)
+    if ctx.actor not in allowed:
+        who = "、".join(f"{ctx.plan.actor_name(a)} ({a})" for a in allowed)
+        raise Forbidden(f"'{ctx.actor}' may not record a report to '{ctx.payload.to}': only "
+                        f"{who} may (the party that made it, or the desk)")
 
 
 def actors_now(plan: Plan, action: str, level: Level, pending: Sequence[str]) -> list[str] | None:
