@@ -75,9 +75,11 @@ class Period:
     level: str | None = None
 
     def holds(self, incident: IncidentFact) -> bool:
-        return (self.start <= incident.reported_at < self.end
-                and self.street in (None, incident.street)
-                and self.level in (None, incident.level))
+        return (
+            self.start <= incident.reported_at < self.end
+            and self.street in (None, incident.street)
+            and self.level in (None, incident.level)
+        )
 
     def months(self) -> list[str]:
         first = self.start.astimezone(self.zone).date().replace(day=1)
@@ -92,18 +94,27 @@ class Period:
         return sorted({key[:4] for key in self.months()})
 
 
-def parse_period(start: str | None, end: str | None, zone: ZoneInfo, *,
-                 default_year: int, street: str | None = None, level: str | None = None,
-                 streets: Iterable[str] = (), levels: Iterable[str] = (),
-                 names: tuple[str, str, str, str] = ("from", "to", "street", "level")) -> Period:
+def parse_period(
+    start: str | None,
+    end: str | None,
+    zone: ZoneInfo,
+    *,
+    default_year: int,
+    street: str | None = None,
+    level: str | None = None,
+    streets: Iterable[str] = (),
+    levels: Iterable[str] = (),
+    names: tuple[str, str, str, str] = ("from", "to", "street", "level"),
+) -> Period:
     """A period from the caller's words: dates (YYYY-MM-DD, local days, both inclusive) or
     instants with an offset ([from, to)). Default: the whole of `default_year`. `names` are
     the option names to blame (`--from` on the CLI, `from` in the API)."""
     begin = _bound(start, names[0], zone, end_of_day=False) if start else None
     finish = _bound(end, names[1], zone, end_of_day=True) if end else None
     if begin is None:
-        begin = datetime(finish.astimezone(zone).year if finish else default_year, 1, 1,
-                         tzinfo=zone)
+        begin = datetime(
+            finish.astimezone(zone).year if finish else default_year, 1, 1, tzinfo=zone
+        )
     if finish is None:
         finish = datetime(begin.astimezone(zone).year + 1, 1, 1, tzinfo=zone)
     if finish <= begin:
@@ -112,11 +123,13 @@ def parse_period(start: str | None, end: str | None, zone: ZoneInfo, *,
         raise InvalidInput(f"{names[1]}: a period of at most {MAX_PERIOD_DAYS} days (ten years)")
     known_streets, known_levels = list(streets), list(levels)
     if street is not None and street not in known_streets:
-        raise InvalidInput(f"{names[2]}: unknown street '{street}' "
-                           f"(known: {', '.join(known_streets)})")
+        raise InvalidInput(
+            f"{names[2]}: unknown street '{street}' (known: {', '.join(known_streets)})"
+        )
     if level is not None and level not in known_levels:
-        raise InvalidInput(f"{names[3]}: unknown level '{level}' "
-                           f"(known: {', '.join(known_levels)})")
+        raise InvalidInput(
+            f"{names[3]}: unknown level '{level}' (known: {', '.join(known_levels)})"
+        )
     return Period(begin, finish, zone, street, level)
 
 
@@ -131,14 +144,16 @@ def _bound(text: str, name: str, zone: ZoneInfo, *, end_of_day: bool) -> datetim
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"{name}: not a date (YYYY-MM-DD) nor an ISO 8601 instant: "
-                           f"'{text[:40]}'") from None
+        raise InvalidInput(
+            f"{name}: not a date (YYYY-MM-DD) nor an ISO 8601 instant: '{text[:40]}'"
+        ) from None
     if parsed.tzinfo is None:
         raise InvalidInput(f"{name}: an instant needs an offset (e.g. +08:00), or give a date")
     return parsed
 
 
 # -- results ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -165,8 +180,12 @@ def spread(values: Sequence[float]) -> Spread:
     def r(value: float | None) -> float | None:
         return None if value is None else round(value, 1)
 
-    return Spread(len(values), r(quantile(values, 0.5)), r(quantile(values, 0.9)),
-                  r(max(values, default=None)))
+    return Spread(
+        len(values),
+        r(quantile(values, 0.5)),
+        r(quantile(values, 0.9)),
+        r(max(values, default=None)),
+    )
 
 
 def _minutes(delta: timedelta) -> float:
@@ -306,6 +325,7 @@ class Summary:
 
 # -- the figures ------------------------------------------------------------------------------
 
+
 def outcome(deadline: dl.Deadline, as_of: datetime) -> Outcome:
     """The engine's own status (`engine.deadlines.status`), with the not-yet-due split in two."""
     status = dl.status(deadline, as_of)
@@ -314,42 +334,80 @@ def outcome(deadline: dl.Deadline, as_of: datetime) -> Outcome:
     return {"met": "on_time", "met_late": "late", "overdue": "missed"}[status]  # type: ignore[return-value]
 
 
-def compute(records: Iterable[IncidentFact], period: Period, as_of: datetime, *,
-            codes: Sequence[str], streets: Sequence[str], levels: Sequence[str]) -> Summary:
+def compute(
+    records: Iterable[IncidentFact],
+    period: Period,
+    as_of: datetime,
+    *,
+    codes: Sequence[str],
+    streets: Sequence[str],
+    levels: Sequence[str],
+) -> Summary:
     """The figures of the incidents reported in `period`, judged at `as_of`. `codes`, `streets`
     and `levels` give the order of the rows (the plan's); codes found in the record but not
     listed (another chapter's deadlines) follow them."""
     chosen = [r for r in records if period.holds(r)]
-    return Summary(period, as_of,
-                   _figures([r for r in chosen if not r.drill], period, as_of, codes, streets,
-                            levels),
-                   _figures([r for r in chosen if r.drill], period, as_of, codes, streets,
-                            levels))
+    return Summary(
+        period,
+        as_of,
+        _figures([r for r in chosen if not r.drill], period, as_of, codes, streets, levels),
+        _figures([r for r in chosen if r.drill], period, as_of, codes, streets, levels),
+    )
 
 
-def _figures(records: list[IncidentFact], period: Period, as_of: datetime, codes: Sequence[str],
-             streets: Sequence[str], levels: Sequence[str]) -> Figures:
+def _figures(
+    records: list[IncidentFact],
+    period: Period,
+    as_of: datetime,
+    codes: Sequence[str],
+    streets: Sequence[str],
+    levels: Sequence[str],
+) -> Figures:
     judged = [(r, d, outcome(d, as_of)) for r in records for d in r.deadlines]
     found = list(dict.fromkeys(d.code for _, d, _ in judged))
-    timeliness = tuple(_timeliness(code, [(r, d, o) for r, d, o in judged if d.code == code],
-                                   as_of)
-                       for code in [*codes, *(c for c in found if c not in codes)])
+    timeliness = tuple(
+        _timeliness(code, [(r, d, o) for r, d, o in judged if d.code == code], as_of)
+        for code in [*codes, *(c for c in found if c not in codes)]
+    )
     intervals = tuple(
-        Interval(m, spread([_minutes(r.milestones[m] - r.reported_at)
-                            for r in records if m in r.milestones]),
-                 _ids(r.id for r in records if m in r.milestones))
-        for m in MILESTONES)
-    keys = {"street": [*streets, *sorted({r.street for r in records} - set(streets))],
-            "level": list(levels), "month": period.months(), "year": period.years()}
-    breakdowns = {dim: tuple(_group(key, [(r, o) for r, _, o in judged if _key(dim, r, period)
-                                          == key],
-                                    [r for r in records if _key(dim, r, period) == key])
-                             for key in keys[dim])
-                  for dim in DIMENSIONS}
-    late = sorted((_late(r, d, o, as_of) for r, d, o in judged if o in ("late", "missed")),
-                  key=lambda x: (x.due_at, x.incident_id, x.code))
-    return Figures(_ids(r.id for r in records), timeliness, intervals,
-                   _acknowledgements(records, as_of), breakdowns, tuple(late))
+        Interval(
+            m,
+            spread(
+                [_minutes(r.milestones[m] - r.reported_at) for r in records if m in r.milestones]
+            ),
+            _ids(r.id for r in records if m in r.milestones),
+        )
+        for m in MILESTONES
+    )
+    keys = {
+        "street": [*streets, *sorted({r.street for r in records} - set(streets))],
+        "level": list(levels),
+        "month": period.months(),
+        "year": period.years(),
+    }
+    breakdowns = {
+        dim: tuple(
+            _group(
+                key,
+                [(r, o) for r, _, o in judged if _key(dim, r, period) == key],
+                [r for r in records if _key(dim, r, period) == key],
+            )
+            for key in keys[dim]
+        )
+        for dim in DIMENSIONS
+    }
+    late = sorted(
+        (_late(r, d, o, as_of) for r, d, o in judged if o in ("late", "missed")),
+        key=lambda x: (x.due_at, x.incident_id, x.code),
+    )
+    return Figures(
+        _ids(r.id for r in records),
+        timeliness,
+        intervals,
+        _acknowledgements(records, as_of),
+        breakdowns,
+        tuple(late),
+    )
 
 
 def _key(dimension: str, record: IncidentFact, period: Period) -> str:
@@ -361,27 +419,40 @@ def _key(dimension: str, record: IncidentFact, period: Period) -> str:
     return f"{local:%Y-%m}" if dimension == "month" else f"{local:%Y}"
 
 
-def _timeliness(code: str, judged: list[tuple[IncidentFact, dl.Deadline, Outcome]],
-                as_of: datetime) -> Timeliness:
+def _timeliness(
+    code: str, judged: list[tuple[IncidentFact, dl.Deadline, Outcome]], as_of: datetime
+) -> Timeliness:
     def lateness(which: Outcome) -> Spread:
-        return spread([_minutes(dl.lateness(d, as_of) or timedelta(0))
-                       for _, d, o in judged if o == which])
+        return spread(
+            [_minutes(dl.lateness(d, as_of) or timedelta(0)) for _, d, o in judged if o == which]
+        )
 
-    return Timeliness(code, tally((r.id, o) for r, _, o in judged), lateness("late"),
-                      lateness("missed"))
+    return Timeliness(
+        code, tally((r.id, o) for r, _, o in judged), lateness("late"), lateness("missed")
+    )
 
 
-def _group(key: str, judged: list[tuple[IncidentFact, Outcome]],
-           records: list[IncidentFact]) -> Group:
+def _group(
+    key: str, judged: list[tuple[IncidentFact, Outcome]], records: list[IncidentFact]
+) -> Group:
     return Group(key, _ids(r.id for r in records), tally((r.id, o) for r, o in judged))
 
 
-def _late(record: IncidentFact, deadline: dl.Deadline, result: Outcome,
-          as_of: datetime) -> LateReport:
+def _late(
+    record: IncidentFact, deadline: dl.Deadline, result: Outcome, as_of: datetime
+) -> LateReport:
     late = dl.lateness(deadline, as_of) or timedelta(0)
-    return LateReport(record.id, record.street, record.address, deadline.code,
-                      deadline.occasion, deadline.due_at, deadline.met_at, result,
-                      round(_minutes(late), 1))
+    return LateReport(
+        record.id,
+        record.street,
+        record.address,
+        deadline.code,
+        deadline.occasion,
+        deadline.due_at,
+        deadline.met_at,
+        result,
+        round(_minutes(late), 1),
+    )
 
 
 def _acknowledgements(records: list[IncidentFact], as_of: datetime) -> tuple[UnitAck, ...]:
@@ -390,22 +461,40 @@ def _acknowledgements(records: list[IncidentFact], as_of: datetime) -> tuple[Uni
     per_unit: dict[str, list[tuple[int, NoticeFact]]] = {}
     for r in records:
         for n in r.notices:
-            if n.ack_due_at is None or (n.acknowledged_at is None
-                                        and n.status in ("superseded", "withdrawn")):
+            if n.ack_due_at is None or (
+                n.acknowledged_at is None and n.status in ("superseded", "withdrawn")
+            ):
                 continue
             per_unit.setdefault(n.unit, []).append((r.id, n))
     out = []
     for unit in sorted(per_unit):
         notices = per_unit[unit]
-        minutes = [_minutes(n.acknowledged_at - n.sent_at) for _, n in notices
-                   if n.acknowledged_at is not None]
+        minutes = [
+            _minutes(n.acknowledged_at - n.sent_at)
+            for _, n in notices
+            if n.acknowledged_at is not None
+        ]
         # Not acknowledged: still within its wait, or never (the wait ran out, or ended).
-        open_ = [(i, n.ack_due_at is not None and as_of < n.ack_due_at) for i, n in notices
-                 if n.acknowledged_at is None]
+        open_ = [
+            (i, n.ack_due_at is not None and as_of < n.ack_due_at)
+            for i, n in notices
+            if n.acknowledged_at is None
+        ]
         waiting = [i for i, still in open_ if still]
         never = [i for i, still in open_ if not still]
         resent = [i for i, n in notices if n.resent]
-        out.append(UnitAck(
-            unit, len(notices), len(minutes), len(never), len(waiting), len(resent),
-            spread(minutes), _ids(i for i, _ in notices), _ids(never), _ids(resent)))
+        out.append(
+            UnitAck(
+                unit,
+                len(notices),
+                len(minutes),
+                len(never),
+                len(waiting),
+                len(resent),
+                spread(minutes),
+                _ids(i for i, _ in notices),
+                _ids(never),
+                _ids(resent),
+            )
+        )
     return tuple(out)
