@@ -306,8 +306,10 @@ class Figures:
         for dimension, groups in self.breakdowns.items():
             for g in groups:
                 out[f"{prefix}{dimension}.{g.key}"] = g.incidents
-                for outcome in ("late", "missed"):
-                    out[f"{prefix}{dimension}.{g.key}.{outcome}"] = g.tally.ids[outcome]
+                late, missed = g.tally.ids["late"], g.tally.ids["missed"]
+                out[f"{prefix}{dimension}.{g.key}.late"] = late
+                out[f"{prefix}{dimension}.{g.key}.missed"] = missed
+                out[f"{prefix}{dimension}.{g.key}.late_or_missed"] = _ids((*late, *missed))
         out[f"{prefix}late_or_missed"] = _ids(r.incident_id for r in self.late_or_missed)
         return out
 

@@ -1,0 +1,488 @@
+"""The figures in the plan's words: the JSON of `GET /api/stats` and `main.py stats`, and from
+that same JSON the sheets (Excel, printed tables) and the charts. Building everything from the
+one JSON is what keeps the workbook, the page and the documents showing the same numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from documents.charts import BarChart, Series
+from documents.figures_xlsx import Sheet
+from engine.plan import Plan
+from engine.timeutil import local_iso
+from workflows.housing_safety.figures import (
+    OUTCOMES,
+    Figures,
+    Period,
+    Spread,
+    Summary,
+    Tally,
+)
+
+OUTCOME_NAMES = {
+    "on_time": "按时",
+    "late": "迟报",
+    "missed": "逾期未报",
+    "pending": "未到期",
+    "void": "未到期即终止",
+}
+OUTCOME_COLORS = {
+    "on_time": "#2e7d32",
+    "late": "#ef9f00",
+    "missed": "#c62828",
+    "pending": "#90a4ae",
+    "void": "#cfd8dc",
+}
+MILESTONE_NAMES = {
+    "verified": "接报至现场核实",
+    "activated": "接报至启动响应",
+    "danger_eliminated": "接报至危险排除",
+    "terminated": "接报至响应终止",
+    "closed": "接报至结案",
+}
+DIMENSION_NAMES = {"street": "街道", "level": "响应级别", "month": "月份", "year": "年度"}
+LOCAL_POLICY = "本系统设定"
+
+Link = Callable[[str], str | None]
+
+
+def _spread(s: Spread) -> dict[str, Any]:
+    return {"count": s.count, "median": s.median, "p90": s.p90, "max": s.max}
+
+
+def _tally(t: Tally) -> dict[str, Any]:
+    return {
+        "total": t.total,
+        **{o: t.counts[o] for o in OUTCOMES},
+        "on_time_share": t.on_time_share,
+    }
+
+
+def deadline_name(plan: Plan, code: str) -> str:
+    rule = plan.deadlines.get(code)
+    return rule.name if rule else code
+
+
+def deadline_basis(plan: Plan, code: str) -> str:
+    """The clause and the time allowed; a time the plan does not fix says 本系统设定."""
+    rule = plan.deadlines.get(code)
+    if rule is None:
+        return "—"
+    within = f"{rule.within_minutes:g}分钟"
+    return f"{rule.clause}，{within}" + (f"（{LOCAL_POLICY}）" if rule.local_policy else "")
+
+
+def group_name(plan: Plan, dimension: str, key: str) -> str:
+    if dimension == "street":
+        return plan.streets.items.get(key, key)
+    if dimension == "level":
+        return plan.levels[key].name if key in plan.levels else key
+    if dimension == "month":
+        return f"{key[:4]}年{int(key[5:])}月"
+    return f"{key}年"
+
+
+def figures_json(figures: Figures, plan: Plan, zone: Any) -> dict[str, Any]:
+    return {
+        "incidents": {"count": len(figures.incidents), "ids": list(figures.incidents)},
+        "timeliness": [
+            {
+                "figure": f"timeliness.{t.code}",
+                "code": t.code,
+                "name": deadline_name(plan, t.code),
+                "basis": deadline_basis(plan, t.code),
+                "local_policy": bool(plan.deadlines[t.code].local_policy)
+                if t.code in plan.deadlines
+                else False,
+                **_tally(t.tally),
+                "late_minutes": _spread(t.late),
+                "missed_minutes": _spread(t.missed),
+                "ids": {
+                    "all": list(t.tally.all_ids),
+                    **{o: list(t.tally.ids[o]) for o in OUTCOMES},
+                },
+            }
+            for t in figures.timeliness
+        ],
+        "intervals": [
+            {
+                "figure": f"interval.{i.milestone}",
+                "milestone": i.milestone,
+                "name": MILESTONE_NAMES[i.milestone],
+                **{f"{k}_minutes" if k != "count" else k: v for k, v in _spread(i.spread).items()},
+                "ids": list(i.ids),
+            }
+            for i in figures.intervals
+        ],
+        "acknowledgements": [
+            {
+                "figure": f"ack.{a.unit}",
+                "unit": a.unit,
+                "name": plan.actor_name(a.unit),
+                "asked": a.asked,
+                "acknowledged": a.acknowledged,
+                "never": a.never,
+                "waiting": a.waiting,
+                "resent": a.resent,
+                "never_share": a.never_share,
+                "median_minutes": a.spread.median,
+                "p90_minutes": a.spread.p90,
+                "ids": list(a.ids),
+                "never_ids": list(a.never_ids),
+                "resent_ids": list(a.resent_ids),
+            }
+            for a in _plan_order(figures, plan)
+        ],
+        **{
+            f"by_{dimension}": [
+                {
+                    "figure": f"{dimension}.{g.key}",
+                    "key": g.key,
+                    "name": group_name(plan, dimension, g.key),
+                    "incidents": len(g.incidents),
+                    "reports": g.tally.total,
+                    **{o: g.tally.counts[o] for o in OUTCOMES},
+                    "on_time_share": g.tally.on_time_share,
+                    "ids": list(g.incidents),
+                    "late_ids": list(g.tally.ids["late"]),
+                    "missed_ids": list(g.tally.ids["missed"]),
+                }
+                for g in groups
+            ]
+            for dimension, groups in figures.breakdowns.items()
+        },
+        "late_or_missed": [
+            {
+                "incident_id": r.incident_id,
+                "street": r.street,
+                "street_name": plan.streets.items.get(r.street, r.street),
+                "address": r.address,
+                "code": r.code,
+                "name": deadline_name(plan, r.code),
+                "occasion": r.occasion,
+                "due_at": local_iso(r.due_at, zone),
+                "met_at": None if r.met_at is None else local_iso(r.met_at, zone),
+                "status": r.outcome,
+                "minutes": r.minutes,
+            }
+            for r in figures.late_or_missed
+        ],
+    }
+
+
+def _plan_order(figures: Figures, plan: Plan) -> list[Any]:
+    order = {code: i for i, code in enumerate(plan.actors)}
+    return sorted(figures.acknowledgements, key=lambda a: (order.get(a.unit, len(order)), a.unit))
+
+
+def summary_json(summary: Summary, plan: Plan) -> dict[str, Any]:
+    """The whole answer: the period asked for, the real figures, and the drills apart."""
+    p, zone = summary.period, summary.period.zone
+    return {
+        "period": {
+            "from": local_iso(p.start, zone),
+            "to": local_iso(p.end, zone),
+            "street": p.street,
+            "level": p.level,
+            "as_of": local_iso(summary.as_of, zone),
+            "text": period_text(p),
+        },
+        **figures_json(summary.real, plan, zone),
+        "drills": figures_json(summary.drills, plan, zone),
+    }
+
+
+def period_text(p: Period) -> str:
+    """2026年1月1日至2026年12月31日 (the end is exclusive: a midnight end names the day before)."""
+    start, end = p.start.astimezone(p.zone), p.end.astimezone(p.zone)
+    last = end - timedelta(days=1) if end.time() == datetime.min.time() else end
+
+    def day(d: datetime) -> str:
+        return f"{d.year}年{d.month}月{d.day}日"
+
+    return day(start) if last.date() <= start.date() else f"{day(start)}至{day(last)}"
+
+
+# -- sheets -----------------------------------------------------------------------------------
+
+
+def _ids(ids: list[int]) -> str:
+    return "、".join(map(str, ids))
+
+
+def timeliness_sheet(data: dict[str, Any], name: str = "报告时效") -> Sheet:
+    rows = tuple(
+        (
+            t["name"],
+            t["basis"],
+            t["total"],
+            t["on_time"],
+            t["late"],
+            t["missed"],
+            t["pending"],
+            t["void"],
+            t["on_time_share"],
+            t["late_minutes"]["median"],
+            t["late_minutes"]["p90"],
+            t["missed_minutes"]["median"],
+            _ids(t["ids"]["all"]),
+        )
+        for t in data["timeliness"]
+    )
+    return Sheet(
+        name,
+        (
+            "报告事项",
+            "依据及时限",
+            "应报（件）",
+            "按时",
+            "迟报",
+            "逾期未报",
+            "未到期",
+            "未到期即终止",
+            "按时率",
+            "迟报时长中位数（分钟）",
+            "迟报时长P90（分钟）",
+            "逾期未报已逾时长中位数（分钟）",
+            "事件编号",
+        ),
+        rows,
+        (26, 24, 8, 7, 7, 8, 7, 9, 8, 10, 10, 11, 24),
+        percent=(8,),
+        left=(0, 1),
+        printed=(0, 2, 3, 4, 5, 6, 8, 9, 10),
+    )
+
+
+def intervals_sheet(data: dict[str, Any]) -> Sheet:
+    rows = tuple(
+        (
+            i["name"],
+            i["count"],
+            i["median_minutes"],
+            i["p90_minutes"],
+            i["max_minutes"],
+            _ids(i["ids"]),
+        )
+        for i in data["intervals"]
+    )
+    return Sheet(
+        "响应用时",
+        ("环节", "事件数", "中位数（分钟）", "P90（分钟）", "最长（分钟）", "事件编号"),
+        rows,
+        (18, 8, 12, 12, 12, 30),
+        left=(0,),
+        printed=(0, 1, 2, 3, 4),
+    )
+
+
+def acknowledgements_sheet(data: dict[str, Any]) -> Sheet:
+    rows = tuple(
+        (
+            a["name"],
+            a["asked"],
+            a["acknowledged"],
+            a["never"],
+            a["waiting"],
+            a["never_share"],
+            a["resent"],
+            a["median_minutes"],
+            a["p90_minutes"],
+            _ids(a["ids"]),
+        )
+        for a in data["acknowledgements"]
+    )
+    return Sheet(
+        "单位确认",
+        (
+            "单位",
+            "需确认（份）",
+            "已确认",
+            "未确认",
+            "等待中",
+            "未确认比例",
+            "重发备用联系人",
+            "确认用时中位数（分钟）",
+            "确认用时P90（分钟）",
+            "事件编号",
+        ),
+        rows,
+        (22, 9, 8, 8, 8, 9, 9, 11, 11, 24),
+        percent=(5,),
+        left=(0,),
+        printed=(0, 1, 2, 3, 5, 6, 7, 8),
+    )
+
+
+def breakdown_sheet(data: dict[str, Any], dimension: str) -> Sheet:
+    rows = tuple(
+        (
+            g["name"],
+            g["incidents"],
+            g["reports"],
+            g["on_time"],
+            g["late"],
+            g["missed"],
+            g["on_time_share"],
+            _ids(g["ids"]),
+        )
+        for g in data[f"by_{dimension}"]
+    )
+    label = DIMENSION_NAMES[dimension]
+    return Sheet(
+        f"按{label}",
+        (label, "事件数", "应报（件）", "按时", "迟报", "逾期未报", "按时率", "事件编号"),
+        rows,
+        (14, 8, 9, 7, 7, 8, 8, 30),
+        percent=(6,),
+        left=(0,),
+        printed=(0, 1, 2, 3, 4, 5, 6),
+    )
+
+
+def late_sheet(data: dict[str, Any]) -> Sheet:
+    rows = tuple(
+        (
+            i,
+            r["incident_id"],
+            r["street_name"],
+            r["address"],
+            r["name"],
+            _minute(r["due_at"]),
+            _minute(r["met_at"]) if r["met_at"] else "未报",
+            OUTCOME_NAMES[r["status"]],
+            r["minutes"],
+        )
+        for i, r in enumerate(data["late_or_missed"], 1)
+    )
+    return Sheet(
+        "迟报漏报清单",
+        (
+            "序号",
+            "事件编号",
+            "街道",
+            "地址",
+            "报告事项",
+            "应报时间",
+            "实际报告时间",
+            "情况",
+            "超时（分钟）",
+        ),
+        rows,
+        (6, 8, 10, 20, 22, 17, 17, 10, 9),
+        left=(3, 4),
+        empty="无迟报、漏报",
+    )
+
+
+def _minute(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
+def sheets(summary: dict[str, Any]) -> list[Sheet]:
+    """Every table of the figures, in reading order; drills last and apart."""
+    drills = summary["drills"]
+    return [
+        Sheet(
+            "概况",
+            ("项目", "数值"),
+            (
+                ("统计期间", summary["period"]["text"]),
+                ("街道", summary["period"]["street"] or "全部"),
+                ("响应级别", summary["period"]["level"] or "全部"),
+                ("统计时点", _minute(summary["period"]["as_of"])),
+                ("接报事件（不含演练）", summary["incidents"]["count"]),
+                ("迟报、逾期未报（件）", len(summary["late_or_missed"])),
+                ("演练（单列，不计入统计）", drills["incidents"]["count"]),
+            ),
+            (26, 30),
+            left=(0, 1),
+        ),
+        timeliness_sheet(summary),
+        intervals_sheet(summary),
+        acknowledgements_sheet(summary),
+        *(breakdown_sheet(summary, d) for d in DIMENSION_NAMES),
+        late_sheet(summary),
+        timeliness_sheet(drills, "演练报告时效（单列）"),
+    ]
+
+
+# -- charts -----------------------------------------------------------------------------------
+
+
+def _links(link: Link | None, keys: list[str]) -> tuple[str | None, ...]:
+    return tuple(link(k) for k in keys) if link else ()
+
+
+def charts(data: dict[str, Any], link: Link | None = None) -> dict[str, BarChart]:
+    """The charts of the page and the documents; a bar links to its incidents when `link`
+    turns a figure key into an address."""
+    kinds = data["timeliness"]
+    months = data["by_month"]
+    one_year = len({m["key"][:4] for m in months}) <= 1
+    streets = data["by_street"]
+    return {
+        "timeliness": BarChart(
+            "各类报告时效（件）",
+            tuple(t["name"] for t in kinds),
+            tuple(
+                Series(
+                    OUTCOME_NAMES[o],
+                    OUTCOME_COLORS[o],
+                    tuple(float(t[o]) for t in kinds),
+                    _links(link, [f"{t['figure']}.{o}" for t in kinds]),
+                )
+                for o in ("on_time", "late", "missed", "pending")
+            ),
+            unit="件",
+            stacked=True,
+        ),
+        "intervals": BarChart(
+            "接报后各环节用时中位数（分钟）",
+            tuple(i["name"] for i in data["intervals"]),
+            (
+                Series(
+                    "中位数",
+                    "#1565c0",
+                    tuple(float(i["median_minutes"] or 0) for i in data["intervals"]),
+                    _links(link, [i["figure"] for i in data["intervals"]]),
+                ),
+            ),
+            unit="分钟",
+        ),
+        "streets": BarChart(
+            "各街道接报事件数（起）",
+            tuple(g["name"] for g in streets),
+            (
+                Series(
+                    "事件",
+                    "#1565c0",
+                    tuple(float(g["incidents"]) for g in streets),
+                    _links(link, [g["figure"] for g in streets]),
+                ),
+                Series(
+                    "迟报、逾期未报",
+                    "#c62828",
+                    tuple(float(g["late"] + g["missed"]) for g in streets),
+                    _links(link, [f"{g['figure']}.late_or_missed" for g in streets]),
+                ),
+            ),
+            unit="起",
+        ),
+        "months": BarChart(
+            "各月接报事件数（起）",
+            tuple(f"{int(m['key'][5:])}月" if one_year else m["key"][2:] for m in months),
+            (
+                Series(
+                    "事件",
+                    "#1565c0",
+                    tuple(float(m["incidents"]) for m in months),
+                    _links(link, [m["figure"] for m in months]),
+                ),
+            ),
+            unit="起",
+            horizontal=False,
+        ),
+    }
