@@ -8,8 +8,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from documents.annual import AnnualPart, AnnualView, Chart
 from documents.charts import BarChart, Series
 from documents.figures_xlsx import Sheet
+from documents.formatting import cn_ordinal_heading
+from documents.report_view import Table
 from engine.plan import Plan
 from engine.timeutil import local_iso
 from workflows.housing_safety.figures import (
@@ -486,3 +489,150 @@ def charts(data: dict[str, Any], link: Link | None = None) -> dict[str, BarChart
             horizontal=False,
         ),
     }
+
+
+# -- the annual summary -----------------------------------------------------------------------
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _sum(rows: list[dict[str, Any]], key: str) -> int:
+    return sum(int(r[key]) for r in rows)
+
+
+def title(data: dict[str, Any], plan: Plan) -> str:
+    start, end = data["period"]["from"][:10], data["period"]["to"][:10]
+    whole_year = start[5:] == "01-01" and end[5:] == "01-01" and int(end[:4]) == int(start[:4]) + 1
+    when = f"{start[:4]}年度" if whole_year else f"（{data['period']['text']}）"
+    return f"{plan.plan.district}房屋安全突发事件应急处置{when}统计报告"
+
+
+def annual_view(data: dict[str, Any], plan: Plan, date_text: str) -> AnnualView:
+    """The summary for 区指挥部办公室: the figures in words, their tables and charts, the late
+    and missed reports, the drills apart, and how the figures are counted."""
+    counter = {"表": 0, "图": 0}
+
+    def numbered(kind: str, text: str) -> str:
+        counter[kind] += 1
+        return f"{kind}{counter[kind]}　{text}"
+
+    def table(sheet: Sheet) -> Table:
+        return sheet.as_table(numbered("表", sheet.name))
+
+    pictures = charts(data)
+
+    def chart(key: str) -> Chart:
+        return Chart(numbered("图", pictures[key].title), pictures[key])
+
+    kinds, levels = data["timeliness"], data["by_level"]
+    due = _sum(kinds, "on_time") + _sum(kinds, "late") + _sum(kinds, "missed")
+    busiest = sorted(
+        (g for g in data["by_street"] if g["incidents"]), key=lambda g: -g["incidents"]
+    )
+    acks = data["acknowledgements"]
+    local_kinds = "、".join(t["name"] for t in kinds if t["local_policy"])
+    ack_minutes = f"{plan.alerts.acknowledgement_minutes:g}"
+    drills = data["drills"]
+    parts = [
+        (
+            "总体情况",
+            (
+                f"{data['period']['text']}，全区共接报房屋安全突发事件{data['incidents']['count']}起"
+                + (
+                    "（"
+                    + "，".join(f"{g['name']}{g['incidents']}起" for g in levels if g["incidents"])
+                    + "）"
+                    if data["incidents"]["count"]
+                    else ""
+                )
+                + "。"
+                + (
+                    (
+                        "接报较多的街道为"
+                        + "、".join(f"{g['name']}（{g['incidents']}起）" for g in busiest[:3])
+                        + "。"
+                    )
+                    if busiest
+                    else ""
+                )
+                + f"同期组织应急演练{drills['incidents']['count']}次，单列统计，不计入上述数字。",
+            ),
+            (),
+        ),
+        (
+            "信息报送时效",
+            (
+                f"各类报告应报{due}件次（未到期的不计），按时{_sum(kinds, 'on_time')}件次，"
+                f"迟报{_sum(kinds, 'late')}件次，逾期未报{_sum(kinds, 'missed')}件次"
+                + (f"，按时率{_pct(_sum(kinds, 'on_time') / due)}" if due else "")
+                + "。"
+                + (
+                    f"{local_kinds}，预案要求“立即”报告，其时限为{LOCAL_POLICY}。"
+                    if local_kinds
+                    else ""
+                ),
+            ),
+            (table(timeliness_sheet(data)), chart("timeliness")),
+        ),
+        (
+            "响应处置用时",
+            ("自接报起计算各环节用时，列中位数和第90百分位数（P90）。",),
+            (table(intervals_sheet(data)), chart("intervals")),
+        ),
+        (
+            "成员单位通知确认",
+            (
+                f"需确认的通知{_sum(acks, 'asked')}份，已确认{_sum(acks, 'acknowledged')}份，"
+                f"未确认{_sum(acks, 'never')}份；{_sum(acks, 'resent')}份因未在{ack_minutes}分钟内"
+                f"确认而重发备用联系人（确认时限为{LOCAL_POLICY}）。",
+            ),
+            (table(acknowledgements_sheet(data)),),
+        ),
+        (
+            "分布情况",
+            ("按街道、月份和响应级别分列如下。",),
+            (
+                table(breakdown_sheet(data, "street")),
+                chart("streets"),
+                table(breakdown_sheet(data, "month")),
+                chart("months"),
+                table(breakdown_sheet(data, "level")),
+            ),
+        ),
+        (
+            "迟报、逾期未报清单",
+            (f"共{len(data['late_or_missed'])}件次，逐项列明如下，请相关单位说明原因并整改。",),
+            (table(late_sheet(data)),),
+        ),
+        (
+            "演练情况",
+            (
+                f"同期应急演练{drills['incidents']['count']}次（§7.2），其报告时效单列如下，"
+                "不计入以上各项。",
+            ),
+            (table(timeliness_sheet(drills, "演练报告时效")),),
+        ),
+        (
+            "统计说明",
+            (
+                "（一）事件按接报时间计入统计期间；响应级别为事件最终的响应级别。",
+                "（二）按时指在时限内（含时限当时）完成报告；迟报指超过时限后完成；逾期未报指时限已过"
+                "仍未完成，超时按统计时点（或事件终止计时之时）计算；事件在时限到达前已撤销或结案的，"
+                "记为未到期即终止，不计入按时率。",
+                "（三）中位数、P90按线性插值计算；无数据的项目记为“—”。",
+                f"（四）统计时点：{_minute(data['period']['as_of'])}。",
+            ),
+            (),
+        ),
+    ]
+    return AnnualView(
+        title(data, plan),
+        plan.actor_name("district_hq_office"),
+        date_text,
+        tuple(
+            AnnualPart(cn_ordinal_heading(i, head), paragraphs, blocks)
+            for i, (head, paragraphs, blocks) in enumerate(parts, 1)
+        ),
+    )
