@@ -28,6 +28,7 @@ from engine.service import IncidentService, classify_facts, load_workflow, tampe
 from engine.settings import Settings
 from engine.timeutil import parse_instant
 from web.cli_users import users_app
+from workflows.housing_safety.figures_cli import stats_app
 
 WORKFLOW = "workflows.housing_safety:WORKFLOW"
 
@@ -40,6 +41,7 @@ incident_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                            help="Log and drive incidents.")
 app.add_typer(incident_app, name="incident")
 app.add_typer(users_app, name="user")
+app.add_typer(stats_app, name="stats")
 
 
 @dataclass

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import col, func, select
@@ -15,7 +17,15 @@ from engine.models import DeadlineRow, Incident, Notice, TimelineEvent
 from engine.plan import LEVELS, Plan
 from engine.record import to_deadline
 from engine.timeutil import as_utc
-from workflows.housing_safety.figures import IncidentFact, NoticeFact, Period, Summary, compute
+from workflows.housing_safety.figures import (
+    IncidentFact,
+    NoticeFact,
+    Period,
+    Summary,
+    compute,
+    parse_period,
+)
+from workflows.housing_safety.figures_view import summary_json
 
 # The timeline event that marks each milestone (the workflow's own event kinds).
 MILESTONE_EVENTS = {
@@ -118,3 +128,31 @@ def summary(db: sa.Engine, plan: Plan, period: Period, as_of: datetime) -> Summa
         streets=list(plan.streets.items),
         levels=list(reversed(LEVELS)),
     )
+
+
+def ask(
+    db: sa.Engine,
+    plan: Plan,
+    now: datetime,
+    start: str | None,
+    end: str | None,
+    street: str | None,
+    level: str | None,
+    names: tuple[str, str, str, str] = ("from", "to", "street", "level"),
+) -> tuple[Summary, dict[str, Any]]:
+    """A caller's question — period, street, level, as given — and its answer: the figures
+    and their JSON. Bad values are refused naming the option (`names`)."""
+    zone = ZoneInfo(plan.plan.timezone)
+    period = parse_period(
+        start,
+        end,
+        zone,
+        default_year=now.astimezone(zone).year,
+        street=street,
+        level=level,
+        streets=plan.streets.items,
+        levels=LEVELS,
+        names=names,
+    )
+    found = summary(db, plan, period, now)
+    return found, summary_json(found, plan)

@@ -1,0 +1,93 @@
+"""`python main.py stats`: the figures of a period (SPEC R14) as JSON, an Excel workbook, or the
+annual summary (Word, PDF). Registered in the root CLI with one `app.add_typer` line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from documents.annual import render_annual
+from documents.figures_xlsx import render_xlsx
+from documents.formatting import cn_date
+from engine.errors import InvalidInput
+from workflows.housing_safety.figures_record import ask
+from workflows.housing_safety.figures_view import annual_view, sheets, title
+
+FORMATS = ("json", "xlsx", "docx", "pdf")
+
+stats_app = typer.Typer(
+    invoke_without_command=True,
+    rich_markup_mode=None,
+    help="Figures of a period: report timeliness, response times, "
+    "acknowledgements, by street, level, month and year (drills apart).",
+)
+
+
+def export(data: dict[str, Any], plan: Any, fmt: str, today: Any) -> bytes:
+    """The JSON answer as a file of `fmt` (json, xlsx, docx or pdf)."""
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    if fmt == "xlsx":
+        return render_xlsx(sheets(data), title(data, plan))
+    return render_annual(annual_view(data, plan, cn_date(today)), fmt)
+
+
+@stats_app.callback()
+def stats(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="First day (YYYY-MM-DD) or instant (ISO 8601); default 1 January."
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD), or an instant (exclusive)."),
+    ] = None,
+    street: Annotated[str | None, typer.Option(help="Only this street (a code).")] = None,
+    level: Annotated[str | None, typer.Option(help="Only this final level: III, II or I.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json, xlsx, docx or pdf.")] = "json",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write to this file (xlsx, docx and pdf default to fangan-stats.<format>)."
+        ),
+    ] = None,
+) -> None:
+    """The figures of incidents reported in a period (default: this year), judged at the
+    engine's clock; JSON on stdout unless --out or another --format is given."""
+    from engine.cli import emit, write_output
+
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format: must be one of {'|'.join(FORMATS)}, not '{fmt}'")
+    service = ctx.find_root().obj.service()
+    now = service.now()
+    _, data = ask(
+        service.db,
+        service.plan,
+        now,
+        start,
+        end,
+        street,
+        level,
+        names=("--from", "--to", "--street", "--level"),
+    )
+    if fmt == "json" and out is None:
+        emit(data)
+        return
+    target = out or Path(f"fangan-stats.{fmt}")
+    content = export(data, service.plan, fmt, now)
+    write_output(target, content)
+    emit(
+        {
+            "format": fmt,
+            "out": str(target),
+            "bytes": len(content),
+            "period": data["period"],
+            "incidents": data["incidents"]["count"],
+        }
+    )
