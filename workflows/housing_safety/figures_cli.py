@@ -3,18 +3,14 @@ annual summary (Word, PDF). Registered in the root CLI with one `app.add_typer` 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from documents.annual import render_annual
-from documents.figures_xlsx import render_xlsx
-from documents.formatting import cn_date
 from engine.errors import InvalidInput
 from workflows.housing_safety.figures_record import ask
-from workflows.housing_safety.figures_view import annual_view, sheets, title
+from workflows.housing_safety.figures_view import export
 
 FORMATS = ("json", "xlsx", "docx", "pdf")
 
@@ -24,15 +20,6 @@ stats_app = typer.Typer(
     help="Figures of a period: report timeliness, response times, "
     "acknowledgements, by street, level, month and year (drills apart).",
 )
-
-
-def export(data: dict[str, Any], plan: Any, fmt: str, today: Any) -> bytes:
-    """The JSON answer as a file of `fmt` (json, xlsx, docx or pdf)."""
-    if fmt == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-    if fmt == "xlsx":
-        return render_xlsx(sheets(data), title(data, plan))
-    return render_annual(annual_view(data, plan, cn_date(today)), fmt)
 
 
 @stats_app.callback()

@@ -4,14 +4,15 @@ one JSON is what keeps the workbook, the page and the documents showing the same
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from documents.annual import AnnualPart, AnnualView, Chart
+from documents.annual import AnnualPart, AnnualView, Chart, render_annual
 from documents.charts import BarChart, Series
-from documents.figures_xlsx import Sheet
-from documents.formatting import cn_ordinal_heading
+from documents.figures_xlsx import Sheet, render_xlsx
+from documents.formatting import cn_date, cn_ordinal_heading
 from documents.report_view import Table
 from engine.plan import Plan
 from engine.timeutil import local_iso
@@ -636,3 +637,12 @@ def annual_view(data: dict[str, Any], plan: Plan, date_text: str) -> AnnualView:
             for i, (head, paragraphs, blocks) in enumerate(parts, 1)
         ),
     )
+
+
+def export(data: dict[str, Any], plan: Plan, fmt: str, today: datetime) -> bytes:
+    """The JSON answer as a file of `fmt` (json, xlsx, docx or pdf)."""
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    if fmt == "xlsx":
+        return render_xlsx(sheets(data), title(data, plan))
+    return render_annual(annual_view(data, plan, cn_date(today)), fmt)
