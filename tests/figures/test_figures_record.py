@@ -118,8 +118,10 @@ def test_the_loader_runs_four_queries_whatever_the_number_of_incidents(
             act(service, report(service), "verify", "district_housing_bureau", "09:10")
         statements: list[str] = []
 
-        def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            statements.append(statement)
+        def seen(
+            _conn: Any, _cursor: Any, statement: str, *_: Any, into: list[str] = statements
+        ) -> None:
+            into.append(statement)
 
         sa.event.listen(service.db, "before_cursor_execute", seen)
         try:
