@@ -93,9 +93,10 @@ def nice_step(value: float) -> float:
     return float(next(m * power for m in (1, 2, 5, 10) if m * power >= rough))
 
 
-def ticks(value: float) -> list[float]:
-    """The axis ticks from 0 to the first step at or above the value."""
-    step = nice_step(value)
+def ticks(value: float, whole: bool = False) -> list[float]:
+    """The axis ticks from 0 to the first step at or above the value; `whole` numbers (counts)
+    never get a step below 1."""
+    step = max(nice_step(value), 1.0) if whole else nice_step(value)
     return [step * k for k in range(max(1, math.ceil(value / step - 1e-9)) + 1)]
 
 
@@ -127,7 +128,11 @@ def layout(chart: BarChart, width: float = 720) -> Scene:
     shapes: list[Rect | Text | Line] = [Text(12, 24, chart.title, 16, bold=True)]
     top = _legend(chart, 50, shapes)
     totals = _totals(chart)
-    axis = ticks(max(totals, default=0))
+    whole = all(v == int(v) for s in chart.series for v in s.values)
+    axis = ticks(max(totals, default=0), whole)
+    if not chart.categories:
+        shapes.append(Text(width / 2, top + 30, "暂无数据", 14, "middle", MUTED))
+        return Scene(width, top + 50, chart.title, tuple(shapes))
     if chart.horizontal:
         height = _horizontal(chart, width, top, axis, totals, shapes)
     else:

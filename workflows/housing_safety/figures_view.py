@@ -427,6 +427,7 @@ def charts(data: dict[str, Any], link: Link | None = None) -> dict[str, BarChart
     months = data["by_month"]
     one_year = len({m["key"][:4] for m in months}) <= 1
     streets = data["by_street"]
+    timed = [i for i in data["intervals"] if i["count"]]
     return {
         "timeliness": BarChart(
             "各类报告时效（件）",
@@ -445,13 +446,13 @@ def charts(data: dict[str, Any], link: Link | None = None) -> dict[str, BarChart
         ),
         "intervals": BarChart(
             "接报后各环节用时中位数（分钟）",
-            tuple(i["name"] for i in data["intervals"]),
+            tuple(i["name"] for i in timed),
             (
                 Series(
                     "中位数",
                     "#1565c0",
-                    tuple(float(i["median_minutes"] or 0) for i in data["intervals"]),
-                    _links(link, [i["figure"] for i in data["intervals"]]),
+                    tuple(float(i["median_minutes"] or 0) for i in timed),
+                    _links(link, [i["figure"] for i in timed]),
                 ),
             ),
             unit="分钟",
