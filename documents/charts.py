@@ -190,7 +190,7 @@ def _horizontal(
                         _tip(chart, category, s, value),
                     )
                 )
-            if not chart.stacked and len(bars) > 1:
+            if not chart.stacked and len(bars) > 1 and value > 0:
                 shapes.append(
                     Text(left + value * scale + 4, by + 10, _number(value), 11, fill=MUTED)
                 )
