@@ -4,19 +4,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import col, select
 
 from documents.annual import CHART_WIDTH
 from documents.charts import layout, to_svg
 from engine.errors import InvalidInput
 from engine.models import Incident
 from engine.plan import LEVELS
-from web.api import FORMATS, Service, User_
+from engine.service import IncidentService
+from web.api import FORMATS, Service, User_, service_of
 from web.console import current, render
+from workflows.housing_safety.figures import Summary
 from workflows.housing_safety.figures_record import ask
 from workflows.housing_safety.figures_view import OUTCOME_NAMES, charts, deadline_name, export
 
@@ -32,12 +36,41 @@ Day = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (inclus
 Code = Annotated[str | None, Query(max_length=40)]
 
 
-def _filters(
-    start: str | None, end: str | None, street: str | None, level: str | None
-) -> dict[str, str]:
-    return {
-        k: v for k, v in (("from", start), ("to", end), ("street", street), ("level", level)) if v
-    }
+@dataclass(frozen=True)
+class Filters:
+    """The period and filters a caller asked for, as given (checked by `ask`)."""
+
+    start: str | None
+    end: str | None
+    street: str | None
+    level: str | None
+
+    def query(self) -> dict[str, str]:
+        pairs = (
+            ("from", self.start),
+            ("to", self.end),
+            ("street", self.street),
+            ("level", self.level),
+        )
+        return {k: v for k, v in pairs if v}
+
+    def answer(self, service: IncidentService) -> tuple[Summary, dict[str, Any]]:
+        return ask(
+            service.db, service.plan, service.now(), self.start, self.end, self.street, self.level
+        )
+
+
+def filters(
+    start: Annotated[Day, Query(alias="from")] = None,
+    end: Annotated[Day, Query(alias="to")] = None,
+    street: Code = None,
+    level: Code = None,
+) -> Filters:
+    """An empty form field means no filter."""
+    return Filters(start or None, end or None, street or None, level or None)
+
+
+Asked = Annotated[Filters, Depends(filters)]
 
 
 @router.get(
@@ -48,42 +81,31 @@ def _filters(
 def stats_api(
     _: User_,
     service: Service,
-    start: Annotated[Day, Query(alias="from")] = None,
-    end: Annotated[Day, Query(alias="to")] = None,
-    street: Code = None,
-    level: Code = None,
+    asked: Asked,
     format: Literal["json", "xlsx", "docx", "pdf"] = "json",
 ) -> Response:
-    """The figures of incidents reported in a period (default this year): report timeliness,
-    response times, acknowledgements, by street, level, month and year; drills apart. Each
-    figure carries the ids of its incidents. `format` xlsx gives every table as Excel; docx and
-    pdf give the annual summary for 区指挥部办公室."""
-    now = service.now()
-    data = ask(service.db, service.plan, now, start, end, street or None, level or None)[1]
+    """The figures of incidents reported in a period (`from`, `to`: YYYY-MM-DD, both inclusive,
+    or ISO 8601 instants; default this year), optionally of one `street` and one final `level`:
+    report timeliness, response times, acknowledgements, by street, level, month and year;
+    drills apart. Each figure carries the ids of its incidents. `format` xlsx gives every table
+    as Excel; docx and pdf give the annual summary for 区指挥部办公室."""
+    data = asked.answer(service)[1]
     if format == "json":
         return JSONResponse(data)
     stem = f"fangan-stats-{data['period']['from'][:10]}-{data['period']['to'][:10]}"
     return Response(
-        export(data, service.plan, format, now),
+        export(data, service.plan, format, service.now()),
         media_type=MEDIA[format],
         headers={"Content-Disposition": f'attachment; filename="{stem}.{format}"'},
     )
 
 
-def _ask_page(
-    request: Request, start: str | None, end: str | None, street: str | None, level: str | None
-) -> tuple[Any, dict[str, Any] | None, str | None]:
-    service = request.app.state.service
+def _page_answer(
+    request: Request, asked: Filters
+) -> tuple[Summary | None, dict[str, Any] | None, str | None]:
+    """The answer for a console page, or the Chinese words for what is wrong with the form."""
     try:
-        found, data = ask(
-            service.db,
-            service.plan,
-            service.now(),
-            start or None,
-            end or None,
-            street or None,
-            level or None,
-        )
+        found, data = asked.answer(service_of(request))
     except InvalidInput as exc:
         field = exc.message.split(":", 1)[0]
         return None, None, f"{FIELDS.get(field, '查询条件')}无效，请重新选择。"
@@ -91,27 +113,21 @@ def _ask_page(
 
 
 @router.get("/stats", include_in_schema=False)
-def stats_page(
-    request: Request,
-    start: Annotated[Day, Query(alias="from")] = None,
-    end: Annotated[Day, Query(alias="to")] = None,
-    street: Code = None,
-    level: Code = None,
-) -> HTMLResponse:
+def stats_page(request: Request, asked: Asked) -> HTMLResponse:
     current(request)
-    plan = request.app.state.service.plan
-    _, data, error = _ask_page(request, start, end, street, level)
-    filters = _filters(start, end, street, level)
+    plan = service_of(request).plan
+    _, data, error = _page_answer(request, asked)
+    query = asked.query()
 
     def link(figure: str) -> str:
-        return "/stats/incidents?" + urlencode({**filters, "figure": figure})
+        return "/stats/incidents?" + urlencode({**query, "figure": figure})
 
     pictures = (
         {key: to_svg(layout(chart, CHART_WIDTH)) for key, chart in charts(data, link).items()}
         if data
         else {}
     )
-    query = urlencode(filters)
+    exports = urlencode(query) + ("&" if query else "")
     return render(
         request,
         "stats.html",
@@ -120,42 +136,33 @@ def stats_page(
             "error": error,
             "charts": pictures,
             "link": link,
-            "values": {
-                "from": start or "",
-                "to": end or "",
-                "street": street or "",
-                "level": level or "",
-            },
+            "values": {k: query.get(k, "") for k in FIELDS},
             "streets": plan.streets.items,
             "levels": {lv: plan.levels[lv].name for lv in reversed(LEVELS)},
             "outcomes": OUTCOME_NAMES,
-            "exports": {
-                f: f"/api/stats?{query}{'&' if query else ''}format={f}"
-                for f in ("xlsx", "docx", "pdf", "json")
-            },
+            "exports": {f: f"/api/stats?{exports}format={f}" for f in ("xlsx", "docx", "pdf")},
         },
     )
 
 
 @router.get("/stats/incidents", include_in_schema=False)
 def stats_incidents(
-    request: Request,
-    figure: Annotated[str, Query(max_length=200)],
-    start: Annotated[Day, Query(alias="from")] = None,
-    end: Annotated[Day, Query(alias="to")] = None,
-    street: Code = None,
-    level: Code = None,
+    request: Request, asked: Asked, figure: Annotated[str, Query(max_length=200)]
 ) -> HTMLResponse:
-    """The incidents behind one figure of the page, with the same filters."""
+    """The incidents behind one figure of the page, with the same filters (one query)."""
     current(request)
-    service = request.app.state.service
-    found, data, error = _ask_page(request, start, end, street, level)
-    index = found.index() if found else {}
-    ids = index.get(figure)
+    service = service_of(request)
+    found, data, error = _page_answer(request, asked)
+    ids = found.index().get(figure) if found else None
     rows: list[Incident] = []
     if ids:
         with service.reading() as session:
-            rows = [row for i in ids if (row := session.get(Incident, i)) is not None]
+            rows = list(
+                session.exec(
+                    select(Incident).where(col(Incident.id).in_(ids)).order_by(col(Incident.id))
+                )
+            )
+    back = urlencode(asked.query())
     return render(
         request,
         "stats_incidents.html",
@@ -166,8 +173,7 @@ def stats_incidents(
             "known": ids is not None,
             "error": error,
             "data": data,
-            "back": "/stats"
-            + (f"?{q}" if (q := urlencode(_filters(start, end, street, level))) else ""),
+            "back": "/stats" + (f"?{back}" if back else ""),
         },
     )
 

@@ -317,6 +317,10 @@ def test_periods_from_dates_and_instants() -> None:
         (("2026-03-01T08:00", None), "from"),
         (("2000-01-01", "2026-01-01"), "to"),
         (("tomorrow", None), "from"),
+        (("9999-12-31", None), "from"),
+        ((None, "9999-12-31"), "to"),
+        (("0001-01-01T00:00:00+14:00", None), "from"),
+        (("0001-01-01", "0001-01-02"), "from"),
     ],
 )
 def test_bad_periods_are_refused_naming_the_option(

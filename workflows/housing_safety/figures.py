@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from math import floor
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -109,17 +109,23 @@ def parse_period(
     """A period from the caller's words: dates (YYYY-MM-DD, local days, both inclusive) or
     instants with an offset ([from, to)). Default: the whole of `default_year`. `names` are
     the option names to blame (`--from` on the CLI, `from` in the API)."""
-    begin = _bound(start, names[0], zone, end_of_day=False) if start else None
-    finish = _bound(end, names[1], zone, end_of_day=True) if end else None
-    if begin is None:
-        begin = datetime(
-            finish.astimezone(zone).year if finish else default_year, 1, 1, tzinfo=zone
-        )
-    if finish is None:
-        finish = datetime(begin.astimezone(zone).year + 1, 1, 1, tzinfo=zone)
+    try:
+        begin = _bound(start, names[0], zone, end_of_day=False) if start else None
+        finish = _bound(end, names[1], zone, end_of_day=True) if end else None
+        if begin is None:
+            year = finish.astimezone(zone).year if finish else default_year
+            begin = datetime(year, 1, 1, tzinfo=zone)
+        if finish is None:
+            finish = datetime(begin.astimezone(zone).year + 1, 1, 1, tzinfo=zone)
+        span = finish - begin
+        begin.astimezone(UTC), finish.astimezone(UTC)  # as the database stores them
+    except (ValueError, OverflowError):  # the first or last days of the calendar, and beyond
+        raise InvalidInput(
+            f"{names[0] if start else names[1]}: out of the range of dates this system counts"
+        ) from None
     if finish <= begin:
         raise InvalidInput(f"{names[1]}: must be later than {names[0]}")
-    if finish - begin > timedelta(days=MAX_PERIOD_DAYS):
+    if span > timedelta(days=MAX_PERIOD_DAYS):
         raise InvalidInput(f"{names[1]}: a period of at most {MAX_PERIOD_DAYS} days (ten years)")
     known_streets, known_levels = list(streets), list(levels)
     if street is not None and street not in known_streets:
