@@ -18,7 +18,7 @@ from engine.errors import InvalidInput
 from engine.models import Incident
 from engine.plan import LEVELS
 from engine.service import IncidentService
-from web.api import FORMATS, Service, User_, service_of
+from web.api import ERRORS, FORMATS, Service, User_, service_of
 from web.console import current, render
 from workflows.housing_safety.figures import Summary
 from workflows.housing_safety.figures_record import ask
@@ -76,7 +76,7 @@ Asked = Annotated[Filters, Depends(filters)]
 @router.get(
     "/api/stats",
     tags=["figures"],
-    responses={200: {"content": {MEDIA[f]: {} for f in ("xlsx", "docx", "pdf")}}},
+    responses={**ERRORS, 200: {"content": {MEDIA[f]: {} for f in ("xlsx", "docx", "pdf")}}},
 )
 def stats_api(
     _: User_,
