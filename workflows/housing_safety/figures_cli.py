@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from engine.errors import InvalidInput
-from workflows.housing_safety.figures_record import ask
-from workflows.housing_safety.figures_view import export
 
 FORMATS = ("json", "xlsx", "docx", "pdf")
 
@@ -47,7 +45,11 @@ def stats(
 ) -> None:
     """The figures of incidents reported in a period (default: this year), judged at the
     engine's clock; JSON on stdout unless --out or another --format is given."""
+    # Imported here: the figures bring openpyxl and the document renderers, which no other
+    # command needs at start-up.
     from engine.cli import emit, write_output
+    from workflows.housing_safety.figures_record import ask
+    from workflows.housing_safety.figures_view import export
 
     if fmt not in FORMATS:
         raise InvalidInput(f"--format: must be one of {'|'.join(FORMATS)}, not '{fmt}'")
