@@ -16,13 +16,21 @@ from documents.annual import CHART_WIDTH
 from documents.charts import layout, to_svg
 from engine.errors import InvalidInput
 from engine.models import Incident
-from engine.plan import LEVELS
+from engine.plan import LEVELS, Plan
 from engine.service import IncidentService
 from web.api import ERRORS, FORMATS, Service, User_, service_of
 from web.console import current, render
 from workflows.housing_safety.figures import Summary
 from workflows.housing_safety.figures_record import ask
-from workflows.housing_safety.figures_view import OUTCOME_NAMES, charts, deadline_name, export
+from workflows.housing_safety.figures_view import (
+    DIMENSION_NAMES,
+    MILESTONE_NAMES,
+    OUTCOME_NAMES,
+    charts,
+    deadline_name,
+    export,
+    group_name,
+)
 
 router = APIRouter()
 
@@ -178,30 +186,35 @@ def stats_incidents(
     )
 
 
-def _label(plan: Any, figure: str) -> str:
-    """A figure key in words, for the list's heading."""
-    parts = figure.removeprefix("drills.").split(".")
+EXTRA = {"never": "未确认", "resent": "重发备用联系人", "late_or_missed": "迟报、逾期未报"}
+HEADS = {
+    "incidents": "接报事件",
+    "late_or_missed": "迟报、逾期未报",
+    "interval": "",
+    "ack": "通知确认",
+    **DIMENSION_NAMES,
+}
+
+
+def _label(plan: Plan, figure: str) -> str:
+    """A figure key in words, for the list's heading (e.g. 鹦鹉街·迟报)."""
     drill = "演练：" if figure.startswith("drills.") else ""
-    head = parts[0]
-    if head == "timeliness" and len(parts) > 1:
-        kind = deadline_name(plan, parts[1])
-        return (
-            drill
-            + kind
-            + (
-                f"·{OUTCOME_NAMES[parts[2]]}"
-                if len(parts) > 2 and parts[2] in OUTCOME_NAMES
-                else ""
-            )
+    head, *rest = figure.removeprefix("drills.").split(".")
+    words = []
+    if rest:
+        key = rest[0]
+        words.append(
+            deadline_name(plan, key)
+            if head == "timeliness"
+            else MILESTONE_NAMES.get(key, key)
+            if head == "interval"
+            else plan.actor_name(key)
+            if head == "ack"
+            else group_name(plan, head, key)
+            if head in DIMENSION_NAMES
+            else key
         )
-    names = {
-        "incidents": "接报事件",
-        "late_or_missed": "迟报、逾期未报",
-        "interval": "响应用时",
-        "ack": "通知确认",
-        "street": "街道",
-        "level": "响应级别",
-        "month": "月份",
-        "year": "年度",
-    }
-    return drill + "·".join([names.get(head, head), *parts[1:]])
+    else:
+        words.append(HEADS.get(head, head))
+    words += [OUTCOME_NAMES.get(p) or EXTRA.get(p, p) for p in rest[1:]]
+    return drill + "·".join(words)

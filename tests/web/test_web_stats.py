@@ -90,6 +90,10 @@ def test_page_links_every_figure_to_its_incidents(
         "/stats/incidents", params={"figure": "drills.incidents", "from": "2026-03-01"}
     )
     assert f'href="/incidents/{drill}"' in drills.text and "演练" in drills.text
+    street = client.get(
+        "/stats/incidents", params={"figure": "street.yingwu.late_or_missed", "from": "2026-03-01"}
+    )
+    assert "<h1>鹦鹉街·迟报、逾期未报" in street.text and f'href="/incidents/{real}"' in street.text
 
 
 def test_page_says_in_chinese_what_is_wrong(
