@@ -467,12 +467,6 @@ def charts(data: dict[str, Any], link: Link | None = None) -> dict[str, BarChart
                     tuple(float(g["incidents"]) for g in streets),
                     _links(link, [g["figure"] for g in streets]),
                 ),
-                Series(
-                    "迟报、逾期未报",
-                    "#c62828",
-                    tuple(float(g["late"] + g["missed"]) for g in streets),
-                    _links(link, [f"{g['figure']}.late_or_missed" for g in streets]),
-                ),
             ),
             unit="起",
         ),
