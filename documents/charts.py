@@ -19,6 +19,8 @@ __all__ = ["BarChart", "Scene", "Series", "layout", "to_png", "to_svg"]
 
 FONT = "Noto Sans CJK SC"
 INK, GRID, MUTED = "#1f2933", "#d5dbe1", "#52606d"
+NARROW = 480
+"""Below this many units across, a horizontal chart puts its labels above the bars."""
 
 
 @dataclass(frozen=True)
@@ -163,18 +165,26 @@ def _horizontal(
     totals: list[float],
     shapes: list[Rect | Text | Line],
 ) -> float:
-    label_w = max((text_width(c, 13) for c in chart.categories), default=0) + 20
+    # Narrow (a phone): each label on its own line above its bar, the bars full width.
+    head = 18 if width < NARROW else 0
+    label_w = 12 if head else max((text_width(c, 13) for c in chart.categories), default=0) + 20
     left, right = label_w, width - 70
-    row = 30 if chart.stacked or len(chart.series) == 1 else 14 * len(chart.series) + 12
+    row = head + (30 if chart.stacked or len(chart.series) == 1 else 14 * len(chart.series) + 12)
     scale = (right - left) / axis[-1]
     for tick in axis:
         x = left + tick * scale
         shapes.append(Line(x, top, x, top + row * len(chart.categories)))
     for i, category in enumerate(chart.categories):
         y = top + i * row
-        shapes.append(Text(left - 8, y + row / 2 + 5, category, 13, "end"))
+        middle = y + head + (row - head) / 2 + 5
+        shapes.append(
+            Text(left, y + 14, category, 13)
+            if head
+            else Text(left - 8, middle, category, 13, "end")
+        )
+        y += head
         bars = _bars(chart, i)
-        bar_h = row - 10 if chart.stacked or len(bars) == 1 else 12
+        bar_h = row - head - 10 if chart.stacked or len(bars) == 1 else 12
         for j, (s, start, value) in enumerate(bars):
             by = y + 5 if chart.stacked or len(bars) == 1 else y + 6 + j * 14
             if value > 0:
@@ -198,7 +208,7 @@ def _horizontal(
             shapes.append(
                 Text(
                     left + totals[i] * scale + 6,
-                    y + row / 2 + 5,
+                    middle,
                     f"{_number(totals[i])}{chart.unit}",
                     13,
                     fill=MUTED,

@@ -39,6 +39,7 @@ MEDIA = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+PHONE_WIDTH = 360
 FIELDS = {"from": "开始日期", "to": "结束日期", "street": "街道", "level": "响应级别"}
 Day = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (inclusive) or ISO 8601")]
 Code = Annotated[str | None, Query(max_length=40)]
@@ -130,11 +131,11 @@ def stats_page(request: Request, asked: Asked) -> HTMLResponse:
     def link(figure: str) -> str:
         return "/stats/incidents?" + urlencode({**query, "figure": figure})
 
-    pictures = (
-        {key: to_svg(layout(chart, CHART_WIDTH)) for key, chart in charts(data, link).items()}
-        if data
-        else {}
-    )
+    # Each chart twice: for wide screens and, labels above the bars, for a phone (CSS picks).
+    pictures = {
+        key: (to_svg(layout(chart, CHART_WIDTH)), to_svg(layout(chart, PHONE_WIDTH)))
+        for key, chart in (charts(data, link).items() if data else ())
+    }
     exports = urlencode(query) + ("&" if query else "")
     return render(
         request,

@@ -75,7 +75,11 @@ def test_page_links_every_figure_to_its_incidents(
     assert page.status_code == 200
     html = page.text
     assert "统计分析" in html and "2026年3月1日至2026年3月31日" in html
-    assert html.count("<svg") == 4
+    assert (
+        html.count('<div class="chart-wide"><svg')
+        == html.count('<div class="chart-narrow"><svg')
+        == 4
+    )
     missed = re.search(
         r'href="(/stats/incidents\?[^"]*figure=timeliness\.government_report'
         r'\.missed)"',

@@ -134,7 +134,8 @@ def test_stats_page_in_chromium(browser: Any, site: Any, password: str, tmp_path
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (360, 1280, 1920):
         page = _page(browser, site, width, password)
-        expect(page.locator(".chart-box svg")).to_have_count(4)
+        visible = ".chart-narrow svg" if width < 700 else ".chart-wide svg"
+        expect(page.locator(f"{visible} >> visible=true")).to_have_count(4)
         page.screenshot(path=str(SHOTS / f"stats-{width}.png"), full_page=True)
         if width == 1920:
             page.screenshot(path=str(SHOTS / "stats-1920-screen.png"))
@@ -147,7 +148,7 @@ def test_stats_page_in_chromium(browser: Any, site: Any, password: str, tmp_path
     expect(kpi).to_have_text("2")  # the drill is not counted
     expect(page.locator(".kpi-drill .kpi-value")).to_have_text("1")
     # A bar of the timeliness chart: the late government reports, incident A behind it.
-    page.locator(".chart-timeliness a").filter(
+    page.locator(".chart-timeliness .chart-wide a").filter(
         has=page.locator("title", has_text="向区人民政府报告 迟报")
     ).click()
     expect(page).to_have_url(
