@@ -28,7 +28,7 @@ from engine.service import IncidentService, classify_facts, load_workflow, tampe
 from engine.settings import Settings
 from engine.timeutil import parse_instant
 from web.cli_users import users_app
-from workflows.housing_safety.figures_cli import stats_app
+from workflows.housing_safety.figures_cli import stats
 
 WORKFLOW = "workflows.housing_safety:WORKFLOW"
 
@@ -41,7 +41,7 @@ incident_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                            help="Log and drive incidents.")
 app.add_typer(incident_app, name="incident")
 app.add_typer(users_app, name="user")
-app.add_typer(stats_app, name="stats")
+app.command("stats")(stats)
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """`python main.py stats`: the figures of a period (SPEC R14) as JSON, an Excel workbook, or the
-annual summary (Word, PDF). Registered in the root CLI with one `app.add_typer` line."""
+annual summary (Word, PDF). Registered in the root CLI with one line,
+`app.command("stats")(stats)`."""
 
 from __future__ import annotations
 
@@ -12,15 +13,7 @@ from engine.errors import InvalidInput
 
 FORMATS = ("json", "xlsx", "docx", "pdf")
 
-stats_app = typer.Typer(
-    invoke_without_command=True,
-    rich_markup_mode=None,
-    help="Figures of a period: report timeliness, response times, "
-    "acknowledgements, by street, level, month and year (drills apart).",
-)
 
-
-@stats_app.callback()
 def stats(
     ctx: typer.Context,
     start: Annotated[
