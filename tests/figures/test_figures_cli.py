@@ -121,6 +121,11 @@ def test_annual_summary_in_word_and_pdf(recorded: Any, tmp_path: Path) -> None:
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "汉阳区房屋安全突发事件应急处置2026年度统计报告" in text.replace("\n", "")
     assert "六、迟报、逾期未报清单" in text and "区指挥部办公室" in text
+    # One missed initial report and one late government report: nothing else fell due.
+    assert (
+        "各类报告共2件次，其中已到时限2件次：按时0件次，迟报1件次，逾期未报1件次，"
+        "按时率0.0%；未到期0件次，未到期即终止0件次。"
+    ) in text
     assert len(doc.inline_shapes) == 4  # the four charts, as pictures
     late = next(t for t in doc.tables if t.rows[0].cells[0].text == "序号")
     assert [c.text for c in late.rows[1].cells][4:] == [

@@ -240,7 +240,7 @@ def timeliness_sheet(data: dict[str, Any], name: str = "报告时效") -> Sheet:
         (
             "报告事项",
             "依据及时限",
-            "应报（件）",
+            "合计（件）",
             "按时",
             "迟报",
             "逾期未报",
@@ -337,7 +337,7 @@ def breakdown_sheet(data: dict[str, Any], dimension: str) -> Sheet:
     label = DIMENSION_NAMES[dimension]
     return Sheet(
         f"按{label}",
-        (label, "事件数", "应报（件）", "按时", "迟报", "逾期未报", "按时率", "事件编号"),
+        (label, "事件数", "报告合计（件）", "按时", "迟报", "逾期未报", "按时率", "事件编号"),
         rows,
         (14, 8, 9, 7, 7, 8, 8, 30),
         percent=(6,),
@@ -560,10 +560,11 @@ def annual_view(data: dict[str, Any], plan: Plan, date_text: str) -> AnnualView:
         (
             "信息报送时效",
             (
-                f"各类报告应报{due}件次（未到期的不计），按时{_sum(kinds, 'on_time')}件次，"
-                f"迟报{_sum(kinds, 'late')}件次，逾期未报{_sum(kinds, 'missed')}件次"
+                f"各类报告共{_sum(kinds, 'total')}件次，其中已到时限{due}件次：按时"
+                f"{_sum(kinds, 'on_time')}件次，迟报{_sum(kinds, 'late')}件次，逾期未报"
+                f"{_sum(kinds, 'missed')}件次"
                 + (f"，按时率{_pct(_sum(kinds, 'on_time') / due)}" if due else "")
-                + "。"
+                + f"；未到期{_sum(kinds, 'pending')}件次，未到期即终止{_sum(kinds, 'void')}件次。"
                 + (
                     f"{local_kinds}，预案要求“立即”报告，其时限为{LOCAL_POLICY}。"
                     if local_kinds
