@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from documents.annual import AnnualPart, AnnualView, Chart, render_annual
 from documents.charts import BarChart, Series
-from documents.figures_xlsx import Sheet, render_xlsx
+from documents.figures_xlsx import Cell, Sheet, render_xlsx
 from documents.formatting import cn_date, cn_ordinal_heading
 from documents.report_view import Table
 from engine.plan import Plan
@@ -216,168 +217,144 @@ def _ids(ids: list[int]) -> str:
     return "、".join(map(str, ids))
 
 
-def timeliness_sheet(data: dict[str, Any], name: str = "报告时效") -> Sheet:
-    rows = tuple(
-        (
-            t["name"],
-            t["basis"],
-            t["total"],
-            t["on_time"],
-            t["late"],
-            t["missed"],
-            t["pending"],
-            t["void"],
-            t["on_time_share"],
-            t["late_minutes"]["median"],
-            t["late_minutes"]["p90"],
-            t["missed_minutes"]["median"],
-            _ids(t["ids"]["all"]),
-        )
-        for t in data["timeliness"]
-    )
+@dataclass(frozen=True)
+class Col:
+    """One column of a sheet: its header, width (Excel characters), how to read it from a JSON
+    row, and how it is set."""
+
+    header: str
+    width: int
+    value: Callable[[dict[str, Any]], Cell]
+    percent: bool = False
+    left: bool = False
+    printed: bool = True
+    """False: in Excel only (the printed page has no room for it)."""
+
+
+def _sheet(
+    name: str, items: list[dict[str, Any]], columns: tuple[Col, ...], empty: str = "无记录"
+) -> Sheet:
+    def where(test: Callable[[Col], bool]) -> tuple[int, ...]:
+        return tuple(i for i, c in enumerate(columns) if test(c))
+
     return Sheet(
         name,
+        tuple(c.header for c in columns),
+        tuple(tuple(c.value(item) for c in columns) for item in items),
+        tuple(c.width for c in columns),
+        percent=where(lambda c: c.percent),
+        left=where(lambda c: c.left),
+        printed=where(lambda c: c.printed),
+        empty=empty,
+    )
+
+
+def _key(key: str, width: int = 7, **how: Any) -> Col:
+    """A column that prints one key of the row, headed by that outcome's name or `header`."""
+    header = how.pop("header", OUTCOME_NAMES.get(key, key))
+    return Col(header, width, lambda row: row[key], **how)
+
+
+def _ids_col(key: str = "ids") -> Col:
+    return Col("事件编号", 28, lambda row: _ids(row[key]), printed=False)
+
+
+def timeliness_sheet(data: dict[str, Any], name: str = "报告时效") -> Sheet:
+    return _sheet(
+        name,
+        data["timeliness"],
         (
-            "报告事项",
-            "依据及时限",
-            "合计（件）",
-            "按时",
-            "迟报",
-            "逾期未报",
-            "未到期",
-            "未到期即终止",
-            "按时率",
-            "迟报时长中位数（分钟）",
-            "迟报时长P90（分钟）",
-            "逾期未报已逾时长中位数（分钟）",
-            "事件编号",
+            _key("name", 26, header="报告事项", left=True),
+            _key("basis", 24, header="依据及时限", left=True, printed=False),
+            _key("total", 8, header="合计（件）"),
+            _key("on_time"),
+            _key("late"),
+            _key("missed", 8),
+            _key("pending"),
+            _key("void", 9, printed=False),
+            _key("on_time_share", 8, header="按时率", percent=True),
+            Col("迟报时长中位数（分钟）", 10, lambda t: t["late_minutes"]["median"]),
+            Col("迟报时长P90（分钟）", 10, lambda t: t["late_minutes"]["p90"]),
+            Col(
+                "逾期未报已逾时长中位数（分钟）",
+                11,
+                lambda t: t["missed_minutes"]["median"],
+                printed=False,
+            ),
+            Col("事件编号", 24, lambda t: _ids(t["ids"]["all"]), printed=False),
         ),
-        rows,
-        (26, 24, 8, 7, 7, 8, 7, 9, 8, 10, 10, 11, 24),
-        percent=(8,),
-        left=(0, 1),
-        printed=(0, 2, 3, 4, 5, 6, 8, 9, 10),
     )
 
 
 def intervals_sheet(data: dict[str, Any]) -> Sheet:
-    rows = tuple(
-        (
-            i["name"],
-            i["count"],
-            i["median_minutes"],
-            i["p90_minutes"],
-            i["max_minutes"],
-            _ids(i["ids"]),
-        )
-        for i in data["intervals"]
-    )
-    return Sheet(
+    return _sheet(
         "响应用时",
-        ("环节", "事件数", "中位数（分钟）", "P90（分钟）", "最长（分钟）", "事件编号"),
-        rows,
-        (18, 8, 12, 12, 12, 30),
-        left=(0,),
-        printed=(0, 1, 2, 3, 4),
+        data["intervals"],
+        (
+            _key("name", 18, header="环节", left=True),
+            _key("count", 8, header="事件数"),
+            _key("median_minutes", 12, header="中位数（分钟）"),
+            _key("p90_minutes", 12, header="P90（分钟）"),
+            _key("max_minutes", 12, header="最长（分钟）"),
+            _ids_col(),
+        ),
     )
 
 
 def acknowledgements_sheet(data: dict[str, Any]) -> Sheet:
-    rows = tuple(
-        (
-            a["name"],
-            a["asked"],
-            a["acknowledged"],
-            a["never"],
-            a["waiting"],
-            a["never_share"],
-            a["resent"],
-            a["median_minutes"],
-            a["p90_minutes"],
-            _ids(a["ids"]),
-        )
-        for a in data["acknowledgements"]
-    )
-    return Sheet(
+    return _sheet(
         "单位确认",
+        data["acknowledgements"],
         (
-            "单位",
-            "需确认（份）",
-            "已确认",
-            "未确认",
-            "等待中",
-            "未确认比例",
-            "重发备用联系人",
-            "确认用时中位数（分钟）",
-            "确认用时P90（分钟）",
-            "事件编号",
+            _key("name", 22, header="单位", left=True),
+            _key("asked", 9, header="需确认（份）"),
+            _key("acknowledged", 8, header="已确认"),
+            _key("never", 8, header="未确认"),
+            _key("waiting", 8, header="等待中", printed=False),
+            _key("never_share", 9, header="未确认比例", percent=True),
+            _key("resent", 9, header="重发备用联系人"),
+            _key("median_minutes", 11, header="确认用时中位数（分钟）"),
+            _key("p90_minutes", 11, header="确认用时P90（分钟）"),
+            _ids_col(),
         ),
-        rows,
-        (22, 9, 8, 8, 8, 9, 9, 11, 11, 24),
-        percent=(5,),
-        left=(0,),
-        printed=(0, 1, 2, 3, 5, 6, 7, 8),
     )
 
 
 def breakdown_sheet(data: dict[str, Any], dimension: str) -> Sheet:
-    rows = tuple(
-        (
-            g["name"],
-            g["incidents"],
-            g["reports"],
-            g["on_time"],
-            g["late"],
-            g["missed"],
-            g["on_time_share"],
-            _ids(g["ids"]),
-        )
-        for g in data[f"by_{dimension}"]
-    )
     label = DIMENSION_NAMES[dimension]
-    return Sheet(
+    return _sheet(
         f"按{label}",
-        (label, "事件数", "报告合计（件）", "按时", "迟报", "逾期未报", "按时率", "事件编号"),
-        rows,
-        (14, 8, 9, 7, 7, 8, 8, 30),
-        percent=(6,),
-        left=(0,),
-        printed=(0, 1, 2, 3, 4, 5, 6),
+        data[f"by_{dimension}"],
+        (
+            _key("name", 14, header=label, left=True),
+            _key("incidents", 8, header="事件数"),
+            _key("reports", 9, header="报告合计（件）"),
+            _key("on_time"),
+            _key("late"),
+            _key("missed", 8),
+            _key("on_time_share", 8, header="按时率", percent=True),
+            _ids_col(),
+        ),
     )
 
 
 def late_sheet(data: dict[str, Any]) -> Sheet:
-    rows = tuple(
-        (
-            i,
-            r["incident_id"],
-            r["street_name"],
-            r["address"],
-            r["name"],
-            _minute(r["due_at"]),
-            _minute(r["met_at"]) if r["met_at"] else "未报",
-            OUTCOME_NAMES[r["status"]],
-            r["minutes"],
-        )
-        for i, r in enumerate(data["late_or_missed"], 1)
-    )
-    return Sheet(
+    rows = [{**r, "n": i} for i, r in enumerate(data["late_or_missed"], 1)]
+    return _sheet(
         "迟报漏报清单",
-        (
-            "序号",
-            "事件编号",
-            "街道",
-            "地址",
-            "报告事项",
-            "应报时间",
-            "实际报告时间",
-            "情况",
-            "超时（分钟）",
-        ),
         rows,
-        (6, 8, 10, 20, 22, 17, 17, 10, 9),
-        left=(3, 4),
-        empty="无迟报、漏报",
+        (
+            _key("n", 6, header="序号"),
+            _key("incident_id", 8, header="事件编号"),
+            _key("street_name", 10, header="街道"),
+            _key("address", 20, header="地址", left=True),
+            _key("name", 22, header="报告事项", left=True),
+            Col("应报时间", 17, lambda r: _minute(r["due_at"])),
+            Col("实际报告时间", 17, lambda r: _minute(r["met_at"]) if r["met_at"] else "未报"),
+            Col("情况", 10, lambda r: OUTCOME_NAMES[r["status"]]),
+            _key("minutes", 9, header="超时（分钟）"),
+        ),
+        empty="无迟报、逾期未报",
     )
 
 
