@@ -393,17 +393,7 @@ def _figures(
         "month": period.months(),
         "year": period.years(),
     }
-    breakdowns = {
-        dim: tuple(
-            _group(
-                key,
-                [(r, o) for r, _, o in judged if _key(dim, r, period) == key],
-                [r for r in records if _key(dim, r, period) == key],
-            )
-            for key in keys[dim]
-        )
-        for dim in DIMENSIONS
-    }
+    breakdowns = {dim: _breakdown(dim, keys[dim], records, judged, period) for dim in DIMENSIONS}
     late = sorted(
         (_late(r, d, o, as_of) for r, d, o in judged if o in ("late", "missed")),
         key=lambda x: (x.due_at, x.incident_id, x.code),
@@ -416,6 +406,24 @@ def _figures(
         breakdowns,
         tuple(late),
     )
+
+
+def _breakdown(
+    dimension: str,
+    keys: list[str],
+    records: list[IncidentFact],
+    judged: list[tuple[IncidentFact, dl.Deadline, Outcome]],
+    period: Period,
+) -> tuple[Group, ...]:
+    """One group per key, in the keys' order (an empty one too), each record placed once."""
+    placed = {r.id: _key(dimension, r, period) for r in records}
+    members: dict[str, list[IncidentFact]] = {k: [] for k in keys}
+    outcomes: dict[str, list[tuple[IncidentFact, Outcome]]] = {k: [] for k in keys}
+    for r in records:
+        members.setdefault(placed[r.id], []).append(r)
+    for r, _, o in judged:
+        outcomes.setdefault(placed[r.id], []).append((r, o))
+    return tuple(_group(k, outcomes[k], members[k]) for k in keys)
 
 
 def _key(dimension: str, record: IncidentFact, period: Period) -> str:
