@@ -11,10 +11,12 @@ from engine.lifecycle import Workflow
 from web.cli_users import users_app
 from web.serve import serve_cmd
 from workflows.housing_safety import WORKFLOW
+from workflows.housing_safety.figures_cli import stats
 
 app = cli.app
 app.add_typer(users_app, name="user")
 app.command("serve")(serve_cmd)
+app.command("stats")(stats)
 
 
 def main(argv: list[str] | None = None, workflow: Workflow = WORKFLOW) -> None:

@@ -44,7 +44,8 @@ def normalise(address: str, street_name: str = "") -> str:
 
 
 def similarity(a: str, b: str) -> int:
-    """0–100. A shorter address contained in a longer one ('3栋' added) counts as alike."""
+    """0–100. A shorter address contained in a longer one (a building number added) counts as
+    alike."""
     if not a or not b:
         return 0
     score = fuzz.ratio(a, b)
