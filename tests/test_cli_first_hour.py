@@ -21,7 +21,8 @@ from engine.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = [["classify"], ["codes"], ["tick"], ["notice"], ["report"], ["deliver"], ["serve"],
             ["incident", "report"], ["incident", "show"], ["incident", "list"],
-            ["incident", "act"], ["contacts", "stale"], ["user", "create-admin"]]
+            ["incident", "act"], ["incident", "duplicates"], ["contacts", "stale"],
+            ["user", "create-admin"], ["stats"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
