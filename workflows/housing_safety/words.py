@@ -94,7 +94,7 @@ CALL_FIELDS = {"received_at": "来电时间", "caller_unit": "来电单位", "ca
 DELIVERY_STATUS = {"pending": "待发送", "sending": "发送中", "dead": "多次发送失败",
                    "delivered": "已送达"}
 HANDOVER_SECTIONS = {"open_incidents": "在办事件", "overdue": "已超时事项",
-                     "due_next_shift": "下一班次内到期的时限", "unacknowledged": "未签收的通知",
+                     "due_next_shift": "下一班次结束前到期的时限", "unacknowledged": "未签收的通知",
                      "undelivered": "未送达的消息", "open_calls": "未办结的来电"}
 
 # The label tables, by the names the templates use.
