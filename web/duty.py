@@ -94,6 +94,12 @@ def close_call(call_id: RowId, body: Json, who: User_, request: Request) -> dict
     return desk_of(request).close_call(call_id, _field(body, "reason"), by=who.username)
 
 
+@api.post("/calls/{call_id}/handling")
+def record_handling(call_id: RowId, body: Json, _: User_, request: Request) -> dict[str, Any]:
+    """{"instruction"?, "handling"?}: a leader's instruction (领导批示) and how it was handled."""
+    return desk_of(request).record_handling(call_id, body)
+
+
 @api.post("/shifts", status_code=201)
 def add_shift(body: Json, who: User_, request: Request) -> dict[str, Any]:
     """{"starts_at", "ends_at", "leader", "officers": [account names]}."""
@@ -222,6 +228,12 @@ async def settle_call_page(call_id: int, how: str, request: Request) -> Response
             )
             flash(request, "ok", f"已由来电第{call_id}号立事件 #{opened['id']}")
             return RedirectResponse(f"/incidents/{opened['id']}", status_code=303)
+        elif how == "handling":
+            desk.record_handling(
+                call_id,
+                {k: text(form, k) for k in ("instruction", "handling") if text(form, k)},
+            )
+            message = f"来电第{call_id}号的批示与处理情况已记录"
         elif how == "close":
             desk.close_call(call_id, text(form, "reason"), by=who.username)
             message = f"来电第{call_id}号已办结"

@@ -395,3 +395,26 @@ def test_a_handover_goes_forward_between_known_shifts(desk: DutyDesk, unchanged:
         lambda: desk.build_handover(day["id"], evening["id"], 5, by="x")
     ).message.startswith("note:")
     assert unchanged(lambda: desk.handover(1)).code == "not_found"
+
+
+def test_a_leaders_instruction_stays_on_the_sheet_until_it_is_carried_out(
+    desk: DutyDesk, unchanged: Any
+) -> None:
+    day, evening = desk.add_shift(DAY, by="admin"), desk.add_shift(EVENING, by="admin")
+    call = desk.log_call({**CALL, "handling": ""}, by="wang")  # 王局长：立即派员核实
+    desk.close_call(call["id"], "转房屋安全科", by="wang")
+    first = desk.build_handover(day["id"], evening["id"], "", by="wang")["sheet"]
+    assert [p["what"] for p in first["instructions_pending"]] == [
+        f"第{call['id']}号来电（鹦鹉花园3栋）：王局长：立即派员核实"
+    ]
+    assert first["open_calls"] == []  # closed, yet its instruction is still owed
+    assert unchanged(lambda: desk.record_handling(call["id"], {})).message.startswith(
+        "instruction:"
+    )
+    assert unchanged(
+        lambda: desk.record_handling(call["id"], {"handling": "x" * 4001})
+    ).message.startswith("handling:")
+    done = desk.record_handling(call["id"], {"handling": "已派员核实，无险情"})
+    assert (done["instruction"], done["handling"]) == ("王局长：立即派员核实", "已派员核实，无险情")
+    later = desk.build_handover(day["id"], evening["id"], "", by="wang")["sheet"]
+    assert later["instructions_pending"] == []

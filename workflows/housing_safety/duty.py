@@ -65,6 +65,13 @@ class CallOpenIn(Input):
     drill: bool = False
 
 
+class HandlingIn(Input):
+    """A leader's instruction on a call and how it was carried out, recorded as they come."""
+
+    instruction: Note | None = None
+    handling: Note | None = None
+
+
 class ShiftIn(Input):
     starts_at: Instant
     ends_at: Instant
@@ -273,6 +280,21 @@ class DutyDesk:
             check_open(call_id, row.status)
             self._settle(session, row, "incident", by, now, incident_id=incident["id"])
         return incident
+
+    def record_handling(self, call_id: int, data: object) -> dict[str, Any]:
+        """Write the 领导批示 or the 处理情况 of a call, settled or not: an instruction given
+        and not yet carried out stays on every handover sheet until its handling is written."""
+        given: HandlingIn = validate(HandlingIn, data)
+        changes = given.model_dump(exclude_none=True)
+        if not changes:
+            raise InvalidInput("instruction: give the instruction, the handling or both")
+        with self.service.transaction() as session:
+            row = self._get_call(session, call_id)
+            for name, value in changes.items():
+                setattr(row, name, value)
+            session.add(row)
+            session.flush()
+            return self._call_view(row)
 
     def _settle(
         self,
@@ -492,6 +514,14 @@ class DutyDesk:
                 .order_by(col(Delivery.id))
             )
         ]
+        instructions = [
+            Pending(c.incident_id, f"第{c.id}号来电（{c.place}）：{c.instruction}", c.received_at)
+            for c in session.exec(
+                select(DutyCall)
+                .where(DutyCall.instruction != "", DutyCall.handling == "")
+                .order_by(col(DutyCall.received_at))
+            )
+        ]
         calls = [
             Pending(
                 None,
@@ -534,5 +564,6 @@ class DutyDesk:
             "due_next_shift": items(split["due_next_shift"]),
             "unacknowledged": items(notices),
             "undelivered": items(messages),
+            "instructions_pending": items(instructions),
             "open_calls": items(calls),
         }

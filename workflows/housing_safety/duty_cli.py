@@ -96,6 +96,20 @@ def call_close(
     emit(_desk(ctx).close_call(call_id, reason, by=by))
 
 
+@call_app.command("handle")
+def call_handle(
+    ctx: typer.Context,
+    call_id: Id,
+    instruction: Annotated[
+        str | None, typer.Option(help="The leader's instruction (领导批示).")
+    ] = None,
+    handling: Annotated[str | None, typer.Option(help="How it was handled (处理情况).")] = None,
+) -> None:
+    """Record a leader's instruction on the call and how it was carried out."""
+    data = {k: v for k, v in (("instruction", instruction), ("handling", handling)) if v}
+    emit(_desk(ctx).record_handling(call_id, data))
+
+
 @shift_app.command("add")
 def shift_add(ctx: typer.Context, by: By = "cli") -> None:
     """Add a shift: JSON on stdin {starts_at, ends_at, leader, officers: [account names]}."""

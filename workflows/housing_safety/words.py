@@ -95,7 +95,8 @@ DELIVERY_STATUS = {"pending": "待发送", "sending": "发送中", "dead": "多�
                    "delivered": "已送达"}
 HANDOVER_SECTIONS = {"open_incidents": "在办事件", "overdue": "已超时事项",
                      "due_next_shift": "下一班次结束前到期的时限", "unacknowledged": "未签收的通知",
-                     "undelivered": "未送达的消息", "open_calls": "未办结的来电"}
+                     "undelivered": "未送达的消息",
+                     "instructions_pending": "领导批示尚未落实", "open_calls": "未办结的来电"}
 
 # The label tables, by the names the templates use.
 TABLES = {"STATES": STATES, "ACTIONS": ACTIONS, "EVENTS": EVENTS, "FACTS": FACTS,
