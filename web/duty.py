@@ -127,6 +127,27 @@ def show_handover(handover_id: RowId, _: User_, request: Request) -> dict[str, A
     return desk_of(request).handover(handover_id)
 
 
+@api.get("/handovers/{handover_id}/document")
+def handover_document(
+    handover_id: RowId,
+    _: User_,
+    request: Request,
+    format: Annotated[str, Query(max_length=8)] = "pdf",
+) -> Response:
+    """The sheet as printed: ?format=pdf (default) or html."""
+    return _document(request, handover_id, format)
+
+
+def _document(request: Request, handover_id: int, fmt: str) -> Response:
+    content = desk_of(request).handover_document(handover_id, fmt)
+    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'inline; filename="handover-{handover_id}.{fmt}"'},
+    )
+
+
 @api.post("/handovers/{handover_id}/confirm")
 def confirm_handover(
     handover_id: RowId, body: Json, who: User_, request: Request
@@ -329,6 +350,12 @@ def _sheet_page(
         {"h": handover, "SECTIONS": words.HANDOVER_SECTIONS, "error": error, "me": who.username},
         status_code=status_code,
     )
+
+
+@pages.get("/duty/handovers/{handover_id}.pdf")
+def handover_pdf(handover_id: int, request: Request) -> Response:
+    current(request)
+    return _document(request, handover_id, "pdf")
 
 
 @pages.get("/duty/handovers/{handover_id}")

@@ -418,3 +418,35 @@ def test_a_leaders_instruction_stays_on_the_sheet_until_it_is_carried_out(
     assert (done["instruction"], done["handling"]) == ("王局长：立即派员核实", "已派员核实，无险情")
     later = desk.build_handover(day["id"], evening["id"], "", by="wang")["sheet"]
     assert later["instructions_pending"] == []
+
+
+def test_the_sheet_prints_as_built_with_both_confirmations(
+    desk: DutyDesk, service: IncidentService, clock: ManualClock, unchanged: Any
+) -> None:
+    import io
+
+    import pdfplumber
+
+    day, evening = desk.add_shift(DAY, by="admin"), desk.add_shift(EVENING, by="admin")
+    service.report(
+        {
+            "address": "鹦鹉花园3栋",
+            "street": "yingwu",
+            "condition": "hidden_danger",
+            "discovered_at": "2026-03-02T08:30:00+08:00",
+        }
+    )
+    handover = desk.build_handover(day["id"], evening["id"], "夜间注意3栋", by="wang")["id"]
+    desk.confirm_handover(handover, "outgoing", "wang")
+    clock.advance(minutes=3)
+    desk.confirm_handover(handover, "incoming", "zhao")
+    html = desk.handover_document(handover, "html").decode()
+    assert "汉阳区房屋安全值班交接班单（第1号）" in html and "夜间注意3栋" in html
+    with pdfplumber.open(io.BytesIO(desk.handover_document(handover, "pdf"))) as pdf:
+        text = "".join(page.extract_text() or "" for page in pdf.pages)
+    text = text.replace(" ", "").replace("\n", "")  # a table cell may wrap
+    assert "值班交接班单" in text
+    assert "1．在办事件（1）" in text and "事件#1鹦鹉街鹦鹉花园3栋：已接报，待核实" in text
+    assert "2026年03月02日09:30" in text  # the initial report, due 09:30 (discovered 08:30)
+    assert "wang（2026年03月02日09:00）" in text and "zhao（2026年03月02日09:03）" in text
+    assert unchanged(lambda: desk.handover_document(handover, "docx")).message.startswith("format:")

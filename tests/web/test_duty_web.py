@@ -190,3 +190,12 @@ def test_the_console_hands_over_between_two_officers(
     )
     assert refused.status_code == 403 and "not a duty officer of the incoming shift" in refused.text
     assert "已交接" not in client.get("/duty").text
+    pdf = client.get("/duty/handovers/1.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    html = client.get(
+        "/api/handovers/1/document", params={"format": "html"}, headers=web.auth("hq")
+    )
+    assert html.status_code == 200 and "夜间注意" in html.text
+    bad = client.get("/api/handovers/1/document", params={"format": "doc"}, headers=web.auth("hq"))
+    assert bad.status_code == 422 and bad.json()["message"].startswith("format:")

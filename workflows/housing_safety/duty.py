@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from pydantic import StringConstraints
 from sqlmodel import Session, col, select
 
+from documents.pdf import html_to_pdf
+from documents.templating import render
 from engine.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from engine.models import DeadlineRow, Delivery, Incident, Notice
 from engine.schemas import MAX_INT, Input, Instant, validate
@@ -417,6 +419,26 @@ class DutyDesk:
                 self._get_shift(session, row.from_shift_id, "id"),
                 self._get_shift(session, row.to_shift_id, "id"),
             )
+
+    def handover_document(self, handover_id: int, fmt: str) -> bytes:
+        """The sheet as printed (HTML or PDF), from what was kept when it was built."""
+        if fmt not in ("html", "pdf"):
+            raise InvalidInput(f"format: must be html or pdf, not '{fmt}'")
+        view = self.handover(handover_id)
+        html = render(
+            "handover.html.j2",
+            for_print=fmt == "pdf",
+            h=view,
+            sections=words.HANDOVER_SECTIONS,
+            when=self._when,
+            title=f"{self.service.plan.plan.district}房屋安全值班交接班单（第{handover_id}号）",
+        )
+        return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+
+    def _when(self, iso: str | None) -> str:
+        if not iso:
+            return "—"
+        return datetime.fromisoformat(iso).astimezone(self.zone).strftime("%Y年%m月%d日 %H:%M")
 
     def handovers(self) -> list[dict[str, Any]]:
         with self.service.reading() as session:

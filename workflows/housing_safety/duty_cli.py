@@ -5,11 +5,12 @@ JSON in on stdin where a record is given, JSON out; errors follow the kernel's c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from engine.cli import _globals, emit, parse_json_option, read_json_stdin
+from engine.cli import _globals, emit, parse_json_option, read_json_stdin, write_output
 from engine.schemas import MAX_INT
 from workflows.housing_safety.duty import DutyDesk
 
@@ -146,6 +147,20 @@ def handover_confirm(
 
 
 @handover_app.command("show")
-def handover_show(ctx: typer.Context, handover_id: Id) -> None:
-    """One handover sheet as it was built, with its confirmations."""
-    emit(_desk(ctx).handover(handover_id))
+def handover_show(
+    ctx: typer.Context,
+    handover_id: Id,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="html or pdf: write the sheet as printed to --out."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where --format writes.")] = Path("handover.pdf"),
+) -> None:
+    """One handover sheet as it was built, with its confirmations (JSON, or printed)."""
+    desk = _desk(ctx)
+    if fmt is None:
+        emit(desk.handover(handover_id))
+        return
+    content = desk.handover_document(handover_id, fmt)
+    write_output(out, content)
+    emit({"handover_id": handover_id, "format": fmt, "out": str(out), "bytes": len(content)})
