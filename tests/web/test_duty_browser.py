@@ -5,42 +5,15 @@ Screenshots of every duty page at 360, 1280 and 1920 px go to /work/shots/duty/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path("/work/shots/duty")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-WUHAN = ZoneInfo("Asia/Shanghai")
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's Chromium is not installed (apt-get install chromium)", allow_module_level=True
-    )
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright").expect
 
 
 @pytest.fixture
