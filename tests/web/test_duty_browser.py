@@ -140,7 +140,7 @@ def test_a_call_is_logged_and_a_handover_confirmed_by_two_officers(
         ):
             page.goto(site.base + path)
             if name == "calls":
-                page.click("#call-1 summary")
+                page.click("#call-1 .call-settle summary")
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
             if page.evaluate("document.documentElement.scrollWidth") > width:
                 overflowing.append(f"{name}@{width}")

@@ -143,6 +143,12 @@ def test_the_console_logs_a_call_and_names_a_missing_field(
     assert "已登记来电第1号" in listed and "琴断口小区5栋" in listed and "03-02 08:50" in listed
     assert "刘芳" in client.get("/calls", params={"q": "琴断口"}).text
     assert "没有符合" in client.get("/calls", params={"q": "鹦鹉"}).text
+    noted = client.post(
+        "/calls/1/handling", data={"csrf_token": token, "instruction": "王局长：今晚核实"}
+    )
+    assert noted.status_code == 303 and "批示尚未落实" in client.get("/calls").text
+    client.post("/calls/1/handling", data={"csrf_token": token, "handling": "已派员"})
+    assert "批示尚未落实" not in client.get("/calls").text
     closed = client.post("/calls/1/close", data={"csrf_token": token, "reason": "已答复"})
     assert closed.status_code == 303
     assert "已办结（无需立事件）" in client.get("/calls").text
