@@ -11,12 +11,16 @@ from engine.lifecycle import Workflow
 from web.cli_users import users_app
 from web.serve import serve_cmd
 from workflows.housing_safety import WORKFLOW
+from workflows.housing_safety.duty_cli import call_app, handover_app, shift_app
 from workflows.housing_safety.figures_cli import stats
 
 app = cli.app
 app.add_typer(users_app, name="user")
 app.command("serve")(serve_cmd)
 app.command("stats")(stats)
+app.add_typer(call_app, name="call")
+app.add_typer(shift_app, name="shift")
+app.add_typer(handover_app, name="handover")
 
 
 def main(argv: list[str] | None = None, workflow: Workflow = WORKFLOW) -> None:

@@ -86,6 +86,20 @@ REFUSALS = {
                           "correct: submit_report without correction first)",
 }
 
+# The duty desk (§3.5 值班制度): the call log and the handover sheet.
+CALL_STATUS = {"open": "待处理", "incident": "已立事件", "attached": "已并入事件",
+               "closed": "已办结（无需立事件）"}
+CALL_FIELDS = {"received_at": "来电时间", "caller_unit": "来电单位", "caller_name": "来电人",
+               "caller_position": "职务", "caller_phone": "联系电话", "street": "所在街道",
+               "place": "地点", "content": "来电内容", "recorder": "记录人",
+               "instruction": "领导批示", "handling": "处理情况", "close_reason": "办结理由"}
+DELIVERY_STATUS = {"pending": "待发送", "sending": "发送中", "dead": "多次发送失败",
+                   "delivered": "已送达"}
+HANDOVER_SECTIONS = {"open_incidents": "在办事件", "overdue": "已超时事项",
+                     "due_next_shift": "下一班次结束前到期的时限", "unacknowledged": "未签收的通知",
+                     "undelivered": "未送达的消息",
+                     "instructions_pending": "领导批示尚未落实", "open_calls": "未办结的来电"}
+
 # The label tables, by the names the templates use.
 TABLES = {"STATES": STATES, "ACTIONS": ACTIONS, "EVENTS": EVENTS, "FACTS": FACTS,
           "DEADLINE_STATUS": DEADLINE_STATUS, "NOTICE_STATUS": NOTICE_STATUS,
