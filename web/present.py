@@ -4,6 +4,7 @@ urgency order and who may do what now. Pure functions over the engine's incident
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -15,16 +16,16 @@ from engine.plan import LEVELS, Level, Plan
 
 STATES = {
     "reported": "已接报，待核实", "active": "应急响应中", "danger_eliminated": "险情已排除",
-    "termination_proposed": "已提议终止", "termination_approved": "已批准终止",
+    "termination_proposed": "已提出终止", "termination_approved": "已同意终止",
     "terminated": "响应已终止", "investigating": "事件调查中", "closed": "已结案",
     "dismissed": "已撤销（报告不实）",
 }
 
 ACTIONS = {
     "verify": "现场核实", "activate": "启动应急响应", "raise_level": "调整响应级别",
-    "record_report": "登记已作报告", "acknowledge": "签收通知",
+    "record_report": "信息报送登记", "acknowledge": "签收通知",
     "use_emergency_power": "采取应急处置措施", "eliminate_danger": "确认险情已排除",
-    "propose_termination": "提议终止响应", "approve_termination": "批准终止响应",
+    "propose_termination": "提出终止响应", "approve_termination": "同意终止响应",
     "announce_termination": "宣布终止响应", "settle_obligation": "办结修复或补偿",
     "start_investigation": "启动事件调查", "submit_report": "提交调查报告", "close": "结案",
     "dismiss": "撤销（报告不实）", "amend_group": "调整现场工作组",
@@ -39,9 +40,9 @@ EVENTS = {
     "notice_sent": "发出通知", "notice_acknowledged": "通知已签收",
     "notice_superseded": "通知已被替代（响应级别调整）",
     "acknowledgement_waits_ended": "通知不再等待签收",
-    "report_recorded": "登记已作报告", "emergency_power_used": "采取应急处置措施",
-    "danger_eliminated": "险情已排除", "propose_termination": "提议终止响应",
-    "approve_termination": "批准终止响应", "announce_termination": "宣布终止响应",
+    "report_recorded": "信息报送登记", "emergency_power_used": "采取应急处置措施",
+    "danger_eliminated": "险情已排除", "propose_termination": "提出终止响应",
+    "approve_termination": "同意终止响应", "announce_termination": "宣布终止响应",
     "obligation_settled": "修复或补偿已办结", "investigation_started": "启动事件调查",
     "report_submitted": "提交调查报告", "closed": "结案", "dismissed": "撤销（报告不实）",
     "alert_reminder": "到期提醒", "alert_overdue": "超时告警",
@@ -70,6 +71,17 @@ UNKNOWN_IS_NULL = frozenset({"dead", "missing", "injured", "people_at_risk"})
 CONDITION_SHORT = {"hidden_danger": "安全隐患", "imminent_collapse": "随时可能倒塌",
                    "partial_collapse": "局部倒塌", "total_collapse": "整体倒塌"}
 ACK_DEADLINE = "acknowledgement"  # the engine's name for notice re-sends (engine.timers)
+
+
+# Latin level numerals as the console prints them: the Roman numerals Ⅰ Ⅱ Ⅲ Ⅳ (U+2160…).
+ROMAN = {"I": "\u2160", "II": "\u2161", "III": "\u2162", "IV": "\u2163"}
+LATIN_LEVEL = re.compile(r"(?<![A-Za-z])(IV|III|II|I)(?=级)")
+
+
+def roman(text: str) -> str:
+    """'II级应急响应' → 'Ⅱ级应急响应': one way of writing levels on every screen (the plan's
+    text mixes both)."""
+    return LATIN_LEVEL.sub(lambda m: ROMAN[m.group(1)], text)
 
 
 # The label tables, by the names the templates use.
@@ -111,7 +123,7 @@ class Labels:
         if code is None:
             return ""
         info = self.plan.levels.get(code)  # type: ignore[call-overload]
-        return info.name if info is not None else str(code)
+        return roman(info.name if info is not None else str(code))
 
     def deadline(self, code: str) -> str:
         if code == ACK_DEADLINE:
@@ -147,7 +159,8 @@ class Labels:
         if not iso:
             return "—"
         value = datetime.fromisoformat(iso).astimezone(self.zone)
-        return value.strftime("%m-%d %H:%M" if with_date else "%H:%M")
+        clock = value.strftime("%H:%M")
+        return f"{value.month}月{value.day}日 {clock}" if with_date else clock
 
     def fact_value(self, name: str, value: Any) -> str:
         if name == "economic_loss_yuan":
@@ -189,7 +202,8 @@ def _classification(labels: Labels, data: dict[str, Any]) -> str:
 
 
 def _level_change(labels: Labels, data: dict[str, Any]) -> str:
-    text = f"{data.get('from')} → {data.get('to')}：{data.get('reason', '')}"
+    text = (f"{labels.level(data.get('from'))} → {labels.level(data.get('to'))}："
+            f"{data.get('reason', '')}")
     return text + (f"（{labels.changes(data['changes'])}）" if data.get("changes") else "")
 
 
@@ -393,3 +407,9 @@ def actions_key(plan: Plan, incident: dict[str, Any], unit: str) -> str:
                for st in incident.get("statements") or []),
              *(w for d in open_deadlines(incident) for w in d["waiting_on"])]
     return "|".join(parts)
+
+
+def button_text(action: str) -> str:
+    """A submit button's words: 确认 and the action, but never 确认确认险情已排除."""
+    label = ACTIONS.get(action, action)
+    return label if label.startswith("确认") else f"确认{label}"
