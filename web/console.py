@@ -395,35 +395,31 @@ async def act(request: Request, incident_id: int, action: str) -> Response:
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 
-@router.post("/incidents/{incident_id}/notices/{notice_id}/phone")
-async def phone_confirmed(request: Request, incident_id: int, notice_id: int) -> Response:
-    """已电话确认: the desk rang the unit, which confirmed its notice; recorded as that unit's
+@router.post("/incidents/{incident_id}/units/{unit}/phone")
+async def phone_confirmed(request: Request, incident_id: int, unit: str) -> Response:
+    """已电话确认: the desk rang the unit, which confirmed its notices; recorded as that unit's
     acknowledgement (the engine's own action) with who called whom (SPEC R11, 代录)."""
     who = current(request)
     form = await checked_form(request)
     if who.unit not in page.PHONE_RECORDERS:
         raise PageError(403, "只有区房管局、区指挥部办公室的值班人员可以登记电话确认")
     service = service_of(request)
-    notice = next((n for n in _show(request, incident_id)["notices"] if n["id"] == notice_id),
-                  None)
-    if notice is None:
-        raise PageError(404, f"事件 #{incident_id} 没有这份通知")
+    if not any(n["unit"] == unit for n in _show(request, incident_id)["notices"]):
+        raise PageError(404, f"事件 #{incident_id} 没有发给这个单位的通知")
     labels = Labels(service.plan)
     callee = text(form, "person")
-    person = (f"电话确认：{callee or labels.actor(notice['unit'])}；"
+    person = (f"电话确认：{callee or labels.actor(unit)}；"
               f"{who.display_name}（{labels.actor(who.unit)}）代录")
     try:
         at = forms.local_instant(text(form, "at"), ZoneInfo(service.plan.plan.timezone), "at")
         run_once(request, who, form, lambda: service.act(
-            incident_id, "acknowledge", actor=notice["unit"], at=at,
-            data={"kind": notice["kind"]}, person=person))
+            incident_id, "acknowledge", actor=unit, at=at, data={}, person=person))
     except FanganError as exc:
         if exc.code == "not_found":
             raise
         flash(request, "error", f"电话确认未登记。{refusal_text(exc, request)}")
         return RedirectResponse(f"/incidents/{incident_id}#notices", status_code=303)
-    flash(request, "ok", f"已登记电话确认：{labels.actor(notice['unit'])}"
-                         f"收到{labels.notice_kind(notice['kind'])}")
+    flash(request, "ok", f"已登记电话确认：{labels.actor(unit)}已收到通知")
     return RedirectResponse(f"/incidents/{incident_id}#notices", status_code=303)
 
 

@@ -19,14 +19,21 @@ from pydantic.fields import FieldInfo
 from engine.errors import InvalidInput
 from engine.lifecycle import Workflow
 from engine.plan import LEVELS, Plan
-from web.present import FACTS, STATES, Labels, open_deadlines, open_obligations
+from web.present import (
+    FACTS,
+    STATES,
+    Labels,
+    my_pending_notices,
+    open_deadlines,
+    open_obligations,
+)
 
 Kind = Literal["text", "textarea", "count", "money", "condition", "street", "level", "recipient",
                "measure", "obligation", "obligation_kind", "names", "units", "unit", "group",
-               "statement_any", "statement_draft", "statement_approved"]
+               "statement_any", "statement_draft", "statement_approved", "my_notice"]
 SELECTS = frozenset({"condition", "street", "level", "recipient", "measure", "obligation",
                      "obligation_kind", "unit", "group", "statement_any", "statement_draft",
-                     "statement_approved"})
+                     "statement_approved", "my_notice"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ COUNTS = (Field("people_at_risk", "危及人数", "count"), Field("dead", "死�
 NOTE = (Field("note", "说明", "textarea"),)
 
 ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
+    "acknowledge": (Field("kind", "签收的通知", "my_notice", hint="不选则签收全部待签收的通知"),),
     "verify": (Field("condition", "核实后的房屋状况", "condition", hint="不变则不选"), *COUNTS,
                Field("address", "更正地址"), Field("description", "核实情况", "textarea")),
     "raise_level": (Field("level", "调整到级别", "level", hint="不选则按新事实定级"),
@@ -146,6 +154,9 @@ def choices(plan: Plan, field: Field, incident: dict[str, Any] | None, unit: str
         known = {r for rule in plan.deadlines.values() for r in rule.recipients}
         ordered = list(dict.fromkeys([*waiting, *sorted(known)]))
         return [(r, labels.actor(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
+    if kind == "my_notice":
+        return list(dict.fromkeys((n["kind"], labels.notice_kind(n["kind"]))
+                                  for n in my_pending_notices(incident or {"notices": []}, unit)))
     if kind == "obligation":
         return [(str(o["id"]), f"第{o['id']}项：{o['detail']}")
                 for o in open_obligations(incident or {"obligations": []})]

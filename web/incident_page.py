@@ -100,15 +100,20 @@ def next_steps(plan: Plan, incident: dict[str, Any], unit: str) -> list[Step]:
     incident waits on (`mine=False`)."""
     labels = Labels(plan)
     timed: list[Step] = []
-    for notice in my_pending_notices(incident, unit):
-        timed.append(Step(f"签收{labels.notice_kind(notice['kind'])}", "acknowledge",
-                          notice.get("ack_due_at")))
+    pending = my_pending_notices(incident, unit)
+    if pending:  # one step however many: one acknowledgement takes them all
+        more = f"等 {len(pending)} 份" if len(pending) > 1 else ""
+        due = min((n["ack_due_at"] for n in pending if n.get("ack_due_at")), default=None)
+        timed.append(Step(f"签收{labels.notice_kind(pending[0]['kind'])}{more}", "acknowledge",
+                          due))
     for d in incident["deadlines"]:
         rule = plan.deadlines.get(d["code"])
         if (d["met_at"] is None and d["stopped_at"] is None and d["waiting_on"]
                 and rule is not None and _handles(plan, unit, rule.responsible)):
-            timed.append(Step(f"向{labels.actors(d['waiting_on'])}报告（{d['name']}），"
-                              f"报告后作信息报送登记", "record_report", d["due_at"],
+            name = labels.deadline(d["code"])
+            report = (name if name.startswith("向")
+                      else f"{name}：向{labels.actors(d['waiting_on'])}报告")
+            timed.append(Step(f"{report}，然后作信息报送登记", "record_report", d["due_at"],
                               {"to": d["waiting_on"][0]}))
     timed.sort(key=lambda s: s.due_at or "")
     mine = set(actions_for(plan, incident, unit))

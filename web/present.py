@@ -129,7 +129,7 @@ class Labels:
         if code == ACK_DEADLINE:
             return "通知签收"
         rule = self.plan.deadlines.get(code)
-        return rule.name if rule else code
+        return roman(rule.name) if rule else code
 
     def notice_kind(self, kind: str) -> str:
         if kind.startswith("activation_"):

@@ -95,7 +95,8 @@
   toggle.className = "alert-toggle";
   function show() {
     toggle.setAttribute("aria-pressed", String(muted()));
-    toggle.textContent = muted() ? "🔇 告警声已关" : "🔔 告警声开";
+    const [long, short] = muted() ? ["告警声：关", "静音"] : ["告警声：开", "有声"];
+    toggle.innerHTML = `<span class="alert-long">${long}</span><span class="alert-short">${short}</span>`;
     toggle.title = muted() ? "点击打开告警提示音" : "点击关闭告警提示音（标题仍会闪烁）";
   }
   toggle.addEventListener("click", (e) => {
