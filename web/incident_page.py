@@ -33,14 +33,31 @@ MAIN_PATH: dict[str, tuple[str, ...]] = {
 # proxy": 区房管局 or 区指挥部办公室, and the duty desk that acts for 区房管局).
 PHONE_RECORDERS = frozenset({"district_housing_bureau", "district_hq_office", "duty_officer"})
 
-CHANNEL_KINDS = {"console": "值班台", "sms": "短信", "smtp": "邮件", "dingtalk": "钉钉",
-                 "feishu": "飞书", "wecom": "企业微信"}
-DELIVERY_STATUS = {"pending": "待发送", "sending": "发送中", "delivered": "已送达",
-                   "dead": "发送失败"}
+CHANNEL_KINDS = {
+    "console": "值班台",
+    "sms": "短信",
+    "smtp": "邮件",
+    "dingtalk": "钉钉",
+    "feishu": "飞书",
+    "wecom": "企业微信",
+}
+DELIVERY_STATUS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "delivered": "已送达",
+    "dead": "发送失败",
+}
 CONTACT_ROLES = {"primary": "主联系人", "backup": "备用联系人"}
 # Which of a unit's notices speaks for the unit in the grouped list: the most pressing first.
-NOTICE_RANK = {"flagged": 0, "sent": 1, "escalated": 1, "acknowledged": 2, "informational": 3,
-               "withdrawn": 4, "superseded": 4}
+NOTICE_RANK = {
+    "flagged": 0,
+    "sent": 1,
+    "escalated": 1,
+    "acknowledged": 2,
+    "informational": 3,
+    "withdrawn": 4,
+    "superseded": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -80,8 +97,11 @@ def _handles(plan: Plan, unit: str, responsible: str) -> bool:
     (the duty desk acts for 区房管局), or of a party acting for it."""
     mine = plan.actors.get(unit)
     theirs = plan.actors.get(responsible)
-    return (unit == responsible or (mine is not None and mine.acts_for == responsible)
-            or (theirs is not None and theirs.acts_for == unit))
+    return (
+        unit == responsible
+        or (mine is not None and mine.acts_for == responsible)
+        or (theirs is not None and theirs.acts_for == unit)
+    )
 
 
 def _main_actions(incident: dict[str, Any]) -> list[str]:
@@ -104,17 +124,30 @@ def next_steps(plan: Plan, incident: dict[str, Any], unit: str) -> list[Step]:
     if pending:  # one step however many: one acknowledgement takes them all
         more = f"等 {len(pending)} 份" if len(pending) > 1 else ""
         due = min((n["ack_due_at"] for n in pending if n.get("ack_due_at")), default=None)
-        timed.append(Step(f"签收{labels.notice_kind(pending[0]['kind'])}{more}", "acknowledge",
-                          due))
+        timed.append(
+            Step(f"签收{labels.notice_kind(pending[0]['kind'])}{more}", "acknowledge", due)
+        )
     for d in incident["deadlines"]:
         rule = plan.deadlines.get(d["code"])
-        if (d["met_at"] is None and d["stopped_at"] is None and d["waiting_on"]
-                and rule is not None and _handles(plan, unit, rule.responsible)):
+        if (
+            d["met_at"] is None
+            and d["stopped_at"] is None
+            and d["waiting_on"]
+            and rule is not None
+            and _handles(plan, unit, rule.responsible)
+        ):
             name = labels.deadline(d["code"])
-            report = (name if name.startswith("向")
-                      else f"{name}：向{labels.actors(d['waiting_on'])}报告")
-            timed.append(Step(f"{report}，然后作信息报送登记", "record_report", d["due_at"],
-                              {"to": d["waiting_on"][0]}))
+            report = (
+                name if name.startswith("向") else f"{name}：向{labels.actors(d['waiting_on'])}报告"
+            )
+            timed.append(
+                Step(
+                    f"{report}，然后作信息报送登记",
+                    "record_report",
+                    d["due_at"],
+                    {"to": d["waiting_on"][0]},
+                )
+            )
     timed.sort(key=lambda s: s.due_at or "")
     mine = set(actions_for(plan, incident, unit))
     main = _main_actions(incident)
@@ -124,8 +157,13 @@ def next_steps(plan: Plan, incident: dict[str, Any], unit: str) -> list[Step]:
     for action in main:
         allowed = who_may(plan, incident, action) or []
         if allowed:
-            return [Step(f"等待{labels.actors(allowed[:3])}{ACTIONS.get(action, action)}",
-                         None, mine=False)]
+            return [
+                Step(
+                    f"等待{labels.actors(allowed[:3])}{ACTIONS.get(action, action)}",
+                    None,
+                    mine=False,
+                )
+            ]
     return []
 
 
@@ -149,9 +187,11 @@ def state_words(incident: dict[str, Any]) -> str:
 
 def deadlines_in_order(incident: dict[str, Any]) -> list[dict[str, Any]]:
     """Running deadlines first (soonest due first), then the met and stopped ones."""
+
     def key(d: dict[str, Any]) -> tuple[int, str]:
         running = d["met_at"] is None and d["stopped_at"] is None
         return (0, d["due_at"]) if running else (1, d["met_at"] or d["stopped_at"] or "")
+
     return sorted(incident["deadlines"], key=key)
 
 
@@ -159,19 +199,27 @@ def _rank(notice: dict[str, Any]) -> int:
     return NOTICE_RANK.get("flagged" if notice["flagged"] else notice["status"], 5)
 
 
-def notices_by_unit(incident: dict[str, Any],
-                    sent: dict[int, list[dict[str, str]]]) -> list[dict[str, Any]]:
+def notices_by_unit(
+    incident: dict[str, Any], sent: dict[int, list[dict[str, str]]]
+) -> list[dict[str, Any]]:
     """One row per unit: its notices (most pressing first), each with its messages per channel;
     units that still owe an acknowledgement first."""
     units: dict[str, list[dict[str, Any]]] = {}
     for notice in incident["notices"]:
         units.setdefault(notice["unit"], []).append(
-            {**notice, "deliveries": sent.get(notice["id"], [])})
+            {**notice, "deliveries": sent.get(notice["id"], [])}
+        )
     rows: list[dict[str, Any]] = []
     for unit, notices in units.items():
         notices.sort(key=_rank)
-        rows.append({"unit": unit, "notices": notices, "rank": _rank(notices[0]),
-                     "pending": [n for n in notices if n["status"] in ("sent", "escalated")]})
+        rows.append(
+            {
+                "unit": unit,
+                "notices": notices,
+                "rank": _rank(notices[0]),
+                "pending": [n for n in notices if n["status"] in ("sent", "escalated")],
+            }
+        )
     rows.sort(key=lambda r: int(r["rank"]))
     return rows
 
@@ -187,18 +235,23 @@ def deliveries(service: IncidentService, incident_id: int) -> dict[int, list[dic
     """The messages sent for each notice of an incident (first send and re-sends), in words."""
     labels = Labels(service.plan)
     with service.reading() as session:
-        rows = session.exec(select(Delivery).where(
-            Delivery.incident_id == incident_id, col(Delivery.notice_id).is_not(None))
-            .order_by(col(Delivery.id))).all()
+        rows = session.exec(
+            select(Delivery)
+            .where(Delivery.incident_id == incident_id, col(Delivery.notice_id).is_not(None))
+            .order_by(col(Delivery.id))
+        ).all()
     out: dict[int, list[dict[str, str]]] = {}
     for row in rows:
         assert row.notice_id is not None
         when = row.delivered_at.isoformat() if row.delivered_at else None
-        out.setdefault(row.notice_id, []).append({
-            "channel": channel_name(service.directory, row.channel),
-            "role": CONTACT_ROLES.get(row.contact_role, row.contact_role),
-            "status": row.status, "status_text": DELIVERY_STATUS.get(row.status, row.status),
-            "when": labels.time(when, False) if when else "",
-            "error": row.last_error or "",
-        })
+        out.setdefault(row.notice_id, []).append(
+            {
+                "channel": channel_name(service.directory, row.channel),
+                "role": CONTACT_ROLES.get(row.contact_role, row.contact_role),
+                "status": row.status,
+                "status_text": DELIVERY_STATUS.get(row.status, row.status),
+                "when": labels.time(when, False) if when else "",
+                "error": row.last_error or "",
+            }
+        )
     return out

@@ -31,8 +31,10 @@ LOCAL_TIME = re.compile(r"\d{1,2}月\d{1,2}日 \d\d:\d\d")
 def chromium() -> Iterator[Any]:
     """Chromium allowed to start WebAudio without a click (the alert's beep is counted)."""
     with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=[*ARGS, "--autoplay-policy=no-user-gesture-required"])
+        launched = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[*ARGS, "--autoplay-policy=no-user-gesture-required"],
+        )
         yield launched
         launched.close()
 
@@ -54,8 +56,9 @@ def shoot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
-def shoot_widths(chromium: Any, site: Any, password: str, path: str, name: str,
-                 user: str = "officer") -> None:
+def shoot_widths(
+    chromium: Any, site: Any, password: str, path: str, name: str, user: str = "officer"
+) -> None:
     """The same page at every width, none scrolling sideways."""
     for width in WIDTHS:
         page = page_for(chromium, site, width, user, password)
@@ -81,9 +84,19 @@ def ago(minutes: float) -> str:
 
 
 def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password: str) -> None:
-    api(desk, "officer", "POST", "/api/incidents", json={
-        "address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
-        "discovered_at": ago(20), "people_at_risk": 120})
+    api(
+        desk,
+        "officer",
+        "POST",
+        "/api/incidents",
+        json={
+            "address": "鹦鹉街3栋",
+            "street": "yingwu",
+            "condition": "imminent_collapse",
+            "discovered_at": ago(20),
+            "people_at_risk": 120,
+        },
+    )
     page = page_for(chromium, desk, 1280, "officer", password)
     page.goto(desk.base + "/incidents/1")
 
@@ -94,7 +107,8 @@ def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password:
     banner = page.locator(".next-step")
     expect(banner.locator(".next-head")).to_have_text("下一步")
     expect(banner.locator(".next-text")).to_have_text(
-        "首次报告（市、区房管局）：向市房管局报告，然后作信息报送登记")
+        "首次报告（市、区房管局）：向市房管局报告，然后作信息报送登记"
+    )
     expect(banner.locator(".next-due")).to_contain_text("前完成")
     assert LOCAL_TIME.search(banner.locator(".next-due b").inner_text())
     expect(banner.locator(".countdown")).to_have_class(re.compile("cd-ok"))
@@ -128,7 +142,8 @@ def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password:
     verify.locator("input[name=people_at_risk]").fill("130")
     verify.locator("details.at summary").click()
     later = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=2)).strftime(
-        "%Y-%m-%dT%H:%M")  # the form is read in the plan's time zone
+        "%Y-%m-%dT%H:%M"
+    )  # the form is read in the plan's time zone
     verify.locator("input[name=at]").fill(later)
     verify.locator("button[type=submit]").click()
     verify = page.locator("details[data-action=verify]")
@@ -159,7 +174,8 @@ def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password:
     expect(notices.locator(".unit-row")).to_have_count(len(units))
     # the delivery worker sends on the console channel: its state shows per channel
     expect(street.locator(".channel").first).to_have_text(
-        re.compile(r"^值班台·主联系人 已送达 \d\d:\d\d$"), timeout=10000)
+        re.compile(r"^值班台·主联系人 已送达 \d\d:\d\d$"), timeout=10000
+    )
     for width in WIDTHS:
         wide = page_for(chromium, desk, width, "officer", password)
         wide.goto(desk.base + "/incidents/1")
@@ -193,8 +209,10 @@ def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password:
     expect(page.locator("header.top")).to_be_hidden()
     expect(page.locator(".phone-form").first).to_be_hidden()
     expect(page.locator(".print-head")).to_be_visible()
-    colour = page.locator(".area-head .level").evaluate(
-        "e => [getComputedStyle(e).printColorAdjust, getComputedStyle(e).backgroundColor]")
+    colour = page.evaluate(  # in one go: the live refresh replaces the element every second
+        "(s => [s.printColorAdjust, s.backgroundColor])"
+        "(getComputedStyle(document.querySelector('.area-head .level')))"
+    )
     assert colour == ["exact", "rgb(184, 74, 0)"], colour
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(SHOTS / "incident-print.pdf"), format="A4", print_background=True)
@@ -202,12 +220,23 @@ def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password:
     page.context.close()
 
 
-def test_drills_are_marked_and_the_alert_sounds_until_muted(chromium: Any, desk: Any,
-                                                            password: str) -> None:
+def test_drills_are_marked_and_the_alert_sounds_until_muted(
+    chromium: Any, desk: Any, password: str
+) -> None:
     # due (one hour after discovery) 15 seconds from now: its countdown turns red on the page
-    api(desk, "officer", "POST", "/api/incidents", json={
-        "address": "晴川街道口12号", "street": "qingchuan", "condition": "hidden_danger",
-        "discovered_at": ago(60 - 15 / 60), "drill": True})
+    api(
+        desk,
+        "officer",
+        "POST",
+        "/api/incidents",
+        json={
+            "address": "晴川街道口12号",
+            "street": "qingchuan",
+            "condition": "hidden_danger",
+            "discovered_at": ago(60 - 15 / 60),
+            "drill": True,
+        },
+    )
     page = page_for(chromium, desk, 1280, "officer", password)
     toggle = page.locator("button.alert-toggle")
     expect(toggle).to_have_text("告警声：开", use_inner_text=True)
@@ -222,7 +251,8 @@ def test_drills_are_marked_and_the_alert_sounds_until_muted(chromium: Any, desk:
     expect(page.locator(".area-deadlines .countdown").first).to_have_class(re.compile("cd-soon"))
     assert page.evaluate("window.fanganAlert.alerts") == 0
     expect(page.locator(".area-deadlines .countdown").first).to_have_class(
-        re.compile("cd-late"), timeout=20000)
+        re.compile("cd-late"), timeout=20000
+    )
     until(page, "window.fanganAlert.alerts >= 1", 5000)
     until(page, "document.title.startsWith('【告警】')", 3000)
     assert page.evaluate("window.fanganAlert.beeps") >= 1
@@ -246,19 +276,35 @@ def test_drills_are_marked_and_the_alert_sounds_until_muted(chromium: Any, desk:
 def _ack_link(desk: Any, unit: str) -> str:
     """The acknowledgement link the delivery to `unit` carried (as the unit received it)."""
     with sqlite3.connect(desk.db) as db:
-        bodies = [row[0] for row in db.execute(
-            "SELECT body FROM delivery WHERE recipient = ? AND body LIKE '%/ack/%'", (unit,))]
+        bodies = [
+            row[0]
+            for row in db.execute(
+                "SELECT body FROM delivery WHERE recipient = ? AND body LIKE '%/ack/%'", (unit,)
+            )
+        ]
     assert bodies, f"no delivery to {unit} with a link"
     found = re.search(r"https?://\S+/ack/[A-Za-z0-9._~-]+", bodies[0])
     assert found, bodies[0]
     return found.group(0)
 
 
-def test_the_acknowledgement_page_says_what_and_whom_to_call(chromium: Any, desk: Any,
-                                                             password: str) -> None:
-    api(desk, "officer", "POST", "/api/incidents", json={
-        "address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
-        "discovered_at": ago(10), "people_at_risk": 120, "drill": True})
+def test_the_acknowledgement_page_says_what_and_whom_to_call(
+    chromium: Any, desk: Any, password: str
+) -> None:
+    api(
+        desk,
+        "officer",
+        "POST",
+        "/api/incidents",
+        json={
+            "address": "鹦鹉街3栋",
+            "street": "yingwu",
+            "condition": "imminent_collapse",
+            "discovered_at": ago(10),
+            "people_at_risk": 120,
+            "drill": True,
+        },
+    )
     api(desk, "hq", "POST", "/api/incidents/1/actions/activate", json={})
     link = _ack_link(desk, "district_civil_affairs")
     context = chromium.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
@@ -268,7 +314,8 @@ def test_the_acknowledgement_page_says_what_and_whom_to_call(chromium: Any, desk
     expect(page.locator(".drill-banner")).to_contain_text("【演练】本通知为应急演练")
     expect(page.locator(".ack-duties")).to_contain_text("组织协助街道安置")  # §2.2.3 14
     expect(page.locator(".ack-phone")).to_have_text(
-        "有疑问请致电区指挥部办公室值班员：通讯录未登记")  # the directory has no number yet
+        "有疑问请致电区指挥部办公室值班员：通讯录未登记"
+    )  # the directory has no number yet
     expect(page.locator(".ack-text")).to_contain_text("鹦鹉街3栋")
     assert page.title().startswith("【演练】")
     for width in WIDTHS:
@@ -285,8 +332,9 @@ def test_the_acknowledgement_page_says_what_and_whom_to_call(chromium: Any, desk
     context.close()
 
 
-def test_the_user_form_keeps_the_typing_and_hints_the_unit(chromium: Any, desk: Any,
-                                                           password: str) -> None:
+def test_the_user_form_keeps_the_typing_and_hints_the_unit(
+    chromium: Any, desk: Any, password: str
+) -> None:
     page = page_for(chromium, desk, 1280, "officer", password)
     page.goto(desk.base + "/admin/users")
     form = page.locator("form.grid-form")
@@ -299,7 +347,8 @@ def test_the_user_form_keeps_the_typing_and_hints_the_unit(chromium: Any, desk: 
     form.locator("button:has-text('创建')").click()
     form = page.locator("form.grid-form")
     expect(form.locator("label:has(input[name=username]) .field-error")).to_have_text(
-        "「用户名」已被占用，请换一个")
+        "「用户名」已被占用，请换一个"
+    )
     assert form.locator("input[name=display_name]").input_value() == "值班员丁"
     assert form.locator("select[name=unit]").input_value() == "district_hq_office"
     shoot(page, "users-error-1280.png")
