@@ -317,7 +317,7 @@ def field_error(message: str, fields: tuple[Field, ...], labels: Labels | None) 
     text = _reason(reason, labels)
     if label is None:  # a field no form shows: say which, in the engine's name
         return FieldError(None, f"{name}：{text}")
-    return FieldError(name if name in by_name or name in ENGINE_NAMES else None,
+    return FieldError(name if name in by_name or label else None,
                       f"「{label}」{text}" if label else text)
 
 
