@@ -83,20 +83,21 @@ def ago(minutes: float) -> str:
     return (datetime.now().astimezone() - timedelta(minutes=minutes)).isoformat()
 
 
+def collapsing(site: Any, **more: Any) -> None:
+    """Incident #1: a house that may collapse, 120 people at risk (II, 较大), found at `found`
+    minutes ago."""
+    facts = {
+        "address": "鹦鹉街3栋",
+        "street": "yingwu",
+        "condition": "imminent_collapse",
+        "people_at_risk": 120,
+        "discovered_at": ago(more.pop("found")),
+    }
+    api(site, "officer", "POST", "/api/incidents", json={**facts, **more})
+
+
 def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password: str) -> None:
-    api(
-        desk,
-        "officer",
-        "POST",
-        "/api/incidents",
-        json={
-            "address": "鹦鹉街3栋",
-            "street": "yingwu",
-            "condition": "imminent_collapse",
-            "discovered_at": ago(20),
-            "people_at_risk": 120,
-        },
-    )
+    collapsing(desk, found=20)
     page = page_for(chromium, desk, 1280, "officer", password)
     page.goto(desk.base + "/incidents/1")
 
@@ -291,20 +292,7 @@ def _ack_link(desk: Any, unit: str) -> str:
 def test_the_acknowledgement_page_says_what_and_whom_to_call(
     chromium: Any, desk: Any, password: str
 ) -> None:
-    api(
-        desk,
-        "officer",
-        "POST",
-        "/api/incidents",
-        json={
-            "address": "鹦鹉街3栋",
-            "street": "yingwu",
-            "condition": "imminent_collapse",
-            "discovered_at": ago(10),
-            "people_at_risk": 120,
-            "drill": True,
-        },
-    )
+    collapsing(desk, found=10, drill=True)
     api(desk, "hq", "POST", "/api/incidents/1/actions/activate", json={})
     link = _ack_link(desk, "district_civil_affairs")
     context = chromium.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
