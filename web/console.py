@@ -128,7 +128,10 @@ def refused(request: Request | None, exc: FanganError, fields: tuple[forms.Field
     """The refusal placed (the field it is about) and as one line for the top of the page."""
     labels = Labels(service_of(request).plan) if request is not None else None
     error = forms.field_error(exc.message, fields, labels)
-    return error, f"{REFUSALS.get(exc.code, '操作未完成')}：{error.text}"
+    kind = REFUSALS.get(exc.code, "操作未完成")
+    if error.name is None and error.text == forms.GENERIC:  # nothing better to say than its kind
+        return error, kind
+    return error, f"{kind}：{error.text}"
 
 
 def errors_beside(prefix: str, error: forms.FieldError) -> dict[str, str]:

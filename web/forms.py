@@ -285,6 +285,7 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
      "事件当前为「{state}」，不能执行此操作"),
     (re.compile(r"only (?P<who>.+) may$"), "只有{who}可以执行此操作"),
     (re.compile(r"acknowledgement link has expired"), "确认链接已过期"),
+    (re.compile(r"^incident (?P<n>\d+) does not exist"), "事件 #{n} 不存在"),
     (re.compile(r"must be at least (?P<n>\d+) characters"), "至少 {n} 位"),
     (re.compile(r"2-64 letters, digits"), "须为 2–64 位英文字母、数字或 . _ -"),
     (re.compile(r"is already taken"), "已被占用，请换一个"),
@@ -293,7 +294,8 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Fields the engine names that the forms ask under another heading.
 ENGINE_NAMES = {"discovered_at": "发现时间", "reported_at": "接报时间", "at": "实际发生时间",
-                "data": "", "input": ""}
+                "data": "", "input": "", "password": "密码", "username": "用户名",
+                "display_name": "姓名", "unit": "所属单位", "name": "令牌名称"}
 
 
 @dataclass(frozen=True)
@@ -321,7 +323,10 @@ def field_error(message: str, fields: tuple[Field, ...], labels: Labels | None) 
                       f"「{label}」{text}" if label else text)
 
 
-def _reason(reason: str, labels: Labels | None, fallback: str = "输入有误，请检查后重试") -> str:
+GENERIC = "输入有误，请检查后重试"
+
+
+def _reason(reason: str, labels: Labels | None, fallback: str = GENERIC) -> str:
     for pattern, words in REASONS:
         found = pattern.search(reason)
         if found:
