@@ -187,6 +187,8 @@ def test_the_officer_is_told_what_to_do_next(chromium: Any, desk: Any, password:
 
     # -- 已电话确认: recorded as the unit's acknowledgement, with who called whom ------------
     street.locator("input[name=person]").fill("李某")
+    page.wait_for_timeout(2500)  # two live refreshes (1 s polling) keep what was typed
+    assert street.locator("input[name=person]").input_value() == "李某"
     street.locator("button.btn-phone").click()
     expect(page.locator(".flash")).to_have_text("已登记电话确认：街道办事处已收到通知")
     shown = api(desk, "officer", "GET", "/api/incidents/1")
