@@ -23,7 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from engine.errors import FanganError
+from engine.lifecycle import FormField
 from web import api, forms
+from web import incident_page as page
 from web.accounts import Principal, principal
 from web.api import service_of
 from web.auth import (
@@ -111,8 +113,27 @@ def flash(request: Request, kind: str, text: str) -> None:
     session_of(request)["flash"] = {"kind": kind, "text": text}
 
 
-def refusal_text(exc: FanganError) -> str:
-    return f"{REFUSALS.get(exc.code, '操作未完成')}：{exc.message}"
+def refusal_text(exc: FanganError, request: Request | None = None) -> str:
+    """The refusal in the officer's words: its kind, the field named, the reason (times in
+    local time when the request is at hand)."""
+    return refused(request, exc)[1]
+
+
+def refused(request: Request | None, exc: FanganError, fields: tuple[FormField, ...] = ()
+            ) -> tuple[forms.FieldError, str]:
+    """The refusal placed (the field it is about) and as one line for the top of the page."""
+    service = service_of(request) if request is not None else None
+    labels = Labels(service.plan, service.workflow.words) if service is not None else None
+    error = forms.field_error(exc.message, fields, labels)
+    kind = REFUSALS.get(exc.code, "操作未完成")
+    if error.name is None and error.text == forms.GENERIC:  # nothing better to say than its kind
+        return error, kind
+    return error, f"{kind}：{error.text}"
+
+
+def errors_beside(prefix: str, error: forms.FieldError) -> dict[str, str]:
+    """`field_errors` for the templates: the refusal keyed by the field it goes beside."""
+    return {f"{prefix}:{error.name}": error.text} if error.name else {}
 
 
 def render(request: Request, name: str, context: dict[str, Any],
@@ -234,7 +255,8 @@ def board(request: Request) -> HTMLResponse:
 # -- report intake -----------------------------------------------------------------------
 
 def _report_context(request: Request, values: dict[str, Any] | None = None,
-                    error: str | None = None) -> dict[str, Any]:
+                    error: str | None = None,
+                    field_errors: dict[str, str] | None = None) -> dict[str, Any]:
     plan = service_of(request).plan
     now_local = service_of(request).now().astimezone(ZoneInfo(plan.plan.timezone))
     labels = Labels(plan, service_of(request).workflow.words)
@@ -243,7 +265,8 @@ def _report_context(request: Request, values: dict[str, Any] | None = None,
              "levels": {lv: labels.level(lv) for lv in plan.levels}}
     return {"kit": forms.FormKit(plan, service_of(request).workflow, None, ""),
             "values": values or {"discovered_at": now_local.strftime("%Y-%m-%dT%H:%M")},
-            "error": error, "idem": uuid.uuid4().hex, "names": names}
+            "error": error, "idem": uuid.uuid4().hex, "names": names,
+            "field_errors": field_errors or {}}
 
 
 @router.get("/report")
@@ -268,8 +291,10 @@ async def report(request: Request) -> Response:
             data, actor=who.unit, person=who.display_name))
     except FanganError as exc:
         values = {k: form.get(k) for k in form}
+        error, message = refused(
+            request, exc, forms.fields_for(service.plan, service.workflow, "report"))
         return render(request, "report.html",
-                      _report_context(request, values, refusal_text(exc)),
+                      _report_context(request, values, message, errors_beside("r", error)),
                       status_code=api.STATUS.get(exc.code, 400))
     flash(request, "ok", f"已登记事件 #{incident['id']}")
     return RedirectResponse(f"/incidents/{incident['id']}", status_code=303)
@@ -300,11 +325,21 @@ def _incident_context(request: Request, who: Principal, incident: dict[str, Any]
                       action_error: str | None = None) -> dict[str, Any]:
     service = service_of(request)
     rules = Rules(service.plan, service.workflow)
+    steps = page.next_steps(rules, incident, who.unit)
+    if open_action is None and steps and steps[0].mine and steps[0].action:
+        open_action, values = steps[0].action, steps[0].values
     return {
         "kit": forms.FormKit(service.plan, service.workflow, incident, who.unit),
         "form_values": _form_values(incident, open_action, values),
-        "i": incident, "actions": rules.actions_for(incident, who.unit),
-        "others": rules.others_waiting(incident, who.unit),
+        "steps": steps, "level_words": page.level_words(rules.labels, incident),
+        "state_words": page.state_words(rules.labels, incident),
+        "deadlines": page.deadlines_in_order(incident),
+        "notice_units": page.notices_by_unit(incident, page.deliveries(service, incident["id"])),
+        "phone_ok": who.unit in page.PHONE_RECORDERS, "field_errors": {},
+        "i": incident, "button_text": rules.labels.button,
+        "actions": [a for a in rules.actions_for(incident, who.unit) if page.applies(incident, a)],
+        "others": [(a, names) for a, names in rules.others_waiting(incident, who.unit)
+                   if page.applies(incident, a)],
         "key": rules.actions_key(incident, who.unit),
         "my_notices": my_pending_notices(incident, who.unit),
         "fact_history": _facts_history(incident), "open_action": open_action,
@@ -352,15 +387,45 @@ async def act(request: Request, incident_id: int, action: str) -> Response:
         if exc.code == "not_found":
             raise
         incident = _show(request, incident_id)
-        message = refusal_text(exc)
+        error, message = refused(
+            request, exc, forms.fields_for(service.plan, service.workflow, action))
         flash(request, "error", f"「{label}」未执行。{message}")
         values = {k: form.get(k) for k in form}
         context = _incident_context(request, who, incident, open_action=action, values=values,
                                     action_error=message)
+        context["field_errors"] = errors_beside(action, error)
         return render(request, "incident.html", context,
                       status_code=api.STATUS.get(exc.code, 400))
     flash(request, "ok", f"已执行：{label}")
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/units/{unit}/phone")
+async def phone_confirmed(request: Request, incident_id: int, unit: str) -> Response:
+    """已电话确认: the desk rang the unit, which confirmed its notices; recorded as that unit's
+    acknowledgement (the engine's own action) with who called whom (SPEC R11, 代录)."""
+    who = current(request)
+    form = await checked_form(request)
+    if who.unit not in page.PHONE_RECORDERS:
+        raise PageError(403, "只有区房管局、区指挥部办公室的值班人员可以登记电话确认")
+    service = service_of(request)
+    if not any(n["unit"] == unit for n in _show(request, incident_id)["notices"]):
+        raise PageError(404, f"事件 #{incident_id} 没有发给这个单位的通知")
+    labels = Labels(service.plan, service.workflow.words)
+    callee = text(form, "person")
+    person = (f"电话确认：{callee or labels.actor(unit)}；"
+              f"{who.display_name}（{labels.actor(who.unit)}）代录")
+    try:
+        at = forms.local_instant(text(form, "at"), ZoneInfo(service.plan.plan.timezone), "at")
+        run_once(request, who, form, lambda: service.act(
+            incident_id, "acknowledge", actor=unit, at=at, data={}, person=person))
+    except FanganError as exc:
+        if exc.code == "not_found":
+            raise
+        flash(request, "error", f"电话确认未登记。{refusal_text(exc, request)}")
+        return RedirectResponse(f"/incidents/{incident_id}#notices", status_code=303)
+    flash(request, "ok", f"已登记电话确认：{labels.actor(unit)}已收到通知")
+    return RedirectResponse(f"/incidents/{incident_id}#notices", status_code=303)
 
 
 # -- accounts ----------------------------------------------------------------------------
@@ -380,7 +445,7 @@ async def create_token(request: Request) -> Response:
     try:
         _, plain = accounts.issue_token(who.user_id, text(form, "name"))
     except FanganError as exc:
-        flash(request, "error", refusal_text(exc))
+        flash(request, "error", refusal_text(exc, request))
         return RedirectResponse("/account", status_code=303)
     # Shown once, on this response only: never stored, never put in the session cookie.
     return render(request, "account.html",
@@ -408,7 +473,7 @@ async def change_password(request: Request) -> Response:
         user = await hashing(request, lambda: accounts_of(request).update_user(
             who.user_id, password=str(form.get("password", ""))))
     except FanganError as exc:
-        flash(request, "error", refusal_text(exc))
+        flash(request, "error", refusal_text(exc, request))
         return RedirectResponse("/account", status_code=303)
     # Every session of the user has ended (new auth_version); this browser gets a new one.
     await run_in_threadpool(log_out, request)
@@ -424,25 +489,39 @@ def _admin(request: Request) -> Principal:
     return who
 
 
+def _users_context(request: Request, values: dict[str, Any] | None = None,
+                   field_errors: dict[str, str] | None = None) -> dict[str, Any]:
+    plan = service_of(request).plan
+    desk = plan.actors["duty_officer"].acts_for or "duty_officer"
+    return {"users": accounts_of(request).list_users(),
+            "units": [(c, a.name) for c, a in plan.actors.items()],
+            "values": values or {"unit": desk}, "field_errors": field_errors or {},
+            "desk": desk}
+
+
 @router.get("/admin/users")
 def users_page(request: Request) -> HTMLResponse:
     _admin(request)
-    plan = service_of(request).plan
-    return render(request, "users.html", {"users": accounts_of(request).list_users(),
-                                          "units": [(c, a.name) for c, a in plan.actors.items()]})
+    return render(request, "users.html", _users_context(request))
 
 
 @router.post("/admin/users")
 async def create_user(request: Request) -> Response:
+    """A refused user stays on the form: the reason beside its field, the typing kept (but
+    never the password)."""
     _admin(request)
     form = await checked_form(request)
     try:
         user = await hashing(request, lambda: accounts_of(request).create_user(
             text(form, "username"), text(form, "display_name"), text(form, "unit"),
             str(form.get("password", "")), is_admin=bool(form.get("is_admin"))))
-        flash(request, "ok", f"已创建用户 {user.username}")
     except FanganError as exc:
-        flash(request, "error", refusal_text(exc))
+        error, message = refused(request, exc, forms.USER_FIELDS)
+        values = {k: text(form, k) for k in ("username", "display_name", "unit", "is_admin")}
+        context = _users_context(request, values, errors_beside("u", error))
+        context["form_error"] = message
+        return render(request, "users.html", context, status_code=api.STATUS.get(exc.code, 400))
+    flash(request, "ok", f"已创建用户 {user.username}")
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -458,7 +537,7 @@ async def update_user(request: Request, user_id: int) -> Response:
             active=bool(form.get("active")), password=str(form.get("password") or "") or None))
         flash(request, "ok", f"已更新用户 {user.username}")
     except FanganError as exc:
-        flash(request, "error", refusal_text(exc))
+        flash(request, "error", refusal_text(exc, request))
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -21,14 +21,14 @@ from engine.errors import InvalidInput
 from engine.lifecycle import FormField as Field
 from engine.lifecycle import Workflow
 from engine.plan import LEVELS, Plan
-from web.present import open_deadlines, open_obligations
+from web.present import Labels, my_pending_notices, open_deadlines, open_obligations
 
 Kind = Literal["text", "textarea", "count", "money", "condition", "street", "level", "recipient",
                "measure", "obligation", "obligation_kind", "names", "units", "unit", "group",
-               "statement_any", "statement_draft", "statement_approved"]
+               "statement_any", "statement_draft", "statement_approved", "my_notice"]
 SELECTS = frozenset({"condition", "street", "level", "recipient", "measure", "obligation",
                      "obligation_kind", "unit", "group", "statement_any", "statement_draft",
-                     "statement_approved"})
+                     "statement_approved", "my_notice"})
 
 
 # Free-text fields that deserve more than one line when a form is built from a payload model.
@@ -72,8 +72,8 @@ def _latest_statements(incident: dict[str, Any] | None) -> dict[int, dict[str, A
     return latest
 
 
-def choices(plan: Plan, field: Field, incident: dict[str, Any] | None, unit: str,
-            extra: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def choices(plan: Plan, labels: Labels, field: Field, incident: dict[str, Any] | None,
+            unit: str, extra: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """The options of a select or checkbox field, in the order a person expects them."""
     kind = field.kind
     if kind == "condition":
@@ -103,6 +103,9 @@ def choices(plan: Plan, field: Field, incident: dict[str, Any] | None, unit: str
         known = {r for rule in plan.deadlines.values() for r in rule.recipients}
         ordered = list(dict.fromkeys([*waiting, *sorted(known)]))
         return [(r, plan.actor_name(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
+    if kind == "my_notice":
+        return list(dict.fromkeys((n["kind"], labels.notice_kind(n["kind"]))
+                                  for n in my_pending_notices(incident or {"notices": []}, unit)))
     if kind == "obligation":
         return [(str(o["id"]), f"第{o['id']}项：{o['detail']}")
                 for o in open_obligations(incident or {"obligations": []})]
@@ -130,7 +133,9 @@ class FormKit:
 
     def choices(self, field: Field) -> list[tuple[str, str]]:
         # The aftermath items people may open by hand (§5.3, config `aftermath`).
-        return choices(self.plan, field, self.incident, self.unit, self.plan.aftermath.kinds)
+        labels = Labels(self.plan, self.workflow.words)
+        return choices(self.plan, labels, field, self.incident, self.unit,
+                       self.plan.aftermath.kinds)
 
     def checked(self, field: Field) -> list[str]:
         return default_checked(self.plan, field)
@@ -152,11 +157,11 @@ def _value(field: Field, form: Mapping[str, Any], getlist: Any) -> Any:
     digits = text.isascii() and text.isdigit()
     if field.kind == "count":
         if not digits:
-            raise InvalidInput(f"{field.name}: 「{field.label}」须为非负整数")
+            raise InvalidInput(f"{field.name}: 须为非负整数（如 0、3、120）")
         return int(text)
     if field.kind == "money":
         if not MONEY.fullmatch(text):
-            raise InvalidInput(f"{field.name}: 「{field.label}」须为金额（元），最多两位小数")
+            raise InvalidInput(f"{field.name}: 须为金额（元），最多两位小数")
         return text  # the engine reads a numeric string exactly (SPEC R1)
     if field.name in INTEGER_IDS:
         return int(text) if digits else text
@@ -191,3 +196,99 @@ def local_instant(value: str | None, zone: ZoneInfo, name: str) -> str | None:
     if naive.tzinfo is None:
         naive = naive.replace(tzinfo=zone)
     return naive.isoformat()
+
+
+# The engine's reasons (English, for the CLI and API) in the officer's words. `{time}` is the
+# instant the reason quotes, shown in local time.
+REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"is later than the engine's clock \((?P<time>[^)]+)\)"),
+     "不能晚于现在（{time}）"),
+    (re.compile(r"is later than the action's time"), "不能晚于实际发生时间"),
+    (re.compile(r"is later than reported_at"), "不能晚于接报时间"),
+    (re.compile(r"is earlier than the incident's discovery"), "不能早于事件的发现时间"),
+    (re.compile(r"required to lower a response level"), "降低响应级别时必须填写"),
+    (re.compile(r"^required"), "必须填写"),
+    (re.compile(r"at most (?P<n>\d+) characters"), "最多 {n} 个字"),
+    (re.compile(r"must be (?P<n>[0-9.]+) or more"), "不能小于 {n}"),
+    (re.compile(r"must be (?P<n>[0-9.]+) or less"), "不能大于 {n}"),
+    (re.compile(r"NUL character"), "含有不能保存的字符"),
+    (re.compile(r"^unknown"), "不是可选的值，请从列表中选择"),
+    (re.compile(r"needs a UTC offset"), "时间格式不对"),
+    (re.compile(r"give the new facts or the level"), "请填写新的事实，或选择要调整到的级别"),
+    (re.compile(r"give add_units, remove_units or leader_name"),
+     "请选择增加或减少的单位，或填写组长姓名"),
+    (re.compile(r"is missing or empty"), "必须填写（§5.2 要求报告六个部分齐全）"),
+    (re.compile(r"still has a gap"), "还有标注【待补充】的空缺，请补全或删去"),
+    (re.compile(r"obligation\(s\) [0-9, ]+ still open"),
+     "还有未办结的修复或补偿事项（§5.3），请先办结"),
+    (re.compile(r"needs an investigation"), "须先启动事件调查并提交调查报告（§5.1、§5.2）"),
+    (re.compile(r"investigation report has not been submitted"), "调查报告尚未提交（§5.2）"),
+    (re.compile(r"has no unacknowledged notice"), "没有待签收的通知"),
+    (re.compile(r"is already settled"), "该事项已办结"),
+    (re.compile(r"is not possible while the incident is '(?P<state>[a-z_]+)'"),
+     "事件当前为「{state}」，不能执行此操作"),
+    (re.compile(r"only (?P<who>.+) may$"), "只有{who}可以执行此操作"),
+    (re.compile(r"acknowledgement link has expired"), "确认链接已过期"),
+    (re.compile(r"^incident (?P<n>\d+) does not exist"), "事件 #{n} 不存在"),
+    (re.compile(r"must be at least (?P<n>\d+) characters"), "至少 {n} 位"),
+    (re.compile(r"2-64 letters, digits"), "须为 2–64 位英文字母、数字或 . _ -"),
+    (re.compile(r"is already taken"), "已被占用，请换一个"),
+    (re.compile(r"last active administrator"), "最后一位启用的管理员不能停用或取消管理员"),
+)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Fields the engine names that the forms ask under another heading.
+ENGINE_NAMES = {"discovered_at": "发现时间", "reported_at": "接报时间", "at": "实际发生时间",
+                "data": "", "input": "", "password": "密码", "username": "用户名",
+                "display_name": "姓名", "unit": "所属单位", "name": "令牌名称"}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A refusal placed beside its field: `name` is the form field (None: the whole form),
+    `text` names the field and says why, in Chinese."""
+
+    name: str | None
+    text: str
+
+
+def field_error(message: str, fields: tuple[Field, ...], labels: Labels | None) -> FieldError:
+    """An engine or form refusal ('data.people_at_risk: must be 0 or more') → the field it is
+    about and a Chinese sentence naming it; a message without a field stays whole."""
+    where, sep, reason = message.partition(": ")
+    if not sep or " " in where:
+        return FieldError(None, _reason(message, labels))
+    name = where.removeprefix("data.")
+    by_name = {f.name: f for f in fields}
+    facts = labels.words.tables["FACTS"] if labels is not None else {}
+    label = by_name[name].label if name in by_name else ENGINE_NAMES.get(name, facts.get(name))
+    text = _reason(reason, labels)
+    if label is None:  # a field no form shows: say which, in the engine's name
+        return FieldError(None, f"{name}：{text}")
+    return FieldError(name if name in by_name or label else None,
+                      f"「{label}」{text}" if label else text)
+
+
+GENERIC = "输入有误，请检查后重试"
+
+
+def _reason(reason: str, labels: Labels | None, fallback: str = GENERIC) -> str:
+    for pattern, words in REASONS:
+        found = pattern.search(reason)
+        if found:
+            values = found.groupdict()
+            if "time" in values and labels is not None:
+                values["time"] = labels.time(values["time"])
+            if "state" in values and labels is not None:
+                states = labels.words.tables["STATES"]
+                values["state"] = states.get(values["state"], values["state"])
+            if "who" in values:  # '区指挥部 (district_hq)': the name is enough
+                values["who"] = re.sub(r" \([a-z_]+\)", "", values["who"])
+            return words.format(**values)
+    return reason if CJK.search(reason) else fallback
+
+
+# The user form (users.html): named here so a refusal finds its field.
+USER_FIELDS = (Field("username", "用户名", required=True),
+               Field("display_name", "姓名", required=True),
+               Field("unit", "所属单位", "unit", required=True),
+               Field("password", "初始密码", required=True))

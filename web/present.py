@@ -5,6 +5,7 @@ dicts; every term comes from the workflow's vocabulary, every rule from the work
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,16 @@ from engine.plan import LEVELS, Level, Plan
 # Facts recorded as null while nobody knows them: shown as 不详（待核实）, never as 0 or blank.
 UNKNOWN_IS_NULL = frozenset({"dead", "missing", "injured", "people_at_risk"})
 ACK_DEADLINE = "acknowledgement"  # the engine's name for notice re-sends (engine.timers)
+
+# Latin level numerals as the console prints them: the Roman numerals Ⅰ Ⅱ Ⅲ Ⅳ (U+2160…).
+ROMAN = {"I": "\u2160", "II": "\u2161", "III": "\u2162", "IV": "\u2163"}
+LATIN_LEVEL = re.compile(r"(?<![A-Za-z])(IV|III|II|I)(?=级)")
+
+
+def roman(text: str) -> str:
+    """'II级应急响应' → 'Ⅱ级应急响应': one way of writing levels on every screen (the plan's
+    text mixes both)."""
+    return LATIN_LEVEL.sub(lambda m: ROMAN[m.group(1)], text)
 
 
 class Labels:
@@ -51,16 +62,21 @@ class Labels:
         if code is None:
             return ""
         info = self.plan.levels.get(code)  # type: ignore[call-overload]
-        return info.name if info is not None else str(code)
+        return roman(info.name if info is not None else str(code))
 
     def deadline(self, code: str) -> str:
         if code == ACK_DEADLINE:
             return "通知签收"
         rule = self.plan.deadlines.get(code)
-        return rule.name if rule else code
+        return roman(rule.name) if rule else code
 
     def notice_kind(self, kind: str) -> str:
-        return self.words.notice_kind(self.plan, kind)
+        return roman(self.words.notice_kind(self.plan, kind))
+
+    def button(self, action: str) -> str:
+        """A submit button's words: 确认 and the action, but never 确认确认险情已排除."""
+        label = self.words.tables["ACTIONS"].get(action, action)
+        return label if label.startswith("确认") else f"确认{label}"
 
     def measure(self, code: str) -> str:
         found = self.plan.emergency_powers.measures.get(code)
@@ -79,7 +95,8 @@ class Labels:
         if not iso:
             return "—"
         value = datetime.fromisoformat(iso).astimezone(self.zone)
-        return value.strftime("%m-%d %H:%M" if with_date else "%H:%M")
+        clock = value.strftime("%H:%M")
+        return f"{value.month}月{value.day}日 {clock}" if with_date else clock
 
     def fact_value(self, name: str, value: Any) -> str:
         if name == "economic_loss_yuan":

@@ -78,7 +78,8 @@ def test_intake_form_logs_once_per_double_submit(client: TestClient, web: Any,
     assert (incident["people_at_risk"], incident["dead"]) == (120, None)
     assert incident["discovered_at"] == "2026-03-02T08:40:00+08:00"
     page = client.get("/incidents/1").text
-    assert "已登记事件 #1" in page and "II级应急响应" in page and "首次报告" in page
+    # before activation the level is only proposed, written with the Roman numeral (U+2161)
+    assert "已登记事件 #1" in page and "拟启动\u2161级响应" in page and "首次报告" in page
 
 
 def test_intake_form_shows_a_refusal_and_keeps_the_typing(
@@ -87,8 +88,12 @@ def test_intake_form_shows_a_refusal_and_keeps_the_typing(
     response = client.post("/report", data={**INTAKE, "csrf_token": csrf, "dead": "三",
                                             "idem": "form-2"})
     assert response.status_code == 422
-    assert "输入有误" in response.text and "dead" in response.text
-    assert 'value="鹦鹉街3栋"' in response.text
+    # in Chinese, naming the field, beside it (no field code such as "dead:")
+    assert "输入有误：「死亡」须为非负整数" in response.text and "dead:" not in response.text
+    beside = re.search(r'name="dead"[^>]*>\s*<strong class="field-error"[^>]*>([^<]+)<',
+                       response.text)
+    assert beside and beside.group(1) == "「死亡」须为非负整数（如 0、3、120）"
+    assert 'value="鹦鹉街3栋"' in response.text and 'value="三"' in response.text
 
 
 def test_a_unit_is_offered_only_what_it_may_do(client: TestClient, web: Any,

@@ -11,6 +11,7 @@ COUNTS = (Field("people_at_risk", "危及人数", "count"), Field("dead", "死�
 NOTE = (Field("note", "说明", "textarea"),)
 
 FORMS: dict[str, tuple[Field, ...]] = {
+    "acknowledge": (Field("kind", "签收的通知", "my_notice", hint="不选则签收全部待签收的通知"),),
     "verify": (Field("condition", "核实后的险情类型", "condition", hint="不变则不选"), *COUNTS,
                Field("address", "更正地址"), Field("description", "核实情况", "textarea")),
     "raise_level": (Field("level", "调整到级别", "level", hint="不选则按新事实定级"),

@@ -16,16 +16,16 @@ from engine.plan import Plan
 
 STATES = {
     "reported": "已接报，待核实", "active": "应急响应中", "danger_eliminated": "险情已排除",
-    "termination_proposed": "已提议终止", "termination_approved": "已批准终止",
+    "termination_proposed": "已提出终止", "termination_approved": "已同意终止",
     "terminated": "响应已终止", "investigating": "事件调查中", "closed": "已结案",
     "dismissed": "已撤销（报告不实）", "merged": "已并入原事件（重复报告）",
 }
 
 ACTIONS = {
     "verify": "现场核实", "activate": "启动应急响应", "raise_level": "调整响应级别",
-    "record_report": "登记已作报告", "acknowledge": "签收通知",
+    "record_report": "信息报送登记", "acknowledge": "签收通知",
     "use_emergency_power": "采取应急处置措施", "eliminate_danger": "确认险情已排除",
-    "propose_termination": "提议终止响应", "approve_termination": "批准终止响应",
+    "propose_termination": "提出终止响应", "approve_termination": "同意终止响应",
     "announce_termination": "宣布终止响应", "settle_obligation": "办结修复或补偿",
     "start_investigation": "启动事件调查", "submit_report": "提交调查报告", "close": "结案",
     "dismiss": "撤销（报告不实）", "merge": "并入原事件（重复报告）",
@@ -41,9 +41,9 @@ EVENTS = {
     "notice_sent": "发出通知", "notice_acknowledged": "通知已签收",
     "notice_superseded": "通知已被替代（响应级别调整）",
     "acknowledgement_waits_ended": "通知不再等待签收",
-    "report_recorded": "登记已作报告", "emergency_power_used": "采取应急处置措施",
-    "danger_eliminated": "险情已排除", "propose_termination": "提议终止响应",
-    "approve_termination": "批准终止响应", "announce_termination": "宣布终止响应",
+    "report_recorded": "信息报送登记", "emergency_power_used": "采取应急处置措施",
+    "danger_eliminated": "险情已排除", "propose_termination": "提出终止响应",
+    "approve_termination": "同意终止响应", "announce_termination": "宣布终止响应",
     "obligation_settled": "修复或补偿已办结", "investigation_started": "启动事件调查",
     "report_submitted": "提交调查报告", "closed": "结案", "dismissed": "撤销（报告不实）",
     "merged": "并入原事件（重复报告）", "duplicate_merged": "重复报告并入本事件",
@@ -154,7 +154,8 @@ def _classification(labels: Names, data: dict[str, Any]) -> str:
 
 
 def _level_change(labels: Names, data: dict[str, Any]) -> str:
-    text = f"{data.get('from')} → {data.get('to')}：{data.get('reason', '')}"
+    text = (f"{labels.level(data.get('from'))} → {labels.level(data.get('to'))}："
+            f"{data.get('reason', '')}")
     return text + (f"（{labels.changes(data['changes'])}）" if data.get("changes") else "")
 
 
