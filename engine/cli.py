@@ -341,6 +341,13 @@ def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:
     raise SystemExit(exit_code)
 
 
+# The workflow's own sub-apps (they use this module's helpers, so they come last).
+from workflows.housing_safety.prevention_cli import appraisal_app, house_app  # noqa: E402
+
+app.add_typer(house_app, name="house")
+app.add_typer(appraisal_app, name="appraisal")
+
+
 def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:

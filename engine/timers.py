@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, select
 
-from engine import audit, escalation
+from engine import audit, escalation, subjects
 from engine.db import reading
 from engine.errors import Conflict
 from engine.models import DeadlineRow, Delivery, FiredAlert, Incident, Notice, TimelineEvent
@@ -45,6 +45,9 @@ class Fired:
     unit: str = ""
     notice: int = 0
     occasion: int = 1
+    # A deadline on a subject other than an incident (`engine.subjects`): "kind:id", and
+    # `incident_id` is 0.
+    subject: str = ""
 
     def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -52,6 +55,9 @@ class Fired:
             "step": self.step, "recipients": list(self.recipients),
             "at": local_iso(self.at, zone),
         }
+        if self.subject:
+            del out["incident_id"]
+            out["subject"] = self.subject
         if self.unit:
             out["unit"] = self.unit
         if self.notice:
@@ -196,6 +202,10 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime,
                     fired = (_deadline_alerts(session, plan, until, outbox, batch)
                              + _ack_resends(session, until, outbox, batch))
                 batch.write(session)
+                fired += [Fired(0, row.code, alert.kind, alert.step, alert.recipients, alert.at,
+                                until, occasion=row.occasion,
+                                subject=f"{row.subject_kind}:{row.subject_id}")
+                          for row, alert in subjects.catch_up(session, plan, until, outbox)]
                 session.commit()
                 return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))
         except (sa.exc.IntegrityError, sa.exc.OperationalError, Conflict) as exc:
@@ -214,5 +224,6 @@ def next_wake(db: sa.Engine) -> datetime | None:
         ).one()
         ack_at = session.exec(
             select(sa.func.min(Notice.ack_due_at)).where(Notice.status == "sent")).one()
-    candidates: list[datetime] = [t for t in (deadline_at, ack_at) if t is not None]
+        subject_at = subjects.next_wake(session)
+    candidates: list[datetime] = [t for t in (deadline_at, ack_at, subject_at) if t is not None]
     return min(candidates, default=None)

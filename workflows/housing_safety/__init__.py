@@ -774,3 +774,5 @@ WORKFLOW = Workflow(
         Transition("dismiss", ("reported",), "dismissed", Dismiss, (may_act,), (ended,)),
     ),
 )
+
+from workflows.housing_safety import patrol_alerts  # noqa: E402,F401  (registers the house timers)

@@ -1,0 +1,230 @@
+"""deadlines on subjects other than incidents; the danger-house register, patrols, appraisals
+
+Revision ID: 0011
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import engine.models
+
+revision = "0011"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "house",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("community", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("owner_phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("user", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("user_phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("responsible", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("responsible_phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("structure", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+        sa.Column("floors", sa.Integer(), nullable=True),
+        sa.Column("year_built", sa.Integer(), nullable=True),
+        sa.Column("area_m2", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("use", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+        sa.Column("grade", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+        sa.Column("appraisal_body", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("report_number", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("appraised_on", sa.Date(), nullable=True),
+        sa.Column("disposition", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("remediation_due", sa.Date(), nullable=True),
+        sa.Column("warden", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("warden_phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("registered_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("registered_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("last_patrol_at", engine.models.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("house", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_house_grade"), ["grade"], unique=False)
+        batch_op.create_index(batch_op.f("ix_house_street"), ["street"], unique=False)
+
+    op.create_table(
+        "subject_alert",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("occasion", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
+        sa.Column("recipients", sa.JSON(), nullable=False),
+        sa.Column("due_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("fired_at", engine.models.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "subject_kind",
+            "subject_id",
+            "code",
+            "occasion",
+            "kind",
+            "step",
+            name="uq_subject_alert_step",
+        ),
+    )
+    with op.batch_alter_table("subject_alert", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_subject_alert_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "subject_deadline",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("occasion", sa.Integer(), nullable=False),
+        sa.Column("started_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("due_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("recipients", sa.JSON(), nullable=False),
+        sa.Column("reported", sa.JSON(), nullable=False),
+        sa.Column("responsible", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("chain", sa.JSON(), nullable=False),
+        sa.Column("reminder_minutes_before", sa.JSON(), nullable=False),
+        sa.Column("overdue_interval_minutes", sa.Float(), nullable=False),
+        sa.Column("met_at", engine.models.UTCDateTime(), nullable=True),
+        sa.Column("stopped_at", engine.models.UTCDateTime(), nullable=True),
+        sa.Column("next_alert_at", engine.models.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "subject_kind", "subject_id", "code", "occasion", name="uq_subject_deadline_occasion"
+        ),
+    )
+    with op.batch_alter_table("subject_deadline", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_subject_deadline_due_at"), ["due_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_subject_deadline_next_alert_at"), ["next_alert_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_subject_deadline_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "appraisal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("house_id", sa.Integer(), nullable=True),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("agency", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("commissioned_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("commissioned_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("grade", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+        sa.Column("report_number", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("appraised_on", sa.Date(), nullable=True),
+        sa.Column("recorded_at", engine.models.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["house_id"],
+            ["house.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incident.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("appraisal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_appraisal_house_id"), ["house_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_appraisal_incident_id"), ["incident_id"], unique=False)
+
+    op.create_table(
+        "house_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("house_id", sa.Integer(), nullable=False),
+        sa.Column("at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["house_id"],
+            ["house.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("house_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_house_event_house_id"), ["house_id"], unique=False)
+
+    op.create_table(
+        "patrol",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("house_id", sa.Integer(), nullable=False),
+        sa.Column("at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("patroller", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("findings", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+        sa.Column("major_hazard", sa.Boolean(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["house_id"],
+            ["house.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incident.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("patrol", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_patrol_house_id"), ["house_id"], unique=False)
+
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("about", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+        batch_op.alter_column("incident_id", existing_type=sa.INTEGER(), nullable=True)
+
+
+def downgrade() -> None:
+    # Messages about no incident cannot stay once every message must name one.
+    op.execute(
+        "DELETE FROM delivery_attempt WHERE delivery_id IN "
+        "(SELECT id FROM delivery WHERE incident_id IS NULL)"
+    )
+    op.execute("DELETE FROM delivery WHERE incident_id IS NULL")
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.alter_column("incident_id", existing_type=sa.INTEGER(), nullable=False)
+        batch_op.drop_column("about")
+
+    with op.batch_alter_table("patrol", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_patrol_house_id"))
+
+    op.drop_table("patrol")
+    with op.batch_alter_table("house_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_house_event_house_id"))
+
+    op.drop_table("house_event")
+    with op.batch_alter_table("appraisal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_appraisal_incident_id"))
+        batch_op.drop_index(batch_op.f("ix_appraisal_house_id"))
+
+    op.drop_table("appraisal")
+    with op.batch_alter_table("subject_deadline", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subject_deadline_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_subject_deadline_next_alert_at"))
+        batch_op.drop_index(batch_op.f("ix_subject_deadline_due_at"))
+
+    op.drop_table("subject_deadline")
+    with op.batch_alter_table("subject_alert", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subject_alert_subject_id"))
+
+    op.drop_table("subject_alert")
+    with op.batch_alter_table("house", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_house_street"))
+        batch_op.drop_index(batch_op.f("ix_house_grade"))
+
+    op.drop_table("house")

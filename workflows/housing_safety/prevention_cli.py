@@ -1,0 +1,155 @@
+"""`house` and `appraisal`: the danger-house register, its patrols and appraisals on the CLI.
+
+JSON out, errors as `{"error", "message"}` with exit 2 (engine.cli); a register import that
+fails writes each problem as a JSON line on stderr before the error line, and imports nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli import _globals, emit, parse_json_option, read_json_stdin, write_output
+from engine.errors import InvalidInput
+from engine.schemas import MAX_INT
+from workflows.housing_safety.prevention_service import InvalidRows, PreventionService
+
+house_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The danger-house register (危险房屋清册, §3.2) and its patrols.",
+)
+appraisal_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Safety appraisals (§4.1.1) of houses and for incidents.",
+)
+
+HouseId = Annotated[int, typer.Argument(min=1, max=MAX_INT)]
+Actor = Annotated[str, typer.Option(help="Who acts (a unit code).")]
+
+
+def _service(ctx: typer.Context) -> PreventionService:
+    return PreventionService(_globals(ctx).service())
+
+
+@house_app.command("register")
+def register(ctx: typer.Context, actor: Actor = "district_housing_bureau") -> None:
+    """Register one house: its JSON on stdin (fields: README, `house` section)."""
+    emit(_service(ctx).register(read_json_stdin(), actor))
+
+
+@house_app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="An .xlsx file.")],
+    actor: Actor = "district_housing_bureau",
+) -> None:
+    """Import a register workbook: every house, or none when any row is wrong (each problem:
+    row, column, reason)."""
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"file: cannot read {file} ({exc.strerror})") from exc
+    try:
+        ids = _service(ctx).import_xlsx(content, actor)
+    except InvalidRows as exc:
+        for problem in exc.problems:
+            sys.stderr.write(json.dumps(problem, ensure_ascii=False) + "\n")
+        raise
+    emit({"imported": len(ids), "ids": ids})
+
+
+@house_app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Where to write it.")] = Path("register.xlsx"),
+) -> None:
+    """Write the register as an Excel workbook."""
+    content = _service(ctx).export_xlsx()
+    write_output(out, content)
+    emit({"out": str(out), "bytes": len(content)})
+
+
+@house_app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    street: Annotated[str | None, typer.Option(help="Only this street.")] = None,
+    grade: Annotated[str | None, typer.Option(help="Only this grade (A–D).")] = None,
+) -> None:
+    """Registered houses, by street, with the next patrol due."""
+    emit(_service(ctx).list_houses(street, grade))
+
+
+@house_app.command("show")
+def show_cmd(ctx: typer.Context, house_id: HouseId) -> None:
+    """One house: its fields, deadlines, patrols, appraisals, incidents and record."""
+    emit(_service(ctx).show_house(house_id))
+
+
+@house_app.command("patrol")
+def patrol_cmd(
+    ctx: typer.Context,
+    house_id: HouseId,
+    actor: Actor = "district_housing_bureau",
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help='{"patroller", "findings", "at"?, "major_hazard"?, "open_incident"?, "condition"?}'
+        ),
+    ] = None,
+) -> None:
+    """Record a patrol: it meets the patrol deadline and starts the next."""
+    emit(_service(ctx).record_patrol(house_id, parse_json_option(data, "--data") or {}, actor))
+
+
+@house_app.command("report-hazard")
+def report_hazard_cmd(
+    ctx: typer.Context,
+    house_id: HouseId,
+    to: Annotated[str, typer.Option(help="district_government or city_housing_bureau.")],
+    at: Annotated[str | None, typer.Option(help="When (ISO 8601).")] = None,
+    actor: Actor = "district_housing_bureau",
+) -> None:
+    """Record the §3.2 report of a major hazard made to one of its recipients."""
+    body: dict[str, str] = {"to": to} | ({"at": at} if at else {})
+    emit(_service(ctx).record_hazard_report(house_id, body, actor))
+
+
+@house_app.command("demo")
+def demo_cmd(ctx: typer.Context) -> None:
+    """Load the demonstration register (fictitious houses across the 11 streets)."""
+    from workflows.housing_safety.demo_houses import load_demo
+
+    emit(load_demo(_service(ctx)))
+
+
+@appraisal_app.command("commission")
+def commission_cmd(
+    ctx: typer.Context,
+    actor: Actor = "district_housing_bureau",
+    data: Annotated[
+        str | None, typer.Option(help='{"agency", "house_id" | "incident_id", "at"?}')
+    ] = None,
+) -> None:
+    """Record a commissioned safety appraisal."""
+    emit(_service(ctx).commission_appraisal(parse_json_option(data, "--data") or {}, actor))
+
+
+@appraisal_app.command("record")
+def record_cmd(
+    ctx: typer.Context,
+    appraisal_id: HouseId,
+    actor: Actor = "district_housing_bureau",
+    data: Annotated[
+        str | None, typer.Option(help='{"grade", "report_number", "appraised_on", "disposition"?}')
+    ] = None,
+) -> None:
+    """Record an appraisal's result; C or D registers the house."""
+    emit(
+        _service(ctx).record_appraisal(appraisal_id, parse_json_option(data, "--data") or {}, actor)
+    )

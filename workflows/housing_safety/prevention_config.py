@@ -1,0 +1,125 @@
+"""The `prevention:` section of the plan file (§3, §6), validated when the workflow starts.
+
+Codes the register uses (the JGJ 125-2016 grades, the dispositions of 《城市危险房屋管理规定》
+art. 9) and the local policy the plan leaves open (patrol intervals, the major-hazard report's
+time limit) all come from here, each with its clause or its `local_policy` mark.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from engine.escalation import AlertPolicy
+from engine.plan import Plan, PlanError
+
+UNGRADED = "ungraded"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Register(_Strict):
+    clause: str
+    keeper: str
+    notify: str
+
+
+class GradeInfo(_Strict):
+    name: str
+    text: str
+
+
+class Grades(_Strict):
+    clause: str
+    items: dict[str, GradeInfo] = Field(min_length=1)
+    dangerous: list[str] = Field(min_length=1)
+
+
+class Dispositions(_Strict):
+    clause: str
+    items: dict[str, str] = Field(min_length=1)
+
+
+class Timed(_Strict):
+    """What a subject deadline's alerts follow (reminders, overdue steps, who is chased)."""
+
+    reminder_minutes_before: list[float]
+    overdue_interval_minutes: float = Field(gt=0)
+    responsible: str
+    escalation: list[str] = Field(min_length=1)
+
+    def policy(self) -> AlertPolicy:
+        return AlertPolicy(
+            tuple(self.reminder_minutes_before),
+            self.overdue_interval_minutes,
+            self.responsible,
+            tuple(self.escalation),
+        )
+
+
+class Patrols(Timed):
+    clause: str
+    local_policy: bool
+    note: str
+    interval_days: dict[str, float]
+
+
+class HazardReport(Timed):
+    clause: str
+    name: str
+    recipients: list[str] = Field(min_length=1)
+    within_minutes: float = Field(gt=0)
+    local_policy: bool
+    policy_note: str
+
+
+class Prevention(_Strict):
+    danger_register: Register
+    appraisal_grades: Grades
+    dispositions: Dispositions
+    patrols: Patrols
+    major_hazard_report: HazardReport
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Prevention:
+        grades = set(self.appraisal_grades.items)
+        for code in self.appraisal_grades.dangerous:
+            if code not in grades:
+                raise ValueError(f"appraisal_grades.dangerous: unknown grade '{code}'")
+        missing = (grades | {UNGRADED}) - set(self.patrols.interval_days)
+        if missing:
+            raise ValueError(f"patrols.interval_days: no interval for {', '.join(sorted(missing))}")
+        return self
+
+
+def check_actors(plan: Plan, section: Prevention) -> None:
+    known = set(plan.actors) | set(plan.roles.items)
+    named = [
+        ("danger_register.keeper", section.danger_register.keeper),
+        ("danger_register.notify", section.danger_register.notify),
+    ]
+    for where, timed in (
+        ("patrols", section.patrols),
+        ("major_hazard_report", section.major_hazard_report),
+    ):
+        named += [(f"{where}.responsible", timed.responsible)]
+        named += [(f"{where}.escalation", code) for code in timed.escalation]
+    named += [
+        ("major_hazard_report.recipients", code) for code in section.major_hazard_report.recipients
+    ]
+    for where, code in named:
+        if code not in known:
+            raise PlanError(f"prevention.{where}: unknown actor '{code}'")
+
+
+def prevention(plan: Plan) -> Prevention:
+    """The validated section (a `PlanError` naming the key when it is wrong)."""
+    try:
+        section = Prevention.model_validate(plan.prevention)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise PlanError(f"prevention.{where}: {err['msg']}") from exc
+    check_actors(plan, section)
+    return section
