@@ -21,7 +21,7 @@ from engine.leader import LeaderLease
 from engine.scheduler import TimerScheduler
 from engine.service import IncidentService
 from engine.settings import Settings
-from web import ack, api, console
+from web import ack, api, console, prevention
 from web.accounts import Accounts
 from web.auth import AuthError, WebSettings
 from web.idempotency import IdempotencyStore
@@ -161,6 +161,7 @@ def create_app(service: IncidentService, settings: Settings,
     app.include_router(api.router)
     app.include_router(console.router)
     app.include_router(ack.router)
+    app.include_router(prevention.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", tags=["health"])
