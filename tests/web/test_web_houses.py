@@ -17,11 +17,26 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path("/work/shots/prevention")
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-HOUSE = {"address": "示例路1号", "street": "yingwu", "responsible": "示例责任人",
-         "responsible_phone": "13800000001", "grade": "D", "appraisal_body": "示例鉴定所",
-         "report_number": "R-1", "appraised_on": "2026-02-01", "disposition": "stop_use"}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+HOUSE = {
+    "address": "示例路1号",
+    "street": "yingwu",
+    "responsible": "示例责任人",
+    "responsible_phone": "13800000001",
+    "grade": "D",
+    "appraisal_body": "示例鉴定所",
+    "report_number": "R-1",
+    "appraised_on": "2026-02-01",
+    "disposition": "stop_use",
+}
 
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
@@ -39,39 +54,56 @@ def test_api_register_patrol_and_refused_import(client: TestClient, web: Any) ->
     created = client.post("/api/houses", json=HOUSE, headers=web.auth("officer"))
     assert created.status_code == 201, created.text
     hid = created.json()["id"]
-    bad = client.post("/api/houses", json={**HOUSE, "street": "nowhere"},
-                      headers=web.auth("officer"))
+    bad = client.post(
+        "/api/houses", json={**HOUSE, "street": "nowhere"}, headers=web.auth("officer")
+    )
     assert bad.status_code == 422 and bad.json()["error"] == "invalid_input"
-    patrolled = client.post(f"/api/houses/{hid}/patrols", headers=web.auth("officer"),
-                            json={"patroller": "示例巡查员", "findings": "无变化"})
+    patrolled = client.post(
+        f"/api/houses/{hid}/patrols",
+        headers=web.auth("officer"),
+        json={"patroller": "示例巡查员", "findings": "无变化"},
+    )
     assert patrolled.status_code == 200 and patrolled.json()["patrols"][0]["findings"] == "无变化"
-    refused = client.post("/api/houses/import", headers=web.auth("officer"),
-                          content=_xlsx([["地址", "街道"], ["示例路2号", "火星街"]]))
+    refused = client.post(
+        "/api/houses/import",
+        headers=web.auth("officer"),
+        content=_xlsx([["地址", "街道"], ["示例路2号", "火星街"]]),
+    )
     assert refused.status_code == 422
     [problem] = refused.json()["problems"]
     assert (problem["row"], problem["column"], problem["field"]) == (2, "街道", "street")
     assert problem["reason"].startswith("unknown street '火星街'")
-    assert [h["id"] for h in client.get("/api/houses", headers=web.auth("officer")).json()] \
-        == [hid]
+    assert [h["id"] for h in client.get("/api/houses", headers=web.auth("officer")).json()] == [hid]
     exported = client.get("/api/houses/export", headers=web.auth("officer"))
     assert exported.headers["content-type"].startswith("application/vnd.openxmlformats")
 
 
-def test_console_pages_show_the_register_and_take_a_patrol(client: TestClient, web: Any,
-                                                            login: Any) -> None:
+def test_console_pages_show_the_register_and_take_a_patrol(
+    client: TestClient, web: Any, login: Any
+) -> None:
     hid = client.post("/api/houses", json=HOUSE, headers=web.auth("officer")).json()["id"]
     csrf = login(client, "officer")
     page = client.get("/houses")
     assert page.status_code == 200 and "危险房屋清册" in page.text and "示例路1号" in page.text
-    done = client.post(f"/houses/{hid}/patrol", data={
-        "csrf_token": csrf, "patroller": "示例巡查员", "findings": "墙体新增裂缝",
-        "major_hazard": "on", "open_incident": "on"})
+    done = client.post(
+        f"/houses/{hid}/patrol",
+        data={
+            "csrf_token": csrf,
+            "patroller": "示例巡查员",
+            "findings": "墙体新增裂缝",
+            "major_hazard": "on",
+            "open_incident": "on",
+        },
+    )
     assert done.status_code == 303
     house = client.get(f"/houses/{hid}").text
     assert "墙体新增裂缝" in house and re.search(r'href="/incidents/\d+"', house)
     assert "重大安全隐患报告" in house
-    upload = client.post("/houses/import", data={"csrf_token": csrf}, files={
-        "file": ("r.xlsx", _xlsx([["地址", "街道"], ["示例路2号", "火星街"]]))})
+    upload = client.post(
+        "/houses/import",
+        data={"csrf_token": csrf},
+        files={"file": ("r.xlsx", _xlsx([["地址", "街道"], ["示例路2号", "火星街"]]))},
+    )
     assert upload.status_code == 422 and "未导入任何房屋" in upload.text
 
 
@@ -81,16 +113,31 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwr
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed")
 def test_register_pages_in_chromium(served: Any, password: str) -> None:
     served.user("officer", "值班员甲", "district_housing_bureau", admin=True)
-    subprocess.run([sys.executable, str(ROOT / "main.py"), "--now", "2026-11-02T09:00:00+08:00",
-                    "house", "demo"], cwd=ROOT, env=served.env, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--now",
+            "2026-11-02T09:00:00+08:00",
+            "house",
+            "demo",
+        ],
+        cwd=ROOT,
+        env=served.env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     served.start()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         for width in (360, 1280, 1920):
-            context = browser.new_context(viewport={"width": width, "height": 900},
-                                          locale="zh-CN", timezone_id="Asia/Shanghai")
+            context = browser.new_context(
+                viewport={"width": width, "height": 900},
+                locale="zh-CN",
+                timezone_id="Asia/Shanghai",
+            )
             page = context.new_page()
             page.goto(served.base + "/login")
             page.fill("input[name=username]", "officer")
