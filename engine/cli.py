@@ -342,10 +342,10 @@ def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:
 
 
 # The workflow's own sub-apps (they use this module's helpers, so they come last).
-from workflows.housing_safety.prevention_cli import appraisal_app, house_app  # noqa: E402
+from workflows.housing_safety import prevention_cli  # noqa: E402
 
-app.add_typer(house_app, name="house")
-app.add_typer(appraisal_app, name="appraisal")
+for _name in ("house", "appraisal", "warning", "shelter"):
+    app.add_typer(getattr(prevention_cli, f"{_name}_app"), name=_name)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Alerts on a registered house's deadlines (its patrol, a major hazard's §3.2 report).
+"""Alerts on a registered house's deadlines (its patrol, a major hazard's §3.2 report, a
+warning's inspection of it, §3.5).
 
 Registered with the kernel's subject timers (`engine.subjects`) when the workflow is loaded, so
 every process that runs the workflow — `serve`, `tick` — fires them: on the house's record, and
@@ -19,11 +20,15 @@ from engine.outbox import Outbox, insert
 from engine.plan import Plan
 from workflows.housing_safety.prevention_config import prevention
 from workflows.housing_safety.prevention_tables import House, HouseEvent
+from workflows.housing_safety.warning_tables import InspectionTask
 
 HOUSE = "house"
 PATROL = "patrol"
 HAZARD_REPORT = "major_hazard_report"
+# A warning's inspection task (§3.5): subject kind and deadline code both.
+INSPECTION = "inspection"
 PATROL_NAME = "危险房屋日常巡查（巡查周期为本系统设定）"
+INSPECTION_NAME = "预警期间危险房屋排查（排查时限为本系统设定）"
 
 
 def house_alert(
@@ -36,9 +41,17 @@ def house_alert(
 ) -> None:
     """A reminder or an overdue alert: an event on the house's record and one message to each
     recipient."""
-    house = session.get(House, row.subject_id)
+    if row.subject_kind == INSPECTION:
+        task = session.get(InspectionTask, row.subject_id)
+        assert task is not None
+        house = session.get(House, task.house_id)
+        name = INSPECTION_NAME
+    else:
+        house = session.get(House, row.subject_id)
+        name = (
+            prevention(plan).major_hazard_report.name if row.code == HAZARD_REPORT else PATROL_NAME
+        )
     assert house is not None and house.id is not None
-    name = prevention(plan).major_hazard_report.name if row.code == HAZARD_REPORT else PATROL_NAME
     session.add(
         HouseEvent(
             house_id=house.id,
@@ -72,10 +85,12 @@ def house_alert(
                 recipient,
                 f"alert_{alert.kind}",
                 rendered,
-                f"{row.code}#{row.occasion}:{alert.kind}:{alert.step}",
+                f"{row.subject_kind}:{row.subject_id}:{row.code}#{row.occasion}:"
+                f"{alert.kind}:{alert.step}",
                 at,
             ),
         )
 
 
 subjects.register(HOUSE, house_alert)
+subjects.register(INSPECTION, house_alert)

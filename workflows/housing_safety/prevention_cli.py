@@ -1,4 +1,5 @@
-"""`house` and `appraisal`: the danger-house register, its patrols and appraisals on the CLI.
+"""`house`, `appraisal`, `warning`, `shelter`: the register, patrols, appraisals, warnings and
+shelters (§3, §4.1.1, §6.4) on the CLI.
 
 JSON out, errors as `{"error", "message"}` with exit 2 (engine.cli); a register import that
 fails writes each problem as a JSON line on stderr before the error line, and imports nothing.
@@ -17,6 +18,7 @@ from engine.cli import _globals, emit, parse_json_option, read_json_stdin, write
 from engine.errors import InvalidInput
 from engine.schemas import MAX_INT
 from workflows.housing_safety.prevention_service import InvalidRows, PreventionService
+from workflows.housing_safety.warnings_service import WarningService
 
 house_app = typer.Typer(
     no_args_is_help=True,
@@ -153,3 +155,94 @@ def record_cmd(
     emit(
         _service(ctx).record_appraisal(appraisal_id, parse_json_option(data, "--data") or {}, actor)
     )
+
+
+warning_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Weather and geological warnings (§3.5) and their inspections.",
+)
+shelter_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Emergency shelters (§6.4) and evacuations to them.",
+)
+
+
+def _warnings(ctx: typer.Context) -> WarningService:
+    return WarningService(_globals(ctx).service())
+
+
+@warning_app.command("record")
+def warning_record(ctx: typer.Context, actor: Actor = "district_housing_bureau") -> None:
+    """A warning by hand: {"kind", "colour", "streets", "starts_at", "ends_at", "headline"?} on
+    stdin; every registered C/D house in the streets gets an inspection task."""
+    emit(_warnings(ctx).record_warning(read_json_stdin(), actor))
+
+
+@warning_app.command("import")
+def warning_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A CAP 1.2 XML message.")],
+    actor: Actor = "district_housing_bureau",
+) -> None:
+    """Import a CAP 1.2 / GB/T 35965.1 message (refused whole if malformed or hostile)."""
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"file: cannot read {file} ({exc.strerror})") from exc
+    emit(_warnings(ctx).import_cap(content, actor))
+
+
+@warning_app.command("list")
+def warning_list(ctx: typer.Context) -> None:
+    """Every warning, newest first, with its inspection tasks."""
+    emit(_warnings(ctx).list_warnings())
+
+
+@warning_app.command("show")
+def warning_show(ctx: typer.Context, warning_id: HouseId) -> None:
+    emit(_warnings(ctx).show_warning(warning_id))
+
+
+@warning_app.command("inspect")
+def warning_inspect(
+    ctx: typer.Context,
+    task_id: HouseId,
+    actor: Actor = "district_housing_bureau",
+    data: Annotated[str | None, typer.Option(help='{"inspector", "result", "at"?}')] = None,
+) -> None:
+    """Record an inspection task's result (meets its deadline)."""
+    emit(_warnings(ctx).record_inspection(task_id, parse_json_option(data, "--data") or {}, actor))
+
+
+@shelter_app.command("add")
+def shelter_add(ctx: typer.Context, actor: Actor = "district_housing_bureau") -> None:
+    """A shelter: {"name", "street", "kind", "address", "capacity"} on stdin."""
+    emit(_warnings(ctx).add_shelter(read_json_stdin(), actor))
+
+
+@shelter_app.command("list")
+def shelter_list(ctx: typer.Context) -> None:
+    """Shelters with capacity, people in them now, and room left."""
+    emit(_warnings(ctx).list_shelters())
+
+
+@shelter_app.command("evacuate")
+def shelter_evacuate(
+    ctx: typer.Context,
+    actor: Actor = "district_housing_bureau",
+    data: Annotated[
+        str | None, typer.Option(help='{"shelter_id", "people", "house_id"?, "warning_id"?, "at"?}')
+    ] = None,
+) -> None:
+    """People moved to a shelter; refused beyond the room it has left."""
+    emit(_warnings(ctx).evacuate(parse_json_option(data, "--data") or {}, actor))
+
+
+@shelter_app.command("end")
+def shelter_end(
+    ctx: typer.Context, shelter_id: HouseId, actor: Actor = "district_housing_bureau"
+) -> None:
+    """Everyone has left the shelter."""
+    emit(_warnings(ctx).end_evacuation(shelter_id, actor))

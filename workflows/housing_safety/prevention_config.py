@@ -74,12 +74,35 @@ class HazardReport(Timed):
     policy_note: str
 
 
+class Inspection(Timed):
+    local_policy: bool
+    policy_note: str
+    within_hours: dict[str, float]
+
+
+class Warnings(_Strict):
+    clause: str
+    kinds: dict[str, str] = Field(min_length=1)
+    colours: dict[str, str] = Field(min_length=1)
+    colours_clause: str
+    cap_severity: dict[str, str]
+    inspect_grades: list[str] = Field(min_length=1)
+    inspection: Inspection
+
+
+class Shelters(_Strict):
+    clause: str
+    kinds: dict[str, str] = Field(min_length=1)
+
+
 class Prevention(_Strict):
     danger_register: Register
     appraisal_grades: Grades
     dispositions: Dispositions
     patrols: Patrols
     major_hazard_report: HazardReport
+    warnings: Warnings
+    shelters: Shelters
 
     @model_validator(mode="after")
     def _consistent(self) -> Prevention:
@@ -90,6 +113,19 @@ class Prevention(_Strict):
         missing = (grades | {UNGRADED}) - set(self.patrols.interval_days)
         if missing:
             raise ValueError(f"patrols.interval_days: no interval for {', '.join(sorted(missing))}")
+        colours = set(self.warnings.colours)
+        for where, codes in (
+            ("cap_severity", list(self.warnings.cap_severity.values())),
+            ("inspection.within_hours", list(self.warnings.inspection.within_hours)),
+        ):
+            for code in codes:
+                if code not in colours:
+                    raise ValueError(f"warnings.{where}: unknown colour '{code}'")
+        if colours - set(self.warnings.inspection.within_hours):
+            raise ValueError("warnings.inspection.within_hours: every colour needs a time limit")
+        for code in self.warnings.inspect_grades:
+            if code not in grades:
+                raise ValueError(f"warnings.inspect_grades: unknown grade '{code}'")
         return self
 
 

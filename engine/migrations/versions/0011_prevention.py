@@ -1,4 +1,5 @@
-"""deadlines on subjects other than incidents; the danger-house register, patrols, appraisals
+"""deadlines on subjects other than incidents; the danger-house register, patrols, appraisals,
+warnings and their inspection tasks, shelters and evacuations
 
 Revision ID: 0011
 Revises: 0009
@@ -182,6 +183,88 @@ def upgrade() -> None:
     with op.batch_alter_table("patrol", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_patrol_house_id"), ["house_id"], unique=False)
 
+    # Warnings (§3.5), their inspection tasks, shelters (§6.4) and evacuations.
+    op.create_table(
+        "hazard_warning",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("colour", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("streets", sa.JSON(), nullable=False),
+        sa.Column("starts_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("ends_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("headline", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("identifier", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("recorded_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("identifier", name="uq_hazard_warning_identifier"),
+    )
+    op.create_table(
+        "shelter",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "evacuation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("shelter_id", sa.Integer(), nullable=False),
+        sa.Column("house_id", sa.Integer(), nullable=True),
+        sa.Column("warning_id", sa.Integer(), nullable=True),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("ended_at", engine.models.UTCDateTime(), nullable=True),
+        sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["house_id"],
+            ["house.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["shelter_id"],
+            ["shelter.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["warning_id"],
+            ["hazard_warning.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("evacuation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evacuation_house_id"), ["house_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evacuation_shelter_id"), ["shelter_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evacuation_warning_id"), ["warning_id"], unique=False)
+
+    op.create_table(
+        "inspection_task",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("warning_id", sa.Integer(), nullable=False),
+        sa.Column("house_id", sa.Integer(), nullable=False),
+        sa.Column("due_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("done_at", engine.models.UTCDateTime(), nullable=True),
+        sa.Column("inspector", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("result", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["house_id"],
+            ["house.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["warning_id"],
+            ["hazard_warning.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("warning_id", "house_id"),
+    )
+    with op.batch_alter_table("inspection_task", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inspection_task_house_id"), ["house_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_inspection_task_warning_id"), ["warning_id"], unique=False
+        )
+
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("about", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
@@ -190,6 +273,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inspection_task", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_task_warning_id"))
+        batch_op.drop_index(batch_op.f("ix_inspection_task_house_id"))
+
+    op.drop_table("inspection_task")
+    with op.batch_alter_table("evacuation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evacuation_warning_id"))
+        batch_op.drop_index(batch_op.f("ix_evacuation_shelter_id"))
+        batch_op.drop_index(batch_op.f("ix_evacuation_house_id"))
+
+    op.drop_table("evacuation")
+    op.drop_table("shelter")
+    op.drop_table("hazard_warning")
     # Messages about no incident cannot stay once every message must name one.
     op.execute(
         "DELETE FROM delivery_attempt WHERE delivery_id IN "
