@@ -1,5 +1,5 @@
 """`house`, `appraisal`, `warning`, `shelter`: the register, patrols, appraisals, warnings and
-shelters (§3, §4.1.1, §6.4) on the CLI.
+shelters (§3, §4.1.1, §6.4); `expert`, `rescue`, `fund`: resources (§6.2, §6.3) on the CLI.
 
 JSON out, errors as `{"error", "message"}` with exit 2 (engine.cli); a register import that
 fails writes each problem as a JSON line on stderr before the error line, and imports nothing.
@@ -18,6 +18,7 @@ from engine.cli import _globals, emit, parse_json_option, read_json_stdin, write
 from engine.errors import InvalidInput
 from engine.schemas import MAX_INT
 from workflows.housing_safety.prevention_service import InvalidRows, PreventionService
+from workflows.housing_safety.resources_service import ResourceService
 from workflows.housing_safety.warnings_service import WarningService
 
 house_app = typer.Typer(
@@ -246,3 +247,103 @@ def shelter_end(
 ) -> None:
     """Everyone has left the shelter."""
     emit(_warnings(ctx).end_evacuation(shelter_id, actor))
+
+
+expert_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The expert pool (专家库, §6.2) and experts picked for incidents.",
+)
+rescue_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The rescue team, materials, equipment and vehicles (§6.2).",
+)
+fund_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="The emergency fund (§6.3) and its spending per incident.",
+)
+IncidentId = Annotated[int, typer.Argument(min=1, max=MAX_INT)]
+
+
+def _resources(ctx: typer.Context) -> ResourceService:
+    return ResourceService(_globals(ctx).service())
+
+
+@expert_app.command("add")
+def expert_add(ctx: typer.Context, actor: Actor = "district_housing_bureau") -> None:
+    """An expert: {"name", "field", "phone", "employer"?, "available"?} on stdin."""
+    emit(_resources(ctx).add_expert(read_json_stdin(), actor))
+
+
+@expert_app.command("list")
+def expert_list(
+    ctx: typer.Context, field: Annotated[str | None, typer.Option(help="Only this field.")] = None
+) -> None:
+    emit(_resources(ctx).list_experts(field))
+
+
+@expert_app.command("availability")
+def expert_availability(
+    ctx: typer.Context,
+    expert_id: IncidentId,
+    available: Annotated[bool, typer.Option("--available/--unavailable")],
+    actor: Actor = "district_housing_bureau",
+) -> None:
+    emit(_resources(ctx).set_available(expert_id, available, actor))
+
+
+@expert_app.command("pick")
+def expert_pick(
+    ctx: typer.Context,
+    incident_id: IncidentId,
+    actor: Actor = "district_housing_bureau",
+    data: Annotated[
+        str | None, typer.Option(help='{"task", "field"?, "count"?, "expert_ids"?}')
+    ] = None,
+) -> None:
+    """Pick experts for an incident's verification, danger elimination or loss assessment."""
+    emit(_resources(ctx).pick(incident_id, parse_json_option(data, "--data") or {}, actor))
+
+
+@rescue_app.command("add")
+def rescue_add(ctx: typer.Context, actor: Actor = "district_housing_bureau") -> None:
+    """{"kind", "name", "quantity"?, "in_good_order"?, "note"?} on stdin."""
+    emit(_resources(ctx).add_resource(read_json_stdin(), actor))
+
+
+@rescue_app.command("list")
+def rescue_list(ctx: typer.Context) -> None:
+    emit(_resources(ctx).list_resources())
+
+
+@fund_app.command("budget")
+def fund_budget(
+    ctx: typer.Context,
+    actor: Actor = "district_finance_bureau",
+    data: Annotated[str | None, typer.Option(help='{"year", "budget_yuan"}')] = None,
+) -> None:
+    """The year's start-up fund (the plan's floor: 1,000,000 yuan; below it is flagged)."""
+    emit(_resources(ctx).set_budget(parse_json_option(data, "--data") or {}, actor))
+
+
+@fund_app.command("spend")
+def fund_spend(
+    ctx: typer.Context,
+    actor: Actor = "district_housing_bureau",
+    data: Annotated[
+        str | None, typer.Option(help='{"amount_yuan", "purpose", "incident_id"?, "at"?}')
+    ] = None,
+) -> None:
+    emit(_resources(ctx).spend(parse_json_option(data, "--data") or {}, actor))
+
+
+@fund_app.command("show")
+def fund_show(
+    ctx: typer.Context,
+    year: Annotated[int, typer.Option(min=2000, max=2100)],
+    actor: Annotated[str, typer.Option(help="Who reads it.")] = "district_audit_bureau",
+) -> None:
+    """The year's fund: budget, spent, balance, per incident, every item."""
+    emit(_resources(ctx).fund(year, actor))

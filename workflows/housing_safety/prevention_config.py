@@ -95,6 +95,25 @@ class Shelters(_Strict):
     kinds: dict[str, str] = Field(min_length=1)
 
 
+class Experts(_Strict):
+    clause: str
+    fields: dict[str, str] = Field(min_length=1)
+    tasks: dict[str, str] = Field(min_length=1)
+
+
+class Rescue(_Strict):
+    clause: str
+    kinds: dict[str, str] = Field(min_length=1)
+
+
+class Fund(_Strict):
+    clause: str
+    minimum_yuan_per_year: int = Field(ge=0)
+    readers: list[str] = Field(min_length=1)
+    writers: list[str] = Field(min_length=1)
+    writers_local_policy: bool
+
+
 class Prevention(_Strict):
     danger_register: Register
     appraisal_grades: Grades
@@ -103,6 +122,9 @@ class Prevention(_Strict):
     major_hazard_report: HazardReport
     warnings: Warnings
     shelters: Shelters
+    experts: Experts
+    rescue: Rescue
+    fund: Fund
 
     @model_validator(mode="after")
     def _consistent(self) -> Prevention:
@@ -144,6 +166,8 @@ def check_actors(plan: Plan, section: Prevention) -> None:
     named += [
         ("major_hazard_report.recipients", code) for code in section.major_hazard_report.recipients
     ]
+    named += [("fund.readers", code) for code in section.fund.readers]
+    named += [("fund.writers", code) for code in section.fund.writers]
     for where, code in named:
         if code not in known:
             raise PlanError(f"prevention.{where}: unknown actor '{code}'")

@@ -1,5 +1,5 @@
 """deadlines on subjects other than incidents; the danger-house register, patrols, appraisals,
-warnings and their inspection tasks, shelters and evacuations
+warnings and their inspection tasks, shelters and evacuations, experts, rescue resources, the fund
 
 Revision ID: 0011
 Revises: 0009
@@ -265,6 +265,91 @@ def upgrade() -> None:
             batch_op.f("ix_inspection_task_warning_id"), ["warning_id"], unique=False
         )
 
+    # Resources (§6.2, §6.3): experts and their assignments, rescue resources, the fund.
+    op.create_table(
+        "expert",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("field", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("employer", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("available", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("expert", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_expert_field"), ["field"], unique=False)
+
+    op.create_table(
+        "fund_year",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("budget_yuan", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("recorded_at", engine.models.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("year"),
+    )
+    op.create_table(
+        "rescue_resource",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("in_good_order", sa.Boolean(), nullable=False),
+        sa.Column("checked_on", engine.models.UTCDateTime(), nullable=True),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "expert_assignment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("expert_id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("task", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("picked_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["expert_id"],
+            ["expert.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incident.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("expert_id", "incident_id", "task"),
+    )
+    with op.batch_alter_table("expert_assignment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_expert_assignment_expert_id"), ["expert_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_expert_assignment_incident_id"), ["incident_id"], unique=False
+        )
+
+    op.create_table(
+        "fund_spending",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("amount_yuan", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incident.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["year"],
+            ["fund_year.year"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("fund_spending", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_fund_spending_incident_id"), ["incident_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_fund_spending_year"), ["year"], unique=False)
+
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("about", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
@@ -273,6 +358,22 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("fund_spending", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fund_spending_year"))
+        batch_op.drop_index(batch_op.f("ix_fund_spending_incident_id"))
+
+    op.drop_table("fund_spending")
+    with op.batch_alter_table("expert_assignment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_expert_assignment_incident_id"))
+        batch_op.drop_index(batch_op.f("ix_expert_assignment_expert_id"))
+
+    op.drop_table("expert_assignment")
+    op.drop_table("rescue_resource")
+    op.drop_table("fund_year")
+    with op.batch_alter_table("expert", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_expert_field"))
+
+    op.drop_table("expert")
     with op.batch_alter_table("inspection_task", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inspection_task_warning_id"))
         batch_op.drop_index(batch_op.f("ix_inspection_task_house_id"))
