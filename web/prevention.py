@@ -1,4 +1,5 @@
-"""The danger-house register on the web: the API under /api/houses and the console's pages.
+"""Prevention and resources on the web: the register (/api/houses), warnings, shelters, experts,
+rescue resources and the fund under /api, and the console's pages for them.
 
 Every route needs a user; whoever acts does so as their unit. A register upload with bad rows
 comes back with every problem (row, column, reason) and imports nothing.
@@ -8,15 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from engine.errors import FanganError
+from web import forms
 from web.api import ERRORS, STATUS, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, text
 from workflows.housing_safety.prevention_config import prevention
 from workflows.housing_safety.prevention_service import InvalidRows, PreventionService
+from workflows.housing_safety.resources_service import ResourceService
+from workflows.housing_safety.warnings_service import WarningService
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 10_000_000
@@ -184,7 +188,15 @@ def export_page(request: Request) -> Response:
 def house_page(request: Request, house_id: int) -> HTMLResponse:
     current(request)
     houses = houses_of(request)
-    return render(request, "house.html", {"h": houses.show_house(house_id), **_labels(houses)})
+    return render(
+        request,
+        "house.html",
+        {
+            "h": houses.show_house(house_id),
+            **_labels(houses),
+            "warning_tasks": warnings_of(request).tasks_for_house(house_id),
+        },
+    )
 
 
 @router.post("/houses/{house_id}/patrol", include_in_schema=False)
@@ -211,3 +223,223 @@ async def patrol_page(request: Request, house_id: int) -> Response:
         request, "ok", "巡查已记录。" + (f"已按房屋信息立案：事件 #{opened[0]}。" if opened else "")
     )
     return RedirectResponse(f"/houses/{house_id}", status_code=303)
+
+
+# -- warnings, shelters, resources ----------------------------------------------------------
+
+
+def warnings_of(request: Request) -> WarningService:
+    service: WarningService | None = getattr(request.app.state, "warnings", None)
+    if service is None:
+        service = request.app.state.warnings = WarningService(service_of(request))
+    return service
+
+
+def resources_of(request: Request) -> ResourceService:
+    service: ResourceService | None = getattr(request.app.state, "resources", None)
+    if service is None:
+        service = request.app.state.resources = ResourceService(service_of(request))
+    return service
+
+
+Warnings = Annotated[WarningService, Depends(warnings_of)]
+Resources = Annotated[ResourceService, Depends(resources_of)]
+Json = Annotated[dict[str, Any], Body()]
+
+
+@router.get("/api/warnings", tags=["warnings"])
+def list_warnings(_: User_, warnings: Warnings) -> list[dict[str, Any]]:
+    return warnings.list_warnings()
+
+
+@router.post("/api/warnings", status_code=201, tags=["warnings"], responses=ERRORS)
+def record_warning(who: User_, warnings: Warnings, body: Json) -> dict[str, Any]:
+    """A warning by hand (§3.5): an inspection task for every registered C/D house."""
+    return warnings.record_warning(body, who.unit)
+
+
+@router.post("/api/warnings/cap", status_code=201, tags=["warnings"], responses=ERRORS)
+async def import_cap(who: User_, warnings: Warnings, request: Request) -> dict[str, Any]:
+    """A CAP 1.2 / GB/T 35965.1 XML message as the body."""
+    return warnings.import_cap(await request.body(), who.unit)
+
+
+@router.get("/api/warnings/{warning_id}", tags=["warnings"], responses=ERRORS)
+def show_warning(warning_id: RowId, _: User_, warnings: Warnings) -> dict[str, Any]:
+    return warnings.show_warning(warning_id)
+
+
+@router.post("/api/inspections/{task_id}", tags=["warnings"], responses=ERRORS)
+def inspect(task_id: RowId, who: User_, warnings: Warnings, body: Json) -> dict[str, Any]:
+    return warnings.record_inspection(task_id, body, who.unit)
+
+
+@router.get("/api/shelters", tags=["resources"])
+def list_shelters(_: User_, warnings: Warnings) -> list[dict[str, Any]]:
+    return warnings.list_shelters()
+
+
+@router.post("/api/shelters", status_code=201, tags=["resources"], responses=ERRORS)
+def add_shelter(who: User_, warnings: Warnings, body: Json) -> dict[str, Any]:
+    return warnings.add_shelter(body, who.unit)
+
+
+@router.post("/api/evacuations", tags=["resources"], responses=ERRORS)
+def evacuate(who: User_, warnings: Warnings, body: Json) -> dict[str, Any]:
+    """People moved to a shelter; refused beyond its room."""
+    return warnings.evacuate(body, who.unit)
+
+
+@router.get("/api/experts", tags=["resources"])
+def list_experts(_: User_, resources: Resources, field: str | None = None) -> list[dict[str, Any]]:
+    return resources.list_experts(field)
+
+
+@router.post("/api/experts", status_code=201, tags=["resources"], responses=ERRORS)
+def add_expert(who: User_, resources: Resources, body: Json) -> dict[str, Any]:
+    return resources.add_expert(body, who.unit)
+
+
+@router.post("/api/incidents/{incident_id}/experts", tags=["resources"], responses=ERRORS)
+def pick_experts(
+    incident_id: RowId, who: User_, resources: Resources, body: Json
+) -> dict[str, Any]:
+    return resources.pick(incident_id, body, who.unit)
+
+
+@router.get("/api/rescue", tags=["resources"])
+def list_rescue(_: User_, resources: Resources) -> list[dict[str, Any]]:
+    return resources.list_resources()
+
+
+@router.post("/api/rescue", status_code=201, tags=["resources"], responses=ERRORS)
+def add_rescue(who: User_, resources: Resources, body: Json) -> dict[str, Any]:
+    return resources.add_resource(body, who.unit)
+
+
+@router.get("/api/fund/{year}", tags=["resources"], responses=ERRORS)
+def fund(
+    year: Annotated[int, Path(ge=2000, le=2100)], who: User_, resources: Resources
+) -> dict[str, Any]:
+    """The year's emergency fund (§6.3): for 区财政局, 区审计局 and those who record it."""
+    return resources.fund(year, who.unit)
+
+
+@router.post("/api/fund", tags=["resources"], responses=ERRORS)
+def set_budget(who: User_, resources: Resources, body: Json) -> dict[str, Any]:
+    return resources.set_budget(body, who.unit)
+
+
+@router.post("/api/fund/spending", tags=["resources"], responses=ERRORS)
+def spend(who: User_, resources: Resources, body: Json) -> dict[str, Any]:
+    return resources.spend(body, who.unit)
+
+
+def _warning_names(warnings: WarningService) -> dict[str, Any]:
+    section = warnings.section
+    return {
+        "kinds": section.warnings.kinds,
+        "colours": section.warnings.colours,
+        "inspection": section.warnings.inspection,
+        "grades": section.appraisal_grades.items,
+    }
+
+
+@router.get("/warnings", include_in_schema=False)
+def warnings_page(request: Request) -> HTMLResponse:
+    current(request)
+    warnings = warnings_of(request)
+    return render(
+        request, "warnings.html", {"warnings": warnings.list_warnings(), **_warning_names(warnings)}
+    )
+
+
+async def _console_call(request: Request, back: str, done: str, call: Any) -> Response:
+    """A console form's call: a flash with the outcome, then back to the page."""
+    try:
+        result = await call()
+    except FanganError as exc:
+        if exc.code == "not_found":
+            raise
+        flash(request, "error", f"未完成。{refusal_text(exc)}")
+        return RedirectResponse(back, status_code=303)
+    flash(request, "ok", done.format(**result) if isinstance(result, dict) else done)
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/warnings", include_in_schema=False)
+async def warning_form(request: Request) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    warnings = warnings_of(request)
+    zone = warnings.zone
+
+    async def call() -> dict[str, Any]:
+        upload = form.get("cap")
+        if isinstance(upload, UploadFile) and upload.filename:
+            created = warnings.import_cap(await upload.read(MAX_UPLOAD + 1), who.unit)
+        else:
+            created = warnings.record_warning(
+                {
+                    "kind": text(form, "kind"),
+                    "colour": text(form, "colour"),
+                    "streets": [s for s in form.getlist("streets") if isinstance(s, str)],
+                    "starts_at": forms.local_instant(text(form, "starts_at"), zone, "starts_at"),
+                    "ends_at": forms.local_instant(text(form, "ends_at"), zone, "ends_at"),
+                    "headline": text(form, "headline") or None,
+                },
+                who.unit,
+            )
+        return {"count": len(created["tasks"])}
+
+    return await _console_call(
+        request, "/warnings", "预警已登记，已生成 {count} 项危险房屋排查任务。", call
+    )
+
+
+@router.post("/inspections/{task_id}", include_in_schema=False)
+async def inspection_form(request: Request, task_id: int) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    warnings = warnings_of(request)
+
+    async def call() -> dict[str, Any]:
+        return warnings.record_inspection(
+            task_id,
+            {
+                "inspector": text(form, "inspector") or who.display_name,
+                "result": text(form, "result"),
+            },
+            who.unit,
+        )
+
+    return await _console_call(request, "/warnings", "排查结果已记录。", call)
+
+
+@router.get("/resources", include_in_schema=False)
+def resources_page(request: Request) -> HTMLResponse:
+    who = current(request)
+    resources = resources_of(request)
+    section = resources.section
+    year = resources.incidents.now().astimezone(resources.zone).year
+    try:
+        fund_year: dict[str, Any] | None = resources.fund(year, who.unit)
+        fund_note = None
+    except FanganError as exc:
+        fund_year, fund_note = None, refusal_text(exc)
+    return render(
+        request,
+        "resources.html",
+        {
+            "experts": resources.list_experts(),
+            "rescue": resources.list_resources(),
+            "shelters": warnings_of(request).list_shelters(),
+            "fund": fund_year,
+            "fund_note": fund_note,
+            "year": year,
+            "fields": section.experts.fields,
+            "rescue_kinds": section.rescue.kinds,
+            "shelter_kinds": section.shelters.kinds,
+            "fund_rules": section.fund,
+        },
+    )

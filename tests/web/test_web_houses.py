@@ -107,6 +107,61 @@ def test_console_pages_show_the_register_and_take_a_patrol(
     assert upload.status_code == 422 and "未导入任何房屋" in upload.text
 
 
+XXE = """<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&x;</identifier></alert>"""
+
+
+def test_api_warnings_refuse_hostile_xml_and_the_fund_has_its_readers(
+    client: TestClient, web: Any
+) -> None:
+    client.post("/api/houses", json=HOUSE, headers=web.auth("officer"))
+    refused = client.post("/api/warnings/cap", content=XXE.encode(), headers=web.auth("officer"))
+    assert refused.status_code == 422 and "declares a DTD" in refused.json()["message"]
+    assert client.get("/api/warnings", headers=web.auth("officer")).json() == []
+    made = client.post(
+        "/api/warnings",
+        headers=web.auth("officer"),
+        json={
+            "kind": "wind",
+            "colour": "yellow",
+            "streets": ["yingwu"],
+            "starts_at": "2026-03-02T09:00:00+08:00",
+            "ends_at": "2026-03-02T20:00:00+08:00",
+        },
+    )
+    assert made.status_code == 201 and len(made.json()["tasks"]) == 1
+    budget = client.post(
+        "/api/fund", headers=web.auth("officer"), json={"year": 2026, "budget_yuan": "1000000.00"}
+    )
+    assert budget.status_code == 200 and budget.json()["below_minimum"] is False
+    assert client.get("/api/fund/2026", headers=web.auth("street")).status_code == 403
+    assert (
+        client.get("/api/fund/2026", headers=web.auth("officer")).json()["balance_yuan"]
+        == 1_000_000
+    )
+
+
+def test_console_warning_form_creates_the_tasks(client: TestClient, web: Any, login: Any) -> None:
+    client.post("/api/houses", json=HOUSE, headers=web.auth("officer"))
+    csrf = login(client, "officer")
+    done = client.post(
+        "/warnings",
+        data={
+            "csrf_token": csrf,
+            "kind": "rain",
+            "colour": "red",
+            "streets": ["yingwu", "sixin"],
+            "starts_at": "2026-03-02T09:00",
+            "ends_at": "2026-03-02T21:00",
+        },
+    )
+    assert done.status_code == 303
+    page = client.get("/warnings").text
+    assert "已生成 1 项危险房屋排查任务" in page and "红色暴雨预警" in page
+    assert "示例路1号" in page
+    assert "应急资金" in client.get("/resources").text
+
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
 
@@ -154,5 +209,11 @@ def test_register_pages_in_chromium(served: Any, password: str) -> None:
                 page.click("button:has-text('记录巡查')")
                 sync_api.expect(page.locator(".flash")).to_contain_text("巡查已记录")
             page.screenshot(path=str(SHOTS / f"house-{width}.png"), full_page=True)
+            page.goto(served.base + "/warnings")
+            sync_api.expect(page.locator(".hz-warning")).to_have_count(1)
+            page.screenshot(path=str(SHOTS / f"warnings-{width}.png"), full_page=True)
+            page.goto(served.base + "/resources")
+            sync_api.expect(page.locator("h1")).to_contain_text("应急保障资源")
+            page.screenshot(path=str(SHOTS / f"resources-{width}.png"), full_page=True)
             context.close()
         browser.close()

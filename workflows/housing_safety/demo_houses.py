@@ -1,4 +1,5 @@
-"""A demonstration register for the console: clearly fictitious houses across the 11 streets.
+"""A demonstration data set for the console: clearly fictitious houses across the 11 streets,
+shelters, experts, rescue resources, this year's fund and one warning.
 
 Every name is 示例 and every phone number is in the 1380000xxxx block, so nothing here can be
 taken for a real house, owner or person. `house demo` loads it once (a second load adds nothing).
@@ -6,10 +7,12 @@ taken for a real house, owner or person. `house demo` loads it once (a second lo
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from workflows.housing_safety.prevention_service import PreventionService
+from workflows.housing_safety.resources_service import ResourceService
+from workflows.housing_safety.warnings_service import WarningService
 
 STRUCTURES = ("砖混", "砖木", "框架", "混合")
 USES = ("住宅", "商住", "仓储", "办公")
@@ -50,14 +53,86 @@ def demo_rows(streets: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
+SHELTERS = (
+    ("示例体育馆（演示）", "gymnasium", 300),
+    ("示例公租房小区（演示）", "public_rental_housing", 120),
+    ("示例广场（演示）", "square", 800),
+)
+EXPERTS = (
+    "housing_management",
+    "housing_management",
+    "public_safety",
+    "urban_construction",
+    "urban_management",
+    "work_safety",
+    "earthquake_mitigation",
+    "water_management",
+)
+RESCUE = (
+    ("team", "房屋安全事故应急救援抢险工作专班（演示）", 1),
+    ("vehicle", "示例专用抢险车", 2),
+    ("equipment", "示例液压支撑顶杆", 40),
+    ("material", "示例警戒带（卷）", 100),
+)
+HB = "district_housing_bureau"
+
+
 def load_demo(service: PreventionService) -> dict[str, Any]:
+    """The register, shelters, experts, rescue resources, this year's fund and one warning."""
     if service.list_houses():
         return {"imported": 0, "note": "the register is not empty; nothing loaded"}
-    today = service.incidents.now().date()
+    incidents = service.incidents
+    now = incidents.now()
     rows = [
         r
         for r in demo_rows(list(service.plan.streets.items))
-        if date.fromisoformat(r["appraised_on"]) <= today
+        if date.fromisoformat(r["appraised_on"]) <= now.date()
     ]
-    ids = service.import_rows(list(enumerate(rows, start=2)), "district_housing_bureau", {})
-    return {"imported": len(ids), "ids": ids}
+    ids = service.import_rows(list(enumerate(rows, start=2)), HB, {})
+    warnings, resources = WarningService(incidents), ResourceService(incidents)
+    streets = list(service.plan.streets.items)
+    for n, (name, kind, capacity) in enumerate(SHELTERS):
+        warnings.add_shelter(
+            {
+                "name": name,
+                "street": streets[n * 4],
+                "kind": kind,
+                "address": f"示例大道{n + 1}号",
+                "capacity": capacity,
+            },
+            HB,
+        )
+    for n, field in enumerate(EXPERTS):
+        resources.add_expert(
+            {
+                "name": f"示例专家{n + 1}",
+                "field": field,
+                "phone": f"1380003{n:04d}",
+                "employer": "示例设计研究院",
+                "available": n != 1,
+            },
+            HB,
+        )
+    for kind, name, quantity in RESCUE:
+        resources.add_resource({"kind": kind, "name": name, "quantity": quantity}, HB)
+    year = now.astimezone(warnings.zone).year
+    resources.set_budget({"year": year, "budget_yuan": 1_000_000}, "district_finance_bureau")
+    warning = warnings.record_warning(
+        {
+            "kind": "rain",
+            "colour": "orange",
+            "streets": streets[:2],
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=1)).isoformat(),
+            "headline": "暴雨橙色预警（演示数据）",
+        },
+        HB,
+    )
+    return {
+        "imported": len(ids),
+        "ids": ids,
+        "warning": warning["id"],
+        "shelters": len(SHELTERS),
+        "experts": len(EXPERTS),
+        "rescue": len(RESCUE),
+    }
