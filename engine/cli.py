@@ -344,8 +344,8 @@ def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:
 # The workflow's own sub-apps (they use this module's helpers, so they come last).
 from workflows.housing_safety import prevention_cli  # noqa: E402
 
-for _name in ("house", "appraisal", "warning", "shelter", "expert", "rescue", "fund"):
-    app.add_typer(getattr(prevention_cli, f"{_name}_app"), name=_name)
+for _name, _sub_app in prevention_cli.sub_apps().items():
+    app.add_typer(_sub_app, name=_name)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,7 +17,9 @@ import typer
 from engine.cli import _globals, emit, parse_json_option, read_json_stdin, write_output
 from engine.errors import InvalidInput
 from engine.schemas import MAX_INT
+from workflows.housing_safety.drills import DrillService
 from workflows.housing_safety.prevention_service import InvalidRows, PreventionService
+from workflows.housing_safety.public_buildings import PublicBuildingService
 from workflows.housing_safety.resources_service import ResourceService
 from workflows.housing_safety.warnings_service import WarningService
 
@@ -347,3 +349,68 @@ def fund_show(
 ) -> None:
     """The year's fund: budget, spent, balance, per incident, every item."""
     emit(_resources(ctx).fund(year, actor))
+
+
+check_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Public-building checks by the listed departments (§3.3).",
+)
+drill_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="The drill calendar (§7.2)."
+)
+
+
+@check_app.command("record")
+def check_record(ctx: typer.Context, actor: Actor = "district_housing_bureau") -> None:
+    """{"department", "building", "address", "street", "checked_on", "findings", "hazard"?} on
+    stdin; a hazard is reported to 区房管局."""
+    emit(PublicBuildingService(_globals(ctx).service()).record(read_json_stdin(), actor))
+
+
+@check_app.command("list")
+def check_list(
+    ctx: typer.Context, department: Annotated[str | None, typer.Option()] = None
+) -> None:
+    emit(PublicBuildingService(_globals(ctx).service()).list(department))
+
+
+@drill_app.command("plan")
+def drill_plan(ctx: typer.Context, actor: Actor = "district_hq") -> None:
+    """{"title", "planned_on", "units"?} on stdin."""
+    emit(DrillService(_globals(ctx).service()).plan_drill(read_json_stdin(), actor))
+
+
+@drill_app.command("held")
+def drill_held(
+    ctx: typer.Context,
+    drill_id: IncidentId,
+    actor: Actor = "district_hq",
+    data: Annotated[str | None, typer.Option(help='{"held_on", "incident_id"?, "note"?}')] = None,
+) -> None:
+    emit(
+        DrillService(_globals(ctx).service()).record_held(
+            drill_id, parse_json_option(data, "--data") or {}, actor
+        )
+    )
+
+
+@drill_app.command("calendar")
+def drill_calendar(ctx: typer.Context) -> None:
+    """Drills planned and held, and whether the gap since the last one is too long."""
+    emit(DrillService(_globals(ctx).service()).calendar())
+
+
+def sub_apps() -> dict[str, typer.Typer]:
+    """The sub-apps engine/cli.py registers, by command name."""
+    return {
+        "house": house_app,
+        "appraisal": appraisal_app,
+        "warning": warning_app,
+        "shelter": shelter_app,
+        "expert": expert_app,
+        "rescue": rescue_app,
+        "fund": fund_app,
+        "check": check_app,
+        "drill": drill_app,
+    }

@@ -114,6 +114,22 @@ class Fund(_Strict):
     writers_local_policy: bool
 
 
+class PublicBuildings(_Strict):
+    clause: str
+    departments: dict[str, str] = Field(min_length=1)
+    report_to: str
+    proxy: str
+    proxy_local_policy: bool
+
+
+class Drills(_Strict):
+    clause: str
+    organiser: str
+    local_policy: bool
+    max_gap_days: int = Field(ge=1)
+    policy_note: str
+
+
 class Prevention(_Strict):
     danger_register: Register
     appraisal_grades: Grades
@@ -125,6 +141,8 @@ class Prevention(_Strict):
     experts: Experts
     rescue: Rescue
     fund: Fund
+    public_buildings: PublicBuildings
+    drills: Drills
 
     @model_validator(mode="after")
     def _consistent(self) -> Prevention:
@@ -167,6 +185,11 @@ def check_actors(plan: Plan, section: Prevention) -> None:
         ("major_hazard_report.recipients", code) for code in section.major_hazard_report.recipients
     ]
     named += [("fund.readers", code) for code in section.fund.readers]
+    named += [
+        ("public_buildings.report_to", section.public_buildings.report_to),
+        ("public_buildings.proxy", section.public_buildings.proxy),
+        ("drills.organiser", section.drills.organiser),
+    ]
     named += [("fund.writers", code) for code in section.fund.writers]
     for where, code in named:
         if code not in known:

@@ -93,3 +93,34 @@ class Appraisal(SQLModel, table=True):
     report_number: str | None = Field(default=None, max_length=100)
     appraised_on: date | None = None
     recorded_at: datetime | None = _time(nullable=True)
+
+
+class PublicBuildingCheck(SQLModel, table=True):
+    """A department's periodic check of a public building of its own system (§3.3)."""
+
+    __tablename__ = "public_building_check"
+    id: int | None = Field(default=None, primary_key=True)
+    department: str = Field(max_length=64, index=True)
+    building: str = Field(max_length=200)
+    address: str = Field(max_length=500)
+    street: str = Field(max_length=32)
+    checked_on: date
+    findings: str = Field(max_length=4000)
+    hazard: bool = False
+    recorded_at: datetime = _time()
+    recorded_by: str = Field(max_length=64)
+
+
+class Drill(SQLModel, table=True):
+    """A housing-safety drill (§7.2): planned on the calendar, then held (a drill incident may
+    carry it through the workflow, marked 【演练】)."""
+
+    __tablename__ = "drill"
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    planned_on: date
+    units: list[str] = _json([])
+    held_on: date | None = None
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    note: str | None = Field(default=None, max_length=4000)
+    planned_by: str = Field(max_length=64)

@@ -1,5 +1,6 @@
 """deadlines on subjects other than incidents; the danger-house register, patrols, appraisals,
-warnings and their inspection tasks, shelters and evacuations, experts, rescue resources, the fund
+warnings and their inspection tasks, shelters and evacuations, experts, rescue resources, the fund,
+public-building checks and the drill calendar
 
 Revision ID: 0011
 Revises: 0009
@@ -350,6 +351,42 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_fund_spending_year"), ["year"], unique=False)
 
+    # Public-building checks (§3.3) and the drill calendar (§7.2).
+    op.create_table(
+        "public_building_check",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("department", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("building", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("checked_on", sa.Date(), nullable=False),
+        sa.Column("findings", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+        sa.Column("hazard", sa.Boolean(), nullable=False),
+        sa.Column("recorded_at", engine.models.UTCDateTime(), nullable=False),
+        sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("public_building_check", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_public_building_check_department"), ["department"], unique=False
+        )
+
+    op.create_table(
+        "drill",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("planned_on", sa.Date(), nullable=False),
+        sa.Column("units", sa.JSON(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=True),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+        sa.Column("planned_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incident.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("about", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
@@ -358,6 +395,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("drill")
+    with op.batch_alter_table("public_building_check", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_public_building_check_department"))
+
+    op.drop_table("public_building_check")
     with op.batch_alter_table("fund_spending", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fund_spending_year"))
         batch_op.drop_index(batch_op.f("ix_fund_spending_incident_id"))
