@@ -17,8 +17,10 @@ from engine.errors import FanganError
 from web import forms
 from web.api import ERRORS, STATUS, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, text
+from workflows.housing_safety.drills import DrillService
 from workflows.housing_safety.prevention_config import prevention
 from workflows.housing_safety.prevention_service import InvalidRows, PreventionService
+from workflows.housing_safety.public_buildings import PublicBuildingService
 from workflows.housing_safety.resources_service import ResourceService
 from workflows.housing_safety.warnings_service import WarningService
 
@@ -441,5 +443,48 @@ def resources_page(request: Request) -> HTMLResponse:
             "rescue_kinds": section.rescue.kinds,
             "shelter_kinds": section.shelters.kinds,
             "fund_rules": section.fund,
+        },
+    )
+
+
+@router.get("/api/public-checks", tags=["prevention"])
+def list_checks(_: User_, request: Request, department: str | None = None) -> list[dict[str, Any]]:
+    return PublicBuildingService(service_of(request)).list(department)
+
+
+@router.post("/api/public-checks", status_code=201, tags=["prevention"], responses=ERRORS)
+def record_check(who: User_, request: Request, body: Json) -> dict[str, Any]:
+    """A public-building check (§3.3); a hazard is reported to 区房管局."""
+    return PublicBuildingService(service_of(request)).record(body, who.unit)
+
+
+@router.get("/api/drills", tags=["prevention"])
+def drill_calendar(_: User_, request: Request) -> dict[str, Any]:
+    return DrillService(service_of(request)).calendar()
+
+
+@router.post("/api/drills", status_code=201, tags=["prevention"], responses=ERRORS)
+def plan_drill(who: User_, request: Request, body: Json) -> dict[str, Any]:
+    return DrillService(service_of(request)).plan_drill(body, who.unit)
+
+
+@router.post("/api/drills/{drill_id}/held", tags=["prevention"], responses=ERRORS)
+def drill_held(drill_id: RowId, who: User_, request: Request, body: Json) -> dict[str, Any]:
+    return DrillService(service_of(request)).record_held(drill_id, body, who.unit)
+
+
+@router.get("/checks", include_in_schema=False)
+def checks_page(request: Request) -> HTMLResponse:
+    current(request)
+    service = service_of(request)
+    section = prevention(service.plan)
+    return render(
+        request,
+        "checks.html",
+        {
+            "checks": PublicBuildingService(service).list(),
+            "calendar": DrillService(service).calendar(),
+            "departments": section.public_buildings.departments,
+            "drills": section.drills,
         },
     )

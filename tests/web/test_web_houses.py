@@ -172,8 +172,6 @@ def test_register_pages_in_chromium(served: Any, password: str) -> None:
         [
             sys.executable,
             str(ROOT / "main.py"),
-            "--now",
-            "2026-11-02T09:00:00+08:00",
             "house",
             "demo",
         ],
@@ -215,5 +213,8 @@ def test_register_pages_in_chromium(served: Any, password: str) -> None:
             page.goto(served.base + "/resources")
             sync_api.expect(page.locator("h1")).to_contain_text("应急保障资源")
             page.screenshot(path=str(SHOTS / f"resources-{width}.png"), full_page=True)
+            page.goto(served.base + "/checks")
+            sync_api.expect(page.locator("h1")).to_contain_text("公共建筑检查与演练")
+            page.screenshot(path=str(SHOTS / f"checks-{width}.png"), full_page=True)
             context.close()
         browser.close()

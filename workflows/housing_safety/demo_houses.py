@@ -1,5 +1,6 @@
 """A demonstration data set for the console: clearly fictitious houses across the 11 streets,
-shelters, experts, rescue resources, this year's fund and one warning.
+shelters, experts, rescue resources, this year's fund, one warning, public-building checks and
+drills.
 
 Every name is 示例 and every phone number is in the 1380000xxxx block, so nothing here can be
 taken for a real house, owner or person. `house demo` loads it once (a second load adds nothing).
@@ -10,7 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from workflows.housing_safety.drills import DrillService
 from workflows.housing_safety.prevention_service import PreventionService
+from workflows.housing_safety.public_buildings import PublicBuildingService
 from workflows.housing_safety.resources_service import ResourceService
 from workflows.housing_safety.warnings_service import WarningService
 
@@ -78,7 +81,7 @@ HB = "district_housing_bureau"
 
 
 def load_demo(service: PreventionService) -> dict[str, Any]:
-    """The register, shelters, experts, rescue resources, this year's fund and one warning."""
+    """Everything the prevention and resources pages show, once."""
     if service.list_houses():
         return {"imported": 0, "note": "the register is not empty; nothing loaded"}
     incidents = service.incidents
@@ -127,6 +130,40 @@ def load_demo(service: PreventionService) -> dict[str, Any]:
             "headline": "暴雨橙色预警（演示数据）",
         },
         HB,
+    )
+    checks = PublicBuildingService(incidents)
+    for department, building, hazard in (
+        ("district_education_bureau", "示例小学教学楼", True),
+        ("district_health_commission", "示例卫生院门诊楼", False),
+    ):
+        checks.record(
+            {
+                "department": department,
+                "building": f"{building}（演示）",
+                "address": "示例路100号",
+                "street": streets[2],
+                "checked_on": (now.date() - timedelta(days=3)).isoformat(),
+                "findings": "二层楼板局部开裂" if hazard else "未见异常",
+                "hazard": hazard,
+            },
+            department,
+        )
+    drills = DrillService(incidents)
+    held = drills.plan_drill(
+        {
+            "title": "房屋倒塌应急救援演练（演示）",
+            "planned_on": (now.date() - timedelta(days=400)).isoformat(),
+            "units": ["district_fire_rescue", "street_office"],
+        },
+        "district_hq",
+    )
+    drills.record_held(held["id"], {"held_on": held["planned_on"]}, "district_hq")
+    drills.plan_drill(
+        {
+            "title": "汛期危房避险转移演练（演示）",
+            "planned_on": (now.date() + timedelta(days=20)).isoformat(),
+        },
+        "district_hq",
     )
     return {
         "imported": len(ids),

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from documents.formatting import cn_datetime_text
-from documents.register_xlsx import HEADINGS, read_register, write_register
 from engine import subjects
 from engine.errors import InvalidInput, NotFound
 from engine.models import Incident
@@ -593,6 +592,9 @@ class PreventionService:
 
     def import_xlsx(self, content: bytes, actor: str) -> list[int]:
         """A register workbook: every house in it, or none (`InvalidRows`)."""
+        # openpyxl costs half a second to import: only the commands that need it pay for it.
+        from documents.register_xlsx import HEADINGS, read_register
+
         rows, problems = read_register(content)
         if not problems:
             return self.import_rows(rows, actor, HEADINGS)
@@ -600,6 +602,8 @@ class PreventionService:
 
     def export_xlsx(self) -> bytes:
         """Every house with the register's fields, codes written as the plan's names."""
+        from documents.register_xlsx import write_register
+
         with self.incidents.reading() as session:
             houses = [
                 {name: getattr(h, name) for name in ("id", *rules.FIELDS)}
