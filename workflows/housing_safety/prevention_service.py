@@ -477,7 +477,8 @@ class PreventionService:
                 query = query.where(House.street == street)
             if grade:
                 query = query.where(House.grade == grade)
-            houses = list(session.exec(query))
+            order = {code: n for n, code in enumerate(self.plan.streets.items)}
+            houses = sorted(session.exec(query), key=lambda h: (order[h.street], h.id or 0))
             due = {
                 row.subject_id: row
                 for row in session.exec(
