@@ -201,3 +201,14 @@ def test_a_warning_by_hand_and_evacuations_within_capacity(
             },
             "district_housing_bureau",
         )
+
+
+def test_cli_refuses_hostile_xml_with_one_json_error(cli: Any, tmp_path: Any) -> None:
+    path = tmp_path / "bomb.xml"
+    path.write_text(HOSTILE["billion laughs"], encoding="utf-8")
+    code, out, err = cli("warning", "import", str(path))
+    assert code == 2 and out is None
+    error = cli.error(err)
+    assert error["error"] == "invalid_input" and "DTD" in error["message"]
+    code, listed, _ = cli("warning", "list")
+    assert code == 0 and listed == []
