@@ -7,11 +7,9 @@ when any row is wrong, none, and names every problem (row, column, reason).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -22,12 +20,11 @@ from engine.models import Incident
 from engine.notices import Rendered
 from engine.outbox import Outbox, insert
 from engine.schemas import Flag, Id, Input, Instant, Text, validate
-from engine.service import IncidentService
-from engine.timeutil import local_iso, parse_instant
+from engine.timeutil import local_iso
 from workflows.housing_safety import prevention as rules
 from workflows.housing_safety.patrol_alerts import HAZARD_REPORT, HOUSE, PATROL
-from workflows.housing_safety.prevention_config import Prevention, prevention
 from workflows.housing_safety.prevention_tables import Appraisal, House, HouseEvent, Patrol
+from workflows.housing_safety.service_base import OnRecord
 
 UNKNOWN = "不详（待核实）"
 
@@ -84,15 +81,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-@dataclass
-class PreventionService:
-    incidents: IncidentService
-
-    def __post_init__(self) -> None:
-        self.plan = self.incidents.plan
-        self.section: Prevention = prevention(self.plan)
-        self.zone = ZoneInfo(self.plan.plan.timezone)
-
+class PreventionService(OnRecord):
     # -- register ------------------------------------------------------------------------
 
     def _checked(self, raw: object) -> tuple[dict[str, Any] | None, list[rules.Problem]]:
@@ -138,10 +127,6 @@ class PreventionService:
                 for values in checked
                 if values is not None
             ]
-
-    def _actor(self, actor: str) -> None:
-        if actor not in self.plan.actors:
-            raise InvalidInput(f"actor: unknown actor '{actor}'")
 
     def _add(self, session: Session, values: dict[str, Any], actor: str) -> House:
         now = self.incidents.now()
@@ -255,9 +240,7 @@ class PreventionService:
         self._actor(actor)
         payload: PatrolIn = validate(PatrolIn, data)
         now = self.incidents.now()
-        at = parse_instant(payload.at or now, "at")
-        if at > now:
-            raise InvalidInput(f"at: is later than the engine's clock ({now.isoformat()})")
+        at = self._when(payload.at)
         if payload.open_incident and not payload.major_hazard:
             raise InvalidInput("open_incident: only for a patrol that found a major hazard")
         if payload.condition not in self.plan.conditions:
@@ -351,10 +334,7 @@ class PreventionService:
         report = self.section.major_hazard_report
         if payload.to not in report.recipients:
             raise InvalidInput(f"to: must be one of {', '.join(report.recipients)}")
-        now = self.incidents.now()
-        at = parse_instant(payload.at or now, "at")
-        if at > now:
-            raise InvalidInput(f"at: is later than the engine's clock ({now.isoformat()})")
+        at = self._when(payload.at)
         with self.incidents.transaction() as session:
             house = self._house(session, house_id)
             touched = subjects.record_report(
@@ -375,8 +355,7 @@ class PreventionService:
         payload: AppraisalIn = validate(AppraisalIn, data)
         if (payload.house_id is None) == (payload.incident_id is None):
             raise InvalidInput("house_id: give exactly one of house_id and incident_id")
-        now = self.incidents.now()
-        at = parse_instant(payload.at or now, "at")
+        at = self._when(payload.at)
         with self.incidents.transaction() as session:
             if payload.house_id is not None:
                 house = self._house(session, payload.house_id)

@@ -6,10 +6,8 @@ it; anyone else is refused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from sqlmodel import Session, col, select
@@ -17,11 +15,9 @@ from sqlmodel import Session, col, select
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.models import Incident
 from engine.schemas import Flag, Id, Input, Instant, Text, Yuan, json_money, limit, validate
-from engine.service import IncidentService
-from engine.timeutil import local_iso, parse_instant
+from engine.timeutil import local_iso
 from workflows.housing_safety import resources as rules
 from workflows.housing_safety.prevention import Phone
-from workflows.housing_safety.prevention_config import Prevention, prevention
 from workflows.housing_safety.resource_tables import (
     Expert,
     ExpertAssignment,
@@ -29,6 +25,7 @@ from workflows.housing_safety.resource_tables import (
     FundYear,
     RescueResource,
 )
+from workflows.housing_safety.service_base import OnRecord
 
 
 class ExpertIn(Input):
@@ -66,19 +63,7 @@ class SpendingIn(Input):
     at: Instant | None = None
 
 
-@dataclass
-class ResourceService:
-    incidents: IncidentService
-
-    def __post_init__(self) -> None:
-        self.plan = self.incidents.plan
-        self.section: Prevention = prevention(self.plan)
-        self.zone = ZoneInfo(self.plan.plan.timezone)
-
-    def _actor(self, actor: str) -> None:
-        if actor not in self.plan.actors:
-            raise InvalidInput(f"actor: unknown actor '{actor}'")
-
+class ResourceService(OnRecord):
     # -- experts -------------------------------------------------------------------------
 
     def add_expert(self, data: object, actor: str) -> dict[str, Any]:
@@ -236,10 +221,7 @@ class ResourceService:
         """A spending from the fund, in the year of its date, for an incident or not."""
         self._writer(actor)
         payload: SpendingIn = validate(SpendingIn, data)
-        now = self.incidents.now()
-        at = parse_instant(payload.at or now, "at")
-        if at > now:
-            raise InvalidInput(f"at: is later than the engine's clock ({now.isoformat()})")
+        at = self._when(payload.at)
         year = at.astimezone(self.zone).year
         with self.incidents.transaction() as session:
             budget = session.get(FundYear, year)

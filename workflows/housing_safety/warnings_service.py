@@ -7,10 +7,8 @@ nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -22,12 +20,11 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.notices import Rendered
 from engine.outbox import insert
 from engine.schemas import Count, Id, Input, Instant, Text, limit, validate
-from engine.service import IncidentService
-from engine.timeutil import local_iso, parse_instant
+from engine.timeutil import local_iso
 from workflows.housing_safety import warnings as rules
 from workflows.housing_safety.patrol_alerts import INSPECTION
-from workflows.housing_safety.prevention_config import Prevention, prevention
 from workflows.housing_safety.prevention_tables import House
+from workflows.housing_safety.service_base import OnRecord
 from workflows.housing_safety.warning_tables import Evacuation, InspectionTask, Shelter, Warning
 
 
@@ -62,19 +59,7 @@ class EvacuationIn(Input):
     at: Instant | None = None
 
 
-@dataclass
-class WarningService:
-    incidents: IncidentService
-
-    def __post_init__(self) -> None:
-        self.plan = self.incidents.plan
-        self.section: Prevention = prevention(self.plan)
-        self.zone = ZoneInfo(self.plan.plan.timezone)
-
-    def _actor(self, actor: str) -> None:
-        if actor not in self.plan.actors:
-            raise InvalidInput(f"actor: unknown actor '{actor}'")
-
+class WarningService(OnRecord):
     # -- warnings ------------------------------------------------------------------------
 
     def record_warning(self, data: object, actor: str) -> dict[str, Any]:
@@ -180,10 +165,7 @@ class WarningService:
     def record_inspection(self, task_id: int, data: object, actor: str) -> dict[str, Any]:
         self._actor(actor)
         payload: InspectionIn = validate(InspectionIn, data)
-        now = self.incidents.now()
-        at = parse_instant(payload.at or now, "at")
-        if at > now:
-            raise InvalidInput(f"at: is later than the engine's clock ({now.isoformat()})")
+        at = self._when(payload.at)
         with self.incidents.transaction() as session:
             task = session.get(InspectionTask, task_id)
             if task is None:
@@ -318,8 +300,7 @@ class WarningService:
         """People moved to a shelter; refused beyond its room (they must go elsewhere)."""
         self._actor(actor)
         payload: EvacuationIn = validate(EvacuationIn, data)
-        now = self.incidents.now()
-        at = parse_instant(payload.at or now, "at")
+        at = self._when(payload.at)
         with self.incidents.transaction() as session:
             shelter = session.get(Shelter, payload.shelter_id)
             if shelter is None:
