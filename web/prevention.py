@@ -488,3 +488,29 @@ def checks_page(request: Request) -> HTMLResponse:
             "drills": section.drills,
         },
     )
+
+
+@router.post("/evacuations", include_in_schema=False)
+async def evacuation_form(request: Request) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    warnings = warnings_of(request)
+
+    def number(name: str) -> int | None:
+        value = text(form, name)
+        return int(value) if value.isdigit() else None
+
+    async def call() -> dict[str, Any]:
+        return warnings.evacuate(
+            {
+                "shelter_id": number("shelter_id"),
+                "people": number("people"),
+                "house_id": number("house_id"),
+                "warning_id": number("warning_id"),
+            },
+            who.unit,
+        )
+
+    return await _console_call(
+        request, "/warnings", "已记录避险转移：{name} 现有 {occupied} 人，余量 {room} 人。", call
+    )

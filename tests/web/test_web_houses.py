@@ -160,6 +160,31 @@ def test_console_warning_form_creates_the_tasks(client: TestClient, web: Any, lo
     assert "已生成 1 项危险房屋排查任务" in page and "红色暴雨预警" in page
     assert "示例路1号" in page
     assert "应急资金" in client.get("/resources").text
+    shelter = client.post(
+        "/api/shelters",
+        headers=web.auth("officer"),
+        json={
+            "name": "示例体育馆",
+            "street": "yingwu",
+            "kind": "gymnasium",
+            "address": "示例大道1号",
+            "capacity": 10,
+        },
+    ).json()
+    warning = client.get("/api/warnings", headers=web.auth("officer")).json()[0]
+    house = warning["tasks"][0]["house_id"]
+    for people, expected in (("8", "现有 8 人，余量 2 人"), ("3", "has room for 2 more")):
+        client.post(
+            "/evacuations",
+            data={
+                "csrf_token": csrf,
+                "shelter_id": str(shelter["id"]),
+                "people": people,
+                "house_id": str(house),
+                "warning_id": str(warning["id"]),
+            },
+        )
+        assert expected in client.get("/warnings").text
 
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
