@@ -352,7 +352,13 @@ def warnings_page(request: Request) -> HTMLResponse:
     current(request)
     warnings = warnings_of(request)
     return render(
-        request, "warnings.html", {"warnings": warnings.list_warnings(), **_warning_names(warnings)}
+        request,
+        "warnings.html",
+        {
+            "warnings": warnings.list_warnings(),
+            "shelters": warnings.list_shelters(),
+            **_warning_names(warnings),
+        },
     )
 
 

@@ -172,6 +172,7 @@ def test_console_warning_form_creates_the_tasks(client: TestClient, web: Any, lo
         },
     ).json()
     warning = client.get("/api/warnings", headers=web.auth("officer")).json()[0]
+    assert 'action="/evacuations"' in client.get("/warnings").text
     house = warning["tasks"][0]["house_id"]
     for people, expected in (("8", "现有 8 人，余量 2 人"), ("3", "has room for 2 more")):
         client.post(
