@@ -10,7 +10,7 @@ from engine import cli
 from engine.lifecycle import Workflow
 from web.cli_users import users_app
 from web.serve import serve_cmd
-from workflows.housing_safety import WORKFLOW
+from workflows.housing_safety import WORKFLOW, prevention_cli
 from workflows.housing_safety.duty_cli import call_app, handover_app, shift_app
 from workflows.housing_safety.figures_cli import stats
 
@@ -21,6 +21,8 @@ app.command("stats")(stats)
 app.add_typer(call_app, name="call")
 app.add_typer(shift_app, name="shift")
 app.add_typer(handover_app, name="handover")
+for name, sub_app in prevention_cli.sub_apps().items():
+    app.add_typer(sub_app, name=name)
 
 
 def main(argv: list[str] | None = None, workflow: Workflow = WORKFLOW) -> None:

@@ -209,6 +209,10 @@ class DeliveryWorker:
             return Outcome(delivery_id, row.status, row.last_error)
 
     def _raise_alarm(self, session: Session, row: Delivery, now: datetime) -> None:
+        if row.incident_id is None:  # about no incident: no timeline to note it on
+            logger.critical("delivery {} about {} to {} is dead: {}", row.id, row.about,
+                            row.recipient, row.last_error)
+            return
         session.add(TimelineEvent(incident_id=row.incident_id, at=now, recorded_at=now,
                                   actor="system", kind="delivery_failed",
                                   data={"delivery": row.id, "recipient": row.recipient,

@@ -20,6 +20,7 @@ from engine.errors import InvalidInput, InvalidState
 from engine.plan import Level, Plan
 from engine.record import IncidentRecord
 from engine.schemas import Input, validate
+from engine.subjects import Handler
 
 if TYPE_CHECKING:
     from documents import InvestigationReport
@@ -128,6 +129,9 @@ class Workflow:
     # The plan's keys the workflow must understand (e.g. every report part has a drafter):
     # raises PlanError at start-up, naming the key.
     check: Callable[[Plan], None]
+    # Who writes the alerts on the workflow's own timed subjects (e.g. a house's patrol), by
+    # subject kind; a kind nobody handles stays owed and keeps no scheduler awake.
+    subject_alerts: Mapping[str, Handler] = field(default_factory=dict)
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:

@@ -231,7 +231,9 @@ class Delivery(SQLModel, table=True):
 
     __table_args__ = (sa.UniqueConstraint("idempotency_key"),)
     id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
+    # NULL for a message about a subject other than an incident (`engine.subjects`): `about`.
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    about: str | None = Field(default=None, max_length=64)
     notice_id: int | None = Field(default=None, foreign_key="notice.id")
     # Who it is for: a unit or role code, and which of its contacts (primary/backup/duty).
     recipient: str = Field(max_length=64)

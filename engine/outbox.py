@@ -80,6 +80,14 @@ class Outbox:
                                f"alert:{code}:{kind}:{step}", at, None, template)
         return rows
 
+    def about(self, subject: str, recipient: str, kind: str, rendered: Rendered, key: str,
+              at: datetime) -> list[Row]:
+        """Messages, rendered by the workflow, about a subject other than an incident
+        (`engine.subjects`; `subject` is "kind:id")."""
+        rows = self._rows((None, False), recipient, "primary", kind, rendered,
+                          f"{subject}:{key}", at, None)
+        return [{**row, "about": subject} for row in rows]
+
     def render_pending(self, delivery: Delivery, incident: Incident) -> None:
         """Render a message written unrendered (an alert) in place, before its first send."""
         template = delivery.template
@@ -103,14 +111,14 @@ class Outbox:
         insert(session, self._rows(incident, desk, "primary", "delivery_failed",
                                    rendered, f"failed:{failed.id}", at, None))
 
-    def _rows(self, incident: Incident | tuple[int, bool], recipient: str,
+    def _rows(self, incident: Incident | tuple[int | None, bool], recipient: str,
               role: ContactRole, kind: str, rendered: Rendered | None, key: str, at: datetime,
               notice_id: int | None, template: Row | None = None) -> list[Row]:
         """One delivery row per contact of the recipient (drills to the drill channel).
-        `incident` may be just its (id, drill), which is all a message row needs."""
+        `incident` may be just its (id, drill), which is all a message row needs (no id: the
+        message is about no incident, and `key` names what it is about)."""
         incident_id, drill = (incident if isinstance(incident, tuple)
                               else (incident.id, incident.drill))
-        assert incident_id is not None
         drill_channel = self.directory.drill_channel if drill else None
         rows: list[Row] = []
         for contact in self.directory.contacts_for(recipient, role):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -307,6 +307,9 @@ class Plan(_Strict):
     authority: dict[str, ActionAuthority]
     duplicates: Duplicates
     proxy: Proxy
+    # A workflow's own section, validated by the workflow's model when it starts
+    # (workflows.housing_safety.prevention_config).
+    prevention: dict[str, Any] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 

@@ -91,7 +91,7 @@ class TimerScheduler:
             try:
                 for _ in range(MAX_ROUNDS):
                     fired += self.service.tick()
-                    at = next_wake(self.service.db)
+                    at = next_wake(self.service.db, self.service.workflow.subject_alerts)
                     if at is None or at > self.service.now():
                         break
             except Exception as exc:

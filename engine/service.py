@@ -220,7 +220,8 @@ class IncidentService:
     def tick(self, until: datetime | None = None) -> list[Fired]:
         """Bring every timer up to `until` (default: the clock) and return the alerts fired."""
         instant = self.now() if until is None else parse_instant(until, "until")
-        fired = catch_up(self.db, self.plan, instant, self.outbox)
+        fired = catch_up(self.db, self.plan, instant, self.outbox,
+                         self.workflow.subject_alerts)
         for alert in fired:
             logger.info("alert {} {} step {} for incident {} → {}", alert.deadline, alert.kind,
                         alert.step, alert.incident_id, ", ".join(alert.recipients))

@@ -11,6 +11,7 @@ sent twice, even when two processes catch up at once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, select
 
-from engine import audit, escalation
+from engine import audit, escalation, subjects
 from engine.db import reading
 from engine.errors import Conflict
 from engine.models import DeadlineRow, Delivery, FiredAlert, Incident, Notice, TimelineEvent
@@ -45,6 +46,9 @@ class Fired:
     unit: str = ""
     notice: int = 0
     occasion: int = 1
+    # A deadline on a subject other than an incident (`engine.subjects`): "kind:id", and
+    # `incident_id` is 0.
+    subject: str = ""
 
     def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -52,6 +56,9 @@ class Fired:
             "step": self.step, "recipients": list(self.recipients),
             "at": local_iso(self.at, zone),
         }
+        if self.subject:
+            del out["incident_id"]
+            out["subject"] = self.subject
         if self.unit:
             out["unit"] = self.unit
         if self.notice:
@@ -182,8 +189,8 @@ def _ack_resends(session: Session, until: datetime, outbox: Outbox | None,
     return out
 
 
-def catch_up(db: sa.Engine, plan: Plan, until: datetime,
-             outbox: Outbox | None = None) -> list[Fired]:
+def catch_up(db: sa.Engine, plan: Plan, until: datetime, outbox: Outbox | None = None,
+             handlers: Mapping[str, subjects.Handler] | None = None) -> list[Fired]:
     """Fire every alert owed at `until` (coalesced) in one transaction; retried on a write race,
     which the unique key turns into a no-op for whatever the other process already sent."""
     for attempt in range(1, ATTEMPTS + 1):
@@ -196,6 +203,11 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime,
                     fired = (_deadline_alerts(session, plan, until, outbox, batch)
                              + _ack_resends(session, until, outbox, batch))
                 batch.write(session)
+                fired += [Fired(0, row.code, alert.kind, alert.step, alert.recipients, alert.at,
+                                until, occasion=row.occasion,
+                                subject=f"{row.subject_kind}:{row.subject_id}")
+                          for row, alert in subjects.catch_up(session, plan, until, outbox,
+                                                                  handlers or {})]
                 session.commit()
                 return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))
         except (sa.exc.IntegrityError, sa.exc.OperationalError, Conflict) as exc:
@@ -205,7 +217,8 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime,
     raise AssertionError("unreachable")
 
 
-def next_wake(db: sa.Engine) -> datetime | None:
+def next_wake(db: sa.Engine,
+              handlers: Mapping[str, subjects.Handler] | None = None) -> datetime | None:
     """The earliest instant any timer is owed, for the scheduler to wake at."""
     with reading(db) as session:
         deadline_at = session.exec(
@@ -214,5 +227,6 @@ def next_wake(db: sa.Engine) -> datetime | None:
         ).one()
         ack_at = session.exec(
             select(sa.func.min(Notice.ack_due_at)).where(Notice.status == "sent")).one()
-    candidates: list[datetime] = [t for t in (deadline_at, ack_at) if t is not None]
+        subject_at = subjects.next_wake(session, handlers or {})
+    candidates: list[datetime] = [t for t in (deadline_at, ack_at, subject_at) if t is not None]
     return min(candidates, default=None)

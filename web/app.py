@@ -21,7 +21,7 @@ from engine.leader import LeaderLease
 from engine.scheduler import TimerScheduler
 from engine.service import IncidentService
 from engine.settings import Settings
-from web import ack, api, console, duty, stats
+from web import ack, api, console, duty, prevention, stats
 from web.accounts import Accounts
 from web.auth import AuthError, WebSettings
 from web.idempotency import IdempotencyStore
@@ -164,6 +164,7 @@ def create_app(service: IncidentService, settings: Settings,
     app.include_router(ack.router)
     app.include_router(stats.router)
     app.include_router(duty.router)
+    app.include_router(prevention.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", tags=["health"])

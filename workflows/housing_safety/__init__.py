@@ -13,7 +13,15 @@ from engine.lifecycle import Transition, Workflow
 from engine.plan import Plan, PlanError
 from engine.schemas import FactsPatch
 from workflows.housing_safety import aftermath as after
-from workflows.housing_safety import fields, onsite, response, statements, termination, words
+from workflows.housing_safety import (
+    fields,
+    onsite,
+    patrol_alerts,
+    response,
+    statements,
+    termination,
+    words,
+)
 from workflows.housing_safety import investigation as inv
 from workflows.housing_safety import payloads as p
 from workflows.housing_safety.authority import (
@@ -23,6 +31,7 @@ from workflows.housing_safety.authority import (
     may_record_report,
 )
 from workflows.housing_safety.grading import classify_facts
+from workflows.housing_safety.prevention_config import prevention
 from workflows.housing_safety.report import Reporting, check_parts
 from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES
 
@@ -30,6 +39,7 @@ from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES
 def check(plan: Plan) -> None:
     """What the plan file must give this workflow beyond its own schema."""
     check_parts(plan)
+    prevention(plan)  # §3 and §6: the workflow's own section of the plan file
     for code, rule in plan.deadlines.items():
         if rule.starts_on not in response.TRIGGERS:
             raise PlanError(f"deadlines.{code}.starts_on: '{rule.starts_on}' is not an event "
@@ -47,6 +57,7 @@ WORKFLOW = Workflow(
     classify=classify_facts,
     reporting=Reporting(),
     forms=fields.FORMS,
+    subject_alerts=patrol_alerts.HANDLERS,
     check=check,
     transitions=(
         Transition("verify", ("reported", "active"), None, FactsPatch,

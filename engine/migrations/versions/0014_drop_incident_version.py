@@ -1,7 +1,7 @@
 """Drop incident.version: written on every action and never read (write-only state).
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
