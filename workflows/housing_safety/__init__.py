@@ -17,6 +17,7 @@ from workflows.housing_safety import (
     fields,
     onsite,
     patrol_alerts,
+    prevention_config,
     response,
     statements,
     termination,
@@ -31,7 +32,6 @@ from workflows.housing_safety.authority import (
     may_record_report,
 )
 from workflows.housing_safety.grading import classify_facts
-from workflows.housing_safety.prevention_config import prevention
 from workflows.housing_safety.report import Reporting, check_parts
 from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES
 
@@ -39,7 +39,7 @@ from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES
 def check(plan: Plan) -> None:
     """What the plan file must give this workflow beyond its own schema."""
     check_parts(plan)
-    prevention(plan)  # §3 and §6: the workflow's own section of the plan file
+    prevention_config.prevention(plan)  # §3 and §6: the workflow's own section of the file
     for code, rule in plan.deadlines.items():
         if rule.starts_on not in response.TRIGGERS:
             raise PlanError(f"deadlines.{code}.starts_on: '{rule.starts_on}' is not an event "
