@@ -129,7 +129,7 @@ class Workflow:
     # The plan's keys the workflow must understand (e.g. every report part has a drafter):
     # raises PlanError at start-up, naming the key.
     check: Callable[[Plan], None]
-    # Who writes the alerts on the workflow's own timed subjects (e.g. a house's patrol), by
+    # Who writes the alerts on the workflow's own timed subjects (e.g. a register's patrols), by
     # subject kind; a kind nobody handles stays owed and keeps no scheduler awake.
     subject_alerts: Mapping[str, Handler] = field(default_factory=dict)
 
