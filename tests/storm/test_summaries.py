@@ -333,9 +333,17 @@ def test_cli_lists_summaries_pages_and_refuses_unknown_filters(cli: Any) -> None
     """`incident list` (SPEC §5): summaries newest first, --limit and --cursor, --full, and an
     unknown value refused with exit 2 naming the option."""
     for k in range(3):
-        code, _, err = cli("incident", "report", stdin={
-            "address": f"晴川街{k}号", "street": "qingchuan", "condition": "hidden_danger",
-            "discovered_at": "2026-03-02T08:30:00+08:00", "reporter": "李四" if k == 1 else None})
+        code, _, err = cli(
+            "incident",
+            "report",
+            stdin={
+                "address": f"晴川街{k}号",
+                "street": "qingchuan",
+                "condition": "hidden_danger",
+                "discovered_at": "2026-03-02T08:30:00+08:00",
+                "reporter": "李四" if k == 1 else None,
+            },
+        )
         assert code == 0, err
     code, listed, err = cli("incident", "list", "--limit", "2")
     assert code == 0, err
@@ -346,10 +354,13 @@ def test_cli_lists_summaries_pages_and_refuses_unknown_filters(cli: Any) -> None
     assert [r["id"] for r in rest] == [1]
     code, found, _ = cli("incident", "list", "--q", "李四", "--full")
     assert [r["id"] for r in found] == [2] and found[0]["timeline"]
-    for args, named in ((("--street", "atlantis"), "--street"), (("--level", "IV"), "--level"),
-                        (("--order", "random"), "--order"), (("--since", "yesterday"),
-                                                             "--since"),
-                        (("--cursor", "xyz"), "--cursor")):
+    for args, named in (
+        (("--street", "atlantis"), "--street"),
+        (("--level", "IV"), "--level"),
+        (("--order", "random"), "--order"),
+        (("--since", "yesterday"), "--since"),
+        (("--cursor", "xyz"), "--cursor"),
+    ):
         code, out, err = cli("incident", "list", *args)
         assert code == 2 and out is None
         assert cli.error(err)["message"].startswith(f"{named}: "), err
