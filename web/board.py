@@ -42,7 +42,7 @@ LANE_HINTS = {
     "active": "应急响应进行中，无临近时限",
     "drills": "演练事件，不计入真实统计",
 }
-LANE_ROWS = 8  # what fits a lane on a 1080-line wall screen; the rest is paged
+LANE_ROWS = 6  # what fits a lane on a 1080-line wall screen; the rest is paged
 HISTORY_ROWS = 50
 
 router = APIRouter()
