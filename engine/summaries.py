@@ -278,6 +278,41 @@ class Summaries:
         )
         return {lane: int(counts.get(lane, 0)) for lane in LANES}
 
+    def lanes(
+        self, session: Session, now: datetime, size: int
+    ) -> tuple[dict[str, int], dict[str, Page]]:
+        """The first page of every lane and every lane's count, in one scan of the open
+        incidents (a window over the lanes) and one set of row queries: the board."""
+        base = self._base(ListQuery(open_only=True), now).subquery()
+        ordered = (base.c.dr, base.c.next_due.is_(None), base.c.next_due, base.c.rank, base.c.id)
+        ranked = sa.select(
+            base.c.id,
+            base.c.dr,
+            base.c.next_due,
+            base.c.rank,
+            base.c.lane,
+            func.row_number().over(partition_by=base.c.lane, order_by=ordered).label("n"),
+            func.count().over(partition_by=base.c.lane).label("total"),
+        ).subquery()
+        found = session.execute(
+            sa.select(ranked).where(ranked.c.n <= size + 1).order_by(ranked.c.lane, ranked.c.n)
+        ).all()
+        counts = {lane: 0 for lane in LANES}
+        shown: dict[str, list[Any]] = {lane: [] for lane in LANES}
+        for row in found:
+            counts[row.lane] = int(row.total)
+            shown[row.lane].append(row)
+        rows = {r["id"]: r for r in self.rows(session, [r.id for r in found if r.n <= size], now)}
+        pages = {}
+        for lane, ranked_rows in shown.items():
+            page = ranked_rows[:size]
+            cursor = None
+            if len(ranked_rows) > size:
+                last = page[-1]
+                cursor = self._encode("urgency", [last.id, last.dr, last.next_due, last.rank])
+            pages[lane] = Page([rows[r.id] for r in page if r.id in rows], cursor)
+        return counts, pages
+
     def changed_by_time(self, session: Session, since: datetime, now: datetime) -> list[int]:
         """Open incidents whose lane the clock alone moved in (since, now]: a deadline fell
         due, or came within the reminder window."""

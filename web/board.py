@@ -158,19 +158,24 @@ def lane_page(
 def board_context(
     service: IncidentService, lane: str | None = None, cursor: str | None = None, number: int = 1
 ) -> dict[str, Any]:
+    """Every lane's count and first page (one pass over the open incidents), or, for the lane
+    being paged without a script, that page."""
     summaries = Summaries(service.plan, service.workflow)
     with service.reading() as session:
-        counts = summaries.lane_counts(session, service.now())
+        counts, pages = summaries.lanes(session, service.now(), LANE_ROWS)
     lanes = [
-        lane_page(service, name, cursor, number) if name == lane else lane_page(service, name)
+        lane_page(service, name, cursor, number)
+        if name == lane and cursor
+        else {
+            "lane": name,
+            "rows": pages[name].rows,
+            "next_cursor": pages[name].next_cursor,
+            "number": 1,
+        }
         for name in LANES
     ]
-    return {
-        "counts": counts,
-        "lanes": lanes,
-        "real_open": sum(n for name, n in counts.items() if name != "drills"),
-        **BOARD_NAMES,
-    }
+    real = sum(n for name, n in counts.items() if name != "drills")
+    return {"counts": counts, "lanes": lanes, "real_open": real, **BOARD_NAMES}
 
 
 BOARD_NAMES = {

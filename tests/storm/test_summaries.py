@@ -364,3 +364,16 @@ def test_cli_lists_summaries_pages_and_refuses_unknown_filters(cli: Any) -> None
         code, out, err = cli("incident", "list", *args)
         assert code == 2 and out is None
         assert cli.error(err)["message"].startswith(f"{named}: "), err
+
+
+def test_the_boards_one_pass_equals_a_page_of_each_lane(desk: IncidentService) -> None:
+    from engine.summaries import Summaries
+
+    summaries = Summaries(desk.plan, desk.workflow)
+    with desk.reading() as session:
+        counts, pages = summaries.lanes(session, desk.now(), 2)
+    assert counts == lane_counts(desk)
+    for lane, page in pages.items():
+        one = list_page(desk, ListQuery(lane=lane, order="urgency", limit=2))
+        assert [r["id"] for r in page.rows] == [r["id"] for r in one.rows], lane
+        assert page.rows == one.rows and page.next_cursor == one.next_cursor, lane
