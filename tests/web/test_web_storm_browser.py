@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,42 +16,13 @@ import pytest
 
 from web.board import LANE_ROWS
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(os.environ.get("FANGAN_SHOTS", "/work/shots/storm"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 STREETS = ("yingwu", "qingchuan", "sixin", "jianqiao", "zhoutou")
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed", allow_module_level=True)
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def site(served: Any) -> Any:
-    served.env["FANGAN_POLL_SECONDS"] = "1"
-    served.tokens = {
-        "officer": served.user("officer", "值班员甲", "district_housing_bureau", admin=True),
-        "hq": served.user("hq", "指挥部乙", "district_hq"),
-    }
-    served.start()
-    return served
+# The same headless Chromium and served console (an administrator at 区房管局, a 区指挥部 user,
+# 1-second polling) as the console's own browser test; that module skips without Chromium.
+browser_test = pytest.importorskip("tests.web.test_web_browser")
+browser, site, expect = browser_test.browser, browser_test.site, browser_test.expect
 
 
 def _report(site: Any, minutes_ago: float, **facts: Any) -> int:
