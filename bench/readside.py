@@ -71,7 +71,8 @@ def _timed(call: Callable[[], bytes], runs: int) -> dict[str, Any]:
 def _get(client: TestClient, path: str) -> bytes:
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code, response.text[:200])
-    return response.content
+    content: bytes = response.content
+    return content
 
 
 def _old_list(service: IncidentService) -> bytes:
