@@ -147,6 +147,8 @@ class Summaries:
             raise InvalidInput(f"{option('limit')}: must be 1 to {MAX_LIMIT}, not {query.limit}")
         if query.since and query.until and query.since >= query.until:
             raise InvalidInput(f"{option('until')}: must be later than {option('since')}")
+        if query.text is not None and any(ord(c) < 32 for c in query.text):
+            raise InvalidInput(f"{option('q')}: control characters are not searched for")
         if query.text is not None and len(query.text) > 200:
             raise InvalidInput(f"{option('q')}: at most 200 characters")
         if query.cursor is not None:
