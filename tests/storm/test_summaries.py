@@ -264,6 +264,7 @@ def test_lanes_and_their_counts(desk: IncidentService) -> None:
         (ListQuery(cursor="bm90IGEgY3Vyc29y"), "cursor"),
         (ListQuery(cursor="!!"), "cursor"),
         (ListQuery(since=T0, until=T0), "until"),
+        (ListQuery(text="鹦鹉\x00街"), "q"),
     ],
 )
 def test_unknown_filter_values_are_refused_naming_the_option(
