@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from loguru import logger
 
-from bench import scenario
+from bench import readside, scenario
 from bench.replicate import replicate
 from bench.report import distribution, machine, median_of, table, verdict
 from bench.serve import FiredWatcher, Serve, contacts_copy, parse_db_time
@@ -53,7 +53,7 @@ WORKFLOW_REF = "workflows.housing_safety:WORKFLOW"
 # A flood-season night in Wuhan.
 STORM_START = datetime(2026, 7, 14, 22, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TARGETS = {"intake_p99_ms": 20.0, "catchup_s": 5.0, "lateness_p99_s": 1.0, "startup_s": 3.0}
-PHASES = ("intake", "catchup", "serve", "startup")
+PHASES = ("intake", "catchup", "serve", "startup", "read")
 
 
 def _revision() -> dict[str, Any]:
@@ -88,10 +88,14 @@ def _pragma_on_connect(engine: sa.Engine, pragma: str) -> None:
 
 
 def _checkpoint(service: IncidentService) -> None:
-    """Fold the WAL into the main file so that the file alone can be copied."""
-    with service.db.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    """Fold the WAL into the main file so that the file alone can be copied (outside the
+    engine's connections: each of them begins a transaction, where SQLite refuses it)."""
     service.db.dispose()
+    connection = sqlite3.connect(str(service.db.url.database))
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 def _clock_driver(clock: ManualClock, start: datetime) -> Callable[[float], datetime]:
@@ -539,6 +543,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="serve: which activations the follow-ups include (default III; "
                              "'all' adds II/I, whose duplicate per-unit re-sends currently "
                              "break the engine's catch-up — see bench/README.md)")
+    parser.add_argument("--read-sizes", default="1000,10000",
+                        help="read phase: open incidents to read the board and lists at "
+                             "(default 1000,10000)")
+    parser.add_argument("--read-old-runs", type=int, default=1,
+                        help="read phase: runs of the old whole-view list above 1,000 incidents "
+                             "(default 1: about 90 s each at 10,000)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--profile", type=Path, default=None,
                         help="write cProfile reports (intake, catch-up, serve start-up) here")
@@ -551,7 +561,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.runs, args.serve_runs = 1, 1
         args.incidents, args.catchup_incidents, args.startup_incidents = 200, 1000, 1000
         args.seconds_per_minute, args.tail_minutes = 0.25, 70.0
+        args.read_sizes = "200,1000"
     args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    args.read_sizes = [int(n) for n in str(args.read_sizes).split(",") if n.strip()]
     unknown = set(args.phases) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
@@ -596,6 +608,8 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append((f"start-up with {r['incidents']} pending deadlines", f"{r['seconds']} s",
                      f"< {TARGETS['startup_s']:g} s", verdict(r["seconds"], TARGETS["startup_s"])))
         rows.append(("start-up, empty database", f"{r['empty_db_seconds']} s", "", ""))
+    if "read" in results:
+        rows += readside.summary_rows(results["read"])
     return rows
 
 
@@ -625,6 +639,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             results["serve"] = phase_serve(args, workflow, workdir)
         if "startup" in args.phases:
             results["startup"] = phase_startup(args, plan, workflow, workdir)
+        if "read" in args.phases:
+            results["read"] = readside.phase_read(args, plan, workflow, workdir, _build,
+                                                  STORM_START, _say)
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)

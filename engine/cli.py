@@ -185,9 +185,41 @@ def incident_list(
     ctx: typer.Context,
     state: Annotated[str | None, typer.Option(help="Only incidents in this state.")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
+    street: Annotated[str | None, typer.Option(help="Only this street.")] = None,
+    level: Annotated[str | None, typer.Option(help="Only this response level.")] = None,
+    drill: Annotated[bool | None, typer.Option(
+        "--drill/--real", help="Only drills, or only real incidents.")] = None,
+    overdue: Annotated[bool | None, typer.Option(
+        "--overdue/--not-overdue", help="Only those with (or without) an overdue deadline.")]
+    = None,
+    since: Annotated[str | None, typer.Option(help="Reported at or after (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="Reported before (ISO 8601).")] = None,
+    q: Annotated[str | None, typer.Option(
+        "--q", help="Text in the address, description or reporter.")] = None,
+    order: Annotated[str, typer.Option(help="newest (default) or urgency.")] = "newest",
+    limit: Annotated[int, typer.Option(help="At most this many (1-500).")] = 100,
+    cursor: Annotated[str | None, typer.Option(help="The next page (printed on stderr).")]
+    = None,
+    full: Annotated[bool, typer.Option("--full", help="Whole incidents, not summaries.")]
+    = False,
 ) -> None:
-    """Incidents, oldest first."""
-    emit(_globals(ctx).service().list_incidents(state=state, include_closed=not open_only))
+    """Incident summaries, newest first (or by urgency), at most --limit; the cursor of the
+    next page goes to stderr. Unknown states, streets, levels and orders are refused."""
+    from engine.summaries import ListQuery, list_page
+
+    service = _globals(ctx).service()
+
+    def option(name: str) -> str:
+        return f"--{name}"
+
+    page = list_page(service, ListQuery(
+        states=(state,) if state else (), open_only=open_only, street=street, level=level,
+        drill=drill, overdue=overdue, since=parse_instant(since, "--since") if since else None,
+        until=parse_instant(until, "--until") if until else None, text=q, order=order,
+        limit=limit, cursor=cursor), option)
+    emit([service.show(row["id"]) for row in page.rows] if full else page.rows)
+    if page.next_cursor:
+        sys.stderr.write(f"next page: --cursor {page.next_cursor}\n")
 
 
 @incident_app.command("act")

@@ -128,7 +128,15 @@ def test_incident_commands_and_errors(cli, tmp_path: Path) -> None:
     assert code == 0, err
     assert isinstance(listed, list)
     assert [i["id"] for i in listed] == [reported["id"]]
-    assert listed[0]["deadlines"] == acted["deadlines"]
+    code, whole, err = cli("incident", "list", "--full", now="2026-03-02T09:07:00+08:00")
+    assert code == 0, err
+    assert whole[0]["deadlines"] == acted["deadlines"]
+    # A summary carries the earliest running deadline of the whole incident.
+    running = [d for d in acted["deadlines"] if d["met_at"] is None and d["stopped_at"] is None]
+    first = min(running, key=lambda d: d["due_at"])
+    assert (listed[0]["next_deadline"]["code"], listed[0]["next_deadline"]["due_at"]) == (
+        first["code"], first["due_at"])
+    assert "timeline" not in listed[0]
 
 
 def test_usage_errors_are_json_with_exit_2(cli) -> None:

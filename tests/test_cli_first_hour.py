@@ -146,7 +146,7 @@ def test_list_refuses_an_unknown_state(cli: Any) -> None:
     code, _, err = cli("incident", "list", "--state", "bogus")
     error = cli.error(err)
     assert code == 2 and error["error"] == "invalid_input"
-    assert error["message"].startswith("state: unknown state 'bogus'")
+    assert error["message"].startswith("--state: unknown state 'bogus'")
     assert "reported" in error["message"] and "closed" in error["message"]
     code, listed, _ = cli("incident", "list", "--state", "reported")
     assert code == 0 and listed == []

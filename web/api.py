@@ -21,7 +21,7 @@ from documents import render_notice_html, render_notice_pdf
 from documents.report import render_report
 from engine.codes import plan_codes
 from engine.errors import Forbidden
-from engine.models import FactRevision, Incident, Notice
+from engine.models import FactRevision, Notice
 from engine.schemas import (
     MAX_INT,
     ClassifyIn,
@@ -39,7 +39,7 @@ from web.auth import accounts_of, admin_user, api_user
 from web.forms import fields_for
 from web.idempotency import IdempotencyStore, Stored, fingerprint
 from web.models import ApiToken, IdempotencyKey, User
-from web.present import Rules, by_urgency
+from web.present import Rules
 
 STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
           "precondition_failed": 409, "conflict": 409, "unauthorized": 401, "tampered": 409}
@@ -219,21 +219,6 @@ def codes(_: User_, service: Service) -> dict[str, Any]:
 def classify(body: ClassifyRequest, _: User_, service: Service) -> dict[str, Any]:
     """Grade, response level, scope and reasons for a set of facts (nothing is recorded)."""
     return service.classify(body.model_dump(exclude_unset=True, mode="json"))
-
-
-@router.get("/incidents", tags=["incidents"])
-def list_incidents(
-    _: User_, service: Service,
-    state: Annotated[str | None, Query(description="Only incidents in this state", pattern=CODE,
-                                       max_length=limit(Incident, "state"))] = None,
-    open_only: Annotated[bool, Query(alias="open", description="Only open incidents")] = False,
-    drill: Annotated[bool | None, Query(description="Only drills (true) or real (false)")]
-    = None,
-    order: Annotated[Literal["id", "urgency"], Query(
-        description="'urgency': most overdue / soonest due first")] = "id",
-) -> list[dict[str, Any]]:
-    found = service.list_incidents(state=state, include_closed=not open_only, drill=drill)
-    return by_urgency(found) if order == "urgency" else found
 
 
 @router.post("/incidents", status_code=201, tags=["incidents"])

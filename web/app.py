@@ -21,7 +21,7 @@ from engine.leader import LeaderLease
 from engine.scheduler import TimerScheduler
 from engine.service import IncidentService
 from engine.settings import Settings
-from web import ack, api, console, duty, prevention, stats
+from web import ack, api, board, console, duty, prevention, stats, stream
 from web.accounts import Accounts
 from web.auth import AuthError, WebSettings
 from web.idempotency import IdempotencyStore
@@ -161,6 +161,8 @@ def create_app(service: IncidentService, settings: Settings,
     install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(console.router)
+    app.include_router(board.router)
+    app.include_router(stream.router)
     app.include_router(ack.router)
     app.include_router(stats.router)
     app.include_router(duty.router)

@@ -45,7 +45,6 @@ from web.idempotency import IdempotencyStore, Stored, fingerprint
 from web.present import (
     Labels,
     Rules,
-    by_urgency,
     compact_timeline,
     my_pending_notices,
     notice_counts,
@@ -231,25 +230,6 @@ async def logout(request: Request) -> Response:
     await checked_form(request)
     await run_in_threadpool(log_out, request)
     return RedirectResponse("/login", status_code=303)
-
-
-# -- dashboard ---------------------------------------------------------------------------
-
-def _board(request: Request) -> dict[str, Any]:
-    incidents = by_urgency(service_of(request).list_incidents(include_closed=False))
-    return {"rows": incidents}
-
-
-@router.get("/")
-def dashboard(request: Request) -> HTMLResponse:
-    current(request)
-    return render(request, "dashboard.html", _board(request))
-
-
-@router.get("/fragments/board")
-def board(request: Request) -> HTMLResponse:
-    current(request)
-    return render(request, "_board.html", _board(request))
 
 
 # -- report intake -----------------------------------------------------------------------

@@ -141,12 +141,13 @@ def test_duty_officer_flow(browser: Any, site: Any, password: str) -> None:
     api(site, "officer", "POST", "/api/incidents", json={
         "address": "晴川街道口12号", "street": "qingchuan", "condition": "hidden_danger",
         "discovered_at": found, "drill": True})
-    cards = page.locator("article.card")
+    cards = page.locator("article.sb-card")
     expect(cards).to_have_count(2, timeout=8000)
     assert page.evaluate("window.__stayed") is True
-    expect(cards.first).to_contain_text("晴川街道口12号")  # due in 5 minutes: first
-    expect(cards.first.locator(".countdown").first).to_have_class(re.compile("cd-soon"))
-    expect(cards.first).to_contain_text("【演练】")
+    drill = page.locator("#lane-drills article.sb-card")  # drills apart, never above a real one
+    expect(drill).to_contain_text("晴川街道口12号")
+    expect(drill.locator(".countdown").first).to_have_class(re.compile("cd-soon"))
+    expect(drill).to_contain_text("【演练】")
     shoot(page, "dashboard-1280.png")
 
     narrow = page_for(browser, site, 360, "officer", password)

@@ -3,7 +3,7 @@ warnings and their inspection tasks, shelters and evacuations, experts, rescue r
 public-building checks and the drill calendar
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 import engine.models
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
