@@ -20,6 +20,7 @@ test: setup check
 
 check: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 setup: system-deps $(VENV)/.installed

@@ -47,8 +47,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(base: str, token: str, stop: threading.Event, out: list[float]) -> None:
-    with httpx.Client(base_url=base, timeout=30,
-                      headers={"Authorization": f"Bearer {token}"}) as client:
+    with httpx.Client(
+        base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         while not stop.is_set():
             started = time.perf_counter()
             assert client.get("/api/me").status_code == 200
@@ -61,9 +62,14 @@ def flood(base: str, stop: threading.Event, codes: collections.Counter[int]) -> 
         found = CSRF.search(client.get("/login").text)
         assert found, "no CSRF token on /login"
         while not stop.is_set():
-            response = client.post("/login", data={
-                "username": "u" + secrets.token_hex(4), "password": secrets.token_hex(8),
-                "csrf_token": found.group(1)})
+            response = client.post(
+                "/login",
+                data={
+                    "username": "u" + secrets.token_hex(4),
+                    "password": secrets.token_hex(8),
+                    "csrf_token": found.group(1),
+                },
+            )
             codes[response.status_code] += 1
 
 
@@ -77,23 +83,46 @@ def main() -> None:
     args = parser.parse_args()
     root = args.root.resolve()
     with tempfile.TemporaryDirectory(prefix="fangan-login-flood-") as work:
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("FANGAN_")},
-               "FANGAN_DB_URL": f"sqlite:///{work}/fangan.db", "PYTHONPATH": str(root),
-               **dict(item.split("=", 1) for item in args.env)}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("FANGAN_")},
+            "FANGAN_DB_URL": f"sqlite:///{work}/fangan.db",
+            "PYTHONPATH": str(root),
+            **dict(item.split("=", 1) for item in args.env),
+        }
 
         def users(*argv: str, stdin: str = "") -> str:
-            return subprocess.run([sys.executable, "-m", "web.cli_users", *argv], cwd=root,
-                                  env=env, input=stdin, capture_output=True, text=True,
-                                  check=True).stdout
+            return subprocess.run(
+                [sys.executable, "-m", "web.cli_users", *argv],
+                cwd=root,
+                env=env,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
 
-        users("create-admin", "--username", "admin", "--name", "管理员", "--unit",
-              "district_housing_bureau", "--password-stdin", stdin=PASSWORD + "\n")
+        users(
+            "create-admin",
+            "--username",
+            "admin",
+            "--name",
+            "管理员",
+            "--unit",
+            "district_housing_bureau",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
         token = str(json.loads(users("token", "--username", "admin"))["token"])
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with open(f"{work}/serve.log", "wb") as log:
-            server = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(port)],
-                                      cwd=root, env=env, stdout=log, stderr=log)
+            server = subprocess.Popen(
+                [sys.executable, "main.py", "serve", "--port", str(port)],
+                cwd=root,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -116,10 +145,11 @@ def main() -> None:
             flooded: list[float] = []
             codes: collections.Counter[int] = collections.Counter()
             stop = threading.Event()
-            threads = [threading.Thread(target=flood, args=(base, stop, codes))
-                       for _ in range(args.clients)]
-            threads.append(threading.Thread(target=measure,
-                                            args=(base, token, stop, flooded)))
+            threads = [
+                threading.Thread(target=flood, args=(base, stop, codes))
+                for _ in range(args.clients)
+            ]
+            threads.append(threading.Thread(target=measure, args=(base, token, stop, flooded)))
             for thread in threads:
                 thread.start()
             time.sleep(args.seconds)
@@ -129,13 +159,18 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                              capture_output=True, text=True).stdout.strip()
-    print(f"code {root} @ {revision}; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; env {args.env or '-'}")
+    revision = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"code {root} @ {revision}; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; env {args.env or '-'}"
+    )
     for name, values in (("alone", alone), (f"{args.clients} login clients", flooded)):
-        print(f"/api/me {name:>16}: n={len(values):4d}  p50 {statistics.median(values):7.1f} ms"
-              f"  p99 {percentile(values, 0.99):7.1f} ms")
+        print(
+            f"/api/me {name:>16}: n={len(values):4d}  p50 {statistics.median(values):7.1f} ms"
+            f"  p99 {percentile(values, 0.99):7.1f} ms"
+        )
     print(f"login answers in {args.seconds:.0f} s: {dict(sorted(codes.items()))}")
 
 

@@ -18,8 +18,9 @@ def _columns(connection: sqlite3.Connection, table: str) -> list[tuple[str, str]
     return [(row[1], row[2].upper()) for row in connection.execute(f"PRAGMA table_info({table})")]
 
 
-def _unique_text_columns(connection: sqlite3.Connection, table: str,
-                         types: dict[str, str]) -> set[str]:
+def _unique_text_columns(
+    connection: sqlite3.Connection, table: str, types: dict[str, str]
+) -> set[str]:
     """Columns of unique indexes that do not include the incident (they would collide)."""
     out: set[str] = set()
     for index in connection.execute(f"PRAGMA index_list({table})").fetchall():
@@ -36,15 +37,25 @@ def replicate(db: Path, copies: int, shift_seconds: float) -> int:
     """Copy the incidents of `db` until there are `copies` times as many; returns the count."""
     connection = sqlite3.connect(db)
     try:
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        children = [t for t in tables
-                    if any(c == "incident_id" for c, _ in _columns(connection, t))]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        children = [
+            t for t in tables if any(c == "incident_id" for c, _ in _columns(connection, t))
+        ]
         copied = ["incident", *children]
-        max_id = {t: connection.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]
-                  for t in copied if any(c == "id" for c, _ in _columns(connection, t))}
-        foreign = {t: {row[3]: row[2] for row in connection.execute(
-            f"PRAGMA foreign_key_list({t})")} for t in copied}
+        max_id = {
+            t: connection.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]
+            for t in copied
+            if any(c == "id" for c, _ in _columns(connection, t))
+        }
+        foreign = {
+            t: {row[3]: row[2] for row in connection.execute(f"PRAGMA foreign_key_list({t})")}
+            for t in copied
+        }
         for k in range(1, copies):
             shift = f"+{round(k * shift_seconds)} seconds"
             for table in copied:
@@ -59,18 +70,25 @@ def replicate(db: Path, copies: int, shift_seconds: float) -> int:
                     elif target in max_id:
                         exprs.append(f"{name} + {k * max_id[target]}")
                     elif kind in ("DATETIME", "TIMESTAMP"):
-                        exprs.append(f"CASE WHEN {name} IS NULL THEN NULL ELSE "
-                                     f"strftime('%Y-%m-%d %H:%M:%S', {name}, '{shift}') "
-                                     f"|| substr({name}, 20) END")
+                        exprs.append(
+                            f"CASE WHEN {name} IS NULL THEN NULL ELSE "
+                            f"strftime('%Y-%m-%d %H:%M:%S', {name}, '{shift}') "
+                            f"|| substr({name}, 20) END"
+                        )
                     elif name in unique:
                         exprs.append(f"{name} || '-copy{k}'")
                     else:
                         exprs.append(name)
                 names = ", ".join(name for name, _ in columns)
-                where = f"id <= {max_id['incident']}" if table == "incident" \
+                where = (
+                    f"id <= {max_id['incident']}"
+                    if table == "incident"
                     else f"incident_id <= {max_id['incident']}"
-                connection.execute(f"INSERT INTO {table} ({names}) SELECT {', '.join(exprs)} "
-                                   f"FROM {table} WHERE {where}")
+                )
+                connection.execute(
+                    f"INSERT INTO {table} ({names}) SELECT {', '.join(exprs)} "
+                    f"FROM {table} WHERE {where}"
+                )
         connection.commit()
         (count,) = connection.execute("SELECT count(*) FROM incident").fetchone()
         return int(count)

@@ -22,24 +22,64 @@ from engine.service import IncidentService
 
 # The condition mix of a storm night: mostly cracked and seeping walls, some imminent collapses.
 CONDITIONS: tuple[tuple[str, float], ...] = (
-    ("hidden_danger", 0.78), ("imminent_collapse", 0.15),
-    ("partial_collapse", 0.06), ("total_collapse", 0.01),
+    ("hidden_danger", 0.78),
+    ("imminent_collapse", 0.15),
+    ("partial_collapse", 0.06),
+    ("total_collapse", 0.01),
 )
 # Riverside and low-lying streets report more during a flood.
 STREET_WEIGHT: dict[str, float] = {
-    "jiangdi": 3.0, "qingchuan": 2.5, "zhoutou": 2.0, "yingwu": 2.0, "jianqiao": 1.5,
-    "sixin": 1.5, "longyang": 1.2, "yongfeng": 1.0, "qinduankou": 1.0, "wulidun": 1.0,
+    "jiangdi": 3.0,
+    "qingchuan": 2.5,
+    "zhoutou": 2.0,
+    "yingwu": 2.0,
+    "jianqiao": 1.5,
+    "sixin": 1.5,
+    "longyang": 1.2,
+    "yongfeng": 1.0,
+    "qinduankou": 1.0,
+    "wulidun": 1.0,
     "jianghan_erqiao": 1.0,
 }
-ROADS = ("汉阳大道", "鹦鹉大道", "龙阳大道", "琴台大道", "江城大道", "四新大道", "墨水湖北路",
-         "拦江路", "晴川大道", "建港路", "五里新村", "归元寺路", "滨江路", "腰路堤")
-REPORTERS = ("社区网格员", "居民来电", "物业公司", "12345转办", "110联动", "街道巡查组",
-             "房屋安全员")
+ROADS = (
+    "汉阳大道",
+    "鹦鹉大道",
+    "龙阳大道",
+    "琴台大道",
+    "江城大道",
+    "四新大道",
+    "墨水湖北路",
+    "拦江路",
+    "晴川大道",
+    "建港路",
+    "五里新村",
+    "归元寺路",
+    "滨江路",
+    "腰路堤",
+)
+REPORTERS = (
+    "社区网格员",
+    "居民来电",
+    "物业公司",
+    "12345转办",
+    "110联动",
+    "街道巡查组",
+    "房屋安全员",
+)
 SIGNS = {
-    "hidden_danger": ("连续强降雨后外墙出现斜向裂缝并渗水", "地下室进水，承重墙根部浸泡",
-                      "屋面漏雨严重，木梁受潮变形", "阳台挑梁出现裂缝", "地基周边积水，地面下沉"),
-    "imminent_collapse": ("承重墙裂缝快速扩展，墙体外闪", "楼板明显下挠并有异响",
-                          "山墙倾斜，门窗变形无法开启", "基础被雨水掏空，房屋倾斜"),
+    "hidden_danger": (
+        "连续强降雨后外墙出现斜向裂缝并渗水",
+        "地下室进水，承重墙根部浸泡",
+        "屋面漏雨严重，木梁受潮变形",
+        "阳台挑梁出现裂缝",
+        "地基周边积水，地面下沉",
+    ),
+    "imminent_collapse": (
+        "承重墙裂缝快速扩展，墙体外闪",
+        "楼板明显下挠并有异响",
+        "山墙倾斜，门窗变形无法开启",
+        "基础被雨水掏空，房屋倾斜",
+    ),
     "partial_collapse": ("暴雨中后墙局部垮塌", "屋面局部坍塌，楼梯间堵塞", "外廊局部倒塌"),
     "total_collapse": ("老旧砖木房屋整体倒塌", "自建房整体坍塌"),
 }
@@ -80,9 +120,10 @@ def _pick(rng: random.Random, weighted: Iterable[tuple[str, float]]) -> str:
 def _facts(rng: random.Random, streets: dict[str, str], condition: str) -> dict[str, Any]:
     street = _pick(rng, ((code, STREET_WEIGHT.get(code, 1.0)) for code in streets))
     facts: dict[str, Any] = {
-        "street": street, "condition": condition,
+        "street": street,
+        "condition": condition,
         "address": f"{streets[street]}{rng.choice(ROADS)}{rng.randint(1, 399)}号"
-                   f"{rng.randint(1, 24)}栋",
+        f"{rng.randint(1, 24)}栋",
         "reporter": rng.choice(REPORTERS),
         "description": rng.choice(SIGNS[condition]),
     }
@@ -92,12 +133,15 @@ def _facts(rng: random.Random, streets: dict[str, str], condition: str) -> dict[
         facts["people_at_risk"] = min(int(rng.lognormvariate(math.log(30), 0.9)), 600)
     else:
         heavy = condition == "total_collapse"
-        facts["dead"] = rng.choices((0, rng.randint(1, 2), rng.randint(3, 5)),
-                                    weights=(85, 12, 3) if not heavy else (60, 30, 10))[0]
+        facts["dead"] = rng.choices(
+            (0, rng.randint(1, 2), rng.randint(3, 5)),
+            weights=(85, 12, 3) if not heavy else (60, 30, 10),
+        )[0]
         facts["missing"] = rng.choices((0, rng.randint(1, 3)), weights=(92, 8))[0]
         facts["injured"] = rng.randint(0, 10 if heavy else 6)
-        facts["economic_loss_yuan"] = rng.randint(500_000, 20_000_000) if heavy \
-            else rng.randint(50_000, 3_000_000)
+        facts["economic_loss_yuan"] = (
+            rng.randint(500_000, 20_000_000) if heavy else rng.randint(50_000, 3_000_000)
+        )
         facts["people_at_risk"] = rng.randint(0, 150 if heavy else 80)
     return facts
 
@@ -119,28 +163,46 @@ def _followups(rng: random.Random, condition: str) -> tuple[FollowUp, ...]:
     elif rng.random() < 0.4:  # III: 区房管局 activates for part of the hidden dangers
         out.append(FollowUp(rng.uniform(5, 20), "activate", "district_housing_bureau"))
     if rng.random() < 0.7:  # the city half of the initial report, on time or late
-        out.append(FollowUp(rng.uniform(3, 60), "record_report", "duty_officer",
-                            {"to": "city_housing_bureau", "channel": "电话"}))
+        out.append(
+            FollowUp(
+                rng.uniform(3, 60),
+                "record_report",
+                "duty_officer",
+                {"to": "city_housing_bureau", "channel": "电话"},
+            )
+        )
     if rng.random() < 0.35:  # on-site verification, then the report to the district government
         verify_at = rng.uniform(10, 40)
         out.append(FollowUp(verify_at, "verify", "district_housing_bureau"))
         if rng.random() < 0.6:
-            out.append(FollowUp(verify_at + rng.uniform(5, 40), "record_report",
-                                "district_housing_bureau",
-                                {"to": "district_government", "channel": "书面"}))
+            out.append(
+                FollowUp(
+                    verify_at + rng.uniform(5, 40),
+                    "record_report",
+                    "district_housing_bureau",
+                    {"to": "district_government", "channel": "书面"},
+                )
+            )
     return tuple(sorted(out, key=lambda f: f.after))
 
 
-def storm(seed: int, streets: dict[str, str], incidents: int, window: float,
-          followups: bool) -> list[Script]:
+def storm(
+    seed: int, streets: dict[str, str], incidents: int, window: float, followups: bool
+) -> list[Script]:
     """`incidents` reports arriving at random (a Poisson process) over `window` minutes."""
     rng = random.Random(seed)
     arrivals = sorted(rng.uniform(0, window) for _ in range(incidents))
     scripts = []
     for at in arrivals:
         condition = _pick(rng, CONDITIONS)
-        scripts.append(Script(at, _lag(rng), _facts(rng, streets, condition),
-                              _followups(rng, condition) if followups else ()))
+        scripts.append(
+            Script(
+                at,
+                _lag(rng),
+                _facts(rng, streets, condition),
+                _followups(rng, condition) if followups else (),
+            )
+        )
     return scripts
 
 
@@ -161,8 +223,13 @@ class Outcome:
     ids: dict[int, int] = field(default_factory=dict)  # script index → incident id
 
 
-def run(service: IncidentService, scripts: list[Script], evts: list[Event],
-        wait_until: Callable[[float], datetime], minute: timedelta) -> Outcome:
+def run(
+    service: IncidentService,
+    scripts: list[Script],
+    evts: list[Event],
+    wait_until: Callable[[float], datetime],
+    minute: timedelta,
+) -> Outcome:
     """Play the events: `wait_until(at)` brings the engine's clock to `at` and returns it."""
     outcome = Outcome()
     for event in evts:
@@ -195,15 +262,17 @@ def scale_plan(source: Path, target: Path, seconds_per_minute: float) -> None:
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: (_scale(v, factor) if "minutes" in str(k) else walk(v))
-                    for k, v in node.items()}
+            return {
+                k: (_scale(v, factor) if "minutes" in str(k) else walk(v)) for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(v) for v in node]
         return node
 
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    target.write_text(yaml.safe_dump(walk(raw), allow_unicode=True, sort_keys=False),
-                      encoding="utf-8")
+    target.write_text(
+        yaml.safe_dump(walk(raw), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 def _scale(value: Any, factor: float) -> Any:

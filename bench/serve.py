@@ -26,8 +26,7 @@ def contacts_copy(source: Path, target: Path, outdir: Path) -> Path:
     for channel in (raw.get("channels") or {}).values():
         if isinstance(channel, dict) and "path" in channel:
             channel["path"] = str(outdir / Path(str(channel["path"])).name)
-    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False),
-                      encoding="utf-8")
+    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
 
@@ -48,9 +47,15 @@ class Serve:
     (the contact directory too, so that console channels write into the bench's work directory);
     its logs go to `log_path`. Stopped with SIGTERM (then SIGKILL) by its own pid only."""
 
-    def __init__(self, db_path: Path, plan_path: Path, log_path: Path,
-                 resync_seconds: float, extra_args: tuple[str, ...] = (),
-                 contacts_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        plan_path: Path,
+        log_path: Path,
+        resync_seconds: float,
+        extra_args: tuple[str, ...] = (),
+        contacts_path: Path | None = None,
+    ) -> None:
         self.db_path = db_path
         self.contacts_path = contacts_path
         self.plan_path = plan_path
@@ -62,10 +67,14 @@ class Serve:
         self.launched = 0.0
 
     def __enter__(self) -> Serve:
-        env = {**os.environ, "FANGAN_DB_URL": f"sqlite:///{self.db_path}",
-               "FANGAN_PLAN": str(self.plan_path),
-               "FANGAN_RESYNC_SECONDS": str(self.resync_seconds),
-               "FANGAN_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "FANGAN_DB_URL": f"sqlite:///{self.db_path}",
+            "FANGAN_PLAN": str(self.plan_path),
+            "FANGAN_RESYNC_SECONDS": str(self.resync_seconds),
+            "FANGAN_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
         env.pop("FANGAN_LOG_FILE", None)
         if self.contacts_path is not None:
             env["FANGAN_CONTACTS"] = str(self.contacts_path)
@@ -73,11 +82,20 @@ class Serve:
         self.launched = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, *self.extra_args, "main.py", "serve", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+        )
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def stop(self, grace: float = 10.0) -> tuple[int | None, float]:
@@ -104,8 +122,9 @@ class Serve:
         with httpx.Client(timeout=5.0) as client:
             while time.perf_counter() < deadline:
                 if self.process is not None and self.process.poll() is not None:
-                    raise RuntimeError(f"serve exited with {self.process.returncode}; "
-                                       f"see {self.log_path}")
+                    raise RuntimeError(
+                        f"serve exited with {self.process.returncode}; see {self.log_path}"
+                    )
                 try:
                     response = client.get(url)
                 except httpx.TransportError:
@@ -146,7 +165,8 @@ class FiredWatcher(threading.Thread):
             while not self._halt.is_set():
                 try:
                     rows = connection.execute(
-                        "SELECT id FROM fired_alert WHERE id > ? ORDER BY id", (last,)).fetchall()
+                        "SELECT id FROM fired_alert WHERE id > ? ORDER BY id", (last,)
+                    ).fetchall()
                 except sqlite3.OperationalError:
                     rows = []
                 now = datetime.now(UTC)

@@ -60,6 +60,7 @@ def office_of(issuer: str) -> str:
     """印发机关 (§7.4.2): the issuer's office prints and sends the document."""
     return f"{issuer}办公室"
 
+
 URGENCY_LEVELS = frozenset({"特提", "特急", "加急", "平急"})
 """紧急程度 values allowed by GB/T 9704-2012 §7.2.2 (the last two apply to telegrams only)."""
 

@@ -31,8 +31,9 @@ class AckLinks:
         self.valid = timedelta(hours=valid_hours)
 
     def url(self, incident_id: int, notice_id: int, unit: str, issued_at: datetime) -> str:
-        token = self._serializer.dumps({"i": incident_id, "n": notice_id, "u": unit,
-                                        "e": (issued_at + self.valid).isoformat()})
+        token = self._serializer.dumps(
+            {"i": incident_id, "n": notice_id, "u": unit, "e": (issued_at + self.valid).isoformat()}
+        )
         return f"{self.base_url}/ack/{token}"
 
     def verify(self, token: str, now: datetime) -> AckClaim:
@@ -40,9 +41,12 @@ class AckLinks:
             raw = self._serializer.loads(token)
         except BadSignature as exc:
             raise InvalidInput("token: this acknowledgement link is not valid") from exc
-        claim = AckClaim(int(raw["i"]), int(raw["n"]), str(raw["u"]),
-                         parse_instant(raw["e"], "token"))
+        claim = AckClaim(
+            int(raw["i"]), int(raw["n"]), str(raw["u"]), parse_instant(raw["e"], "token")
+        )
         if now > claim.expires_at:
-            raise InvalidInput("token: this acknowledgement link has expired; "
-                               "please acknowledge through the duty officer")
+            raise InvalidInput(
+                "token: this acknowledgement link has expired; "
+                "please acknowledge through the duty officer"
+            )
         return claim

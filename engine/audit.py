@@ -84,11 +84,16 @@ class Problem:
     detail: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"incident_id": self.incident_id, "seq": self.seq, "problem": self.problem,
-                "detail": self.detail}
+        return {
+            "incident_id": self.incident_id,
+            "seq": self.seq,
+            "problem": self.problem,
+            "detail": self.detail,
+        }
 
 
 # -- the pure part: MACs and the check of one chain -------------------------------------------
+
 
 def _instant(value: datetime) -> str:
     if value.tzinfo is None:
@@ -98,10 +103,23 @@ def _instant(value: datetime) -> str:
 
 def canonical(link: Link, prev_mac: str) -> bytes:
     """The bytes an event's MAC is computed over: a JSON array, keys sorted, no spaces."""
-    return json.dumps([CHAIN_VERSION, link.incident_id, link.seq, _instant(link.at),
-                       _instant(link.recorded_at), link.actor, link.person, link.kind,
-                       link.data, prev_mac],
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(
+        [
+            CHAIN_VERSION,
+            link.incident_id,
+            link.seq,
+            _instant(link.at),
+            _instant(link.recorded_at),
+            link.actor,
+            link.person,
+            link.kind,
+            link.data,
+            prev_mac,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
 
 
 def event_mac(key: bytes, link: Link, prev_mac: str) -> str:
@@ -119,34 +137,49 @@ def _same(a: str | None, b: str) -> bool:
 
 def _authentic(key: bytes, event: StoredEvent, seq: int | None = None) -> bool:
     link = event.link if seq is None else _with_seq(event.link, seq)
-    return (event.prev_mac is not None
-            and _same(event.mac, event_mac(key, link, event.prev_mac)))
+    return event.prev_mac is not None and _same(event.mac, event_mac(key, link, event.prev_mac))
 
 
 def _with_seq(link: Link, seq: int) -> Link:
-    return Link(link.incident_id, seq, link.at, link.recorded_at, link.actor, link.person,
-                link.kind, link.data)
+    return Link(
+        link.incident_id,
+        seq,
+        link.at,
+        link.recorded_at,
+        link.actor,
+        link.person,
+        link.kind,
+        link.data,
+    )
 
 
-def check_chain(key: bytes, incident_id: int, events: Sequence[StoredEvent],
-                head: Head | None) -> list[Problem]:
+def check_chain(
+    key: bytes, incident_id: int, events: Sequence[StoredEvent], head: Head | None
+) -> list[Problem]:
     """Everything wrong with one incident's chain; `events` in seq order. Empty when intact."""
+
     def problem(seq: int | None, what: str, detail: str) -> Problem:
         return Problem(incident_id, seq, what, detail)
 
     if not events and head is None:
         return []
     if head is None and all(e.mac is None for e in events):
-        return [problem(None, "unsealed", "the timeline was recorded before the audit chain; "
-                        "run `python main.py audit seal` once after the upgrade")]
+        return [
+            problem(
+                None,
+                "unsealed",
+                "the timeline was recorded before the audit chain; "
+                "run `python main.py audit seal` once after the upgrade",
+            )
+        ]
     out: list[Problem] = []
-    head_ok = head is not None and _same(head.tag, head_tag(key, incident_id, head.seq,
-                                                             head.mac))
+    head_ok = head is not None and _same(head.tag, head_tag(key, incident_id, head.seq, head.mac))
     if head is None:
         out.append(problem(None, "head_missing", "the chain head of this incident is missing"))
     elif not head_ok:
-        out.append(problem(head.seq, "head_mismatch",
-                           "the chain head (last seq and MAC) was altered"))
+        out.append(
+            problem(head.seq, "head_mismatch", "the chain head (last seq and MAC) was altered")
+        )
     last = head.seq if head is not None and head_ok else max(e.link.seq for e in events)
     present = {e.link.seq for e in events}
     missing = sorted(set(range(1, last + 1)) - present)
@@ -157,12 +190,26 @@ def check_chain(key: bytes, incident_id: int, events: Sequence[StoredEvent],
         found[seq] = problem(seq, "missing", "the event was deleted")
     for event in broken:
         seq = event.link.seq
-        moved = next((s for s in sorted(candidates - {seq}) if len(broken) <= SEARCH_LIMIT
-                      and _authentic(key, event, s)), None)
-        found[seq] = (problem(seq, "out_of_order", f"the event recorded as seq {moved} "
-                              f"now stands at seq {seq}") if moved is not None
-                      else problem(seq, "mac_mismatch", f"event {event.id} ({event.link.kind}) "
-                                   "was altered: its MAC does not match its content"))
+        moved = next(
+            (
+                s
+                for s in sorted(candidates - {seq})
+                if len(broken) <= SEARCH_LIMIT and _authentic(key, event, s)
+            ),
+            None,
+        )
+        found[seq] = (
+            problem(
+                seq, "out_of_order", f"the event recorded as seq {moved} now stands at seq {seq}"
+            )
+            if moved is not None
+            else problem(
+                seq,
+                "mac_mismatch",
+                f"event {event.id} ({event.link.kind}) "
+                "was altered: its MAC does not match its content",
+            )
+        )
     previous: StoredEvent | None = None
     for event in events:
         seq = event.link.seq
@@ -173,17 +220,22 @@ def check_chain(key: bytes, incident_id: int, events: Sequence[StoredEvent],
         elif seq not in found and (previous is None or previous.link.seq not in found):
             expected = GENESIS if previous is None else (previous.mac or "")
             if event.prev_mac != expected:
-                found[seq] = problem(seq, "chain_broken", "the previous event's MAC is not "
-                                     "the one this event was chained to")
+                found[seq] = problem(
+                    seq,
+                    "chain_broken",
+                    "the previous event's MAC is not the one this event was chained to",
+                )
         if seq > last:
-            found.setdefault(seq, problem(seq, "beyond_head",
-                                          "the event is not covered by the chain head"))
+            found.setdefault(
+                seq, problem(seq, "beyond_head", "the event is not covered by the chain head")
+            )
         previous = event
     if head is not None and head_ok:
         tail = next((e for e in events if e.link.seq == head.seq), None)
         if tail is not None and not _same(tail.mac, head.mac) and head.seq not in found:
-            found[head.seq] = problem(head.seq, "mac_mismatch",
-                                      "the last event does not match the chain head")
+            found[head.seq] = problem(
+                head.seq, "mac_mismatch", "the last event does not match the chain head"
+            )
     return out + [found[s] for s in sorted(found)]
 
 
@@ -202,37 +254,55 @@ def _key_of(session: OrmSession) -> bytes:
     engine = bind.engine if isinstance(bind, sa.Connection) else bind
     key = _keys.get(engine)
     if key is None:
-        raise RuntimeError("timeline events written through a database engine without an "
-                           "audit key (engine.audit.install)")
+        raise RuntimeError(
+            "timeline events written through a database engine without an "
+            "audit key (engine.audit.install)"
+        )
     return key
 
 
-def lock_heads(session: OrmSession, incident_ids: Iterable[int],
-               create: bool = True) -> dict[int, AuditHead]:
+def lock_heads(
+    session: OrmSession, incident_ids: Iterable[int], create: bool = True
+) -> dict[int, AuditHead]:
     """The chain heads of these incidents, locked for this transaction (ordered: no deadlock
     between two writers locking several); missing ones are started when `create`."""
     ids = sorted(set(incident_ids))
     heads: dict[int, AuditHead] = {}
     with session.no_autoflush:
         for start in range(0, len(ids), _CHUNK):
-            query = (sa.select(AuditHead)
-                     .where(col(AuditHead.incident_id).in_(ids[start:start + _CHUNK]))
-                     .order_by(col(AuditHead.incident_id)).with_for_update())
+            query = (
+                sa.select(AuditHead)
+                .where(col(AuditHead.incident_id).in_(ids[start : start + _CHUNK]))
+                .order_by(col(AuditHead.incident_id))
+                .with_for_update()
+            )
             for head in session.scalars(query):
                 heads[head.incident_id] = head
         for incident_id in ids:
             if create and incident_id not in heads:  # new, or recorded before the chain
-                seq = session.scalar(sa.select(sa.func.max(col(TimelineEvent.seq)))
-                                     .where(col(TimelineEvent.incident_id) == incident_id))
-                heads[incident_id] = AuditHead(incident_id=incident_id, seq=seq or 0,
-                                               mac=GENESIS, tag="")
+                seq = session.scalar(
+                    sa.select(sa.func.max(col(TimelineEvent.seq))).where(
+                        col(TimelineEvent.incident_id) == incident_id
+                    )
+                )
+                heads[incident_id] = AuditHead(
+                    incident_id=incident_id, seq=seq or 0, mac=GENESIS, tag=""
+                )
                 session.add(heads[incident_id])
     return heads
 
 
 def _link(values: Mapping[str, Any], seq: int) -> Link:
-    return Link(values["incident_id"], seq, values["at"], values["recorded_at"],
-                values["actor"], values.get("person"), values["kind"], values.get("data") or {})
+    return Link(
+        values["incident_id"],
+        seq,
+        values["at"],
+        values["recorded_at"],
+        values["actor"],
+        values.get("person"),
+        values["kind"],
+        values.get("data") or {},
+    )
 
 
 def _extend(key: bytes, head: AuditHead, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -260,17 +330,28 @@ def chain_rows(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def _chain_new_events(session: OrmSession, _context: Any, _instances: Any) -> None:
-    new = sorted((obj for obj in session.new if isinstance(obj, TimelineEvent)),
-                 key=lambda obj: sa.inspect(obj).insert_order)
+    new = sorted(
+        (obj for obj in session.new if isinstance(obj, TimelineEvent)),
+        key=lambda obj: sa.inspect(obj).insert_order,
+    )
     if not new:
         return
     key = _key_of(session)
     heads = lock_heads(session, (event.incident_id for event in new))
     for event in new:
-        for name, value in _extend(key, heads[event.incident_id], {
-                "incident_id": event.incident_id, "at": event.at,
-                "recorded_at": event.recorded_at, "actor": event.actor, "person": event.person,
-                "kind": event.kind, "data": event.data}).items():
+        for name, value in _extend(
+            key,
+            heads[event.incident_id],
+            {
+                "incident_id": event.incident_id,
+                "at": event.at,
+                "recorded_at": event.recorded_at,
+                "actor": event.actor,
+                "person": event.person,
+                "kind": event.kind,
+                "data": event.data,
+            },
+        ).items():
             setattr(event, name, value)
     touched = {event.incident_id for event in new}
     _seal(key, (heads[i] for i in touched))
@@ -280,6 +361,7 @@ sa.event.listen(OrmSession, "before_flush", _chain_new_events)
 
 
 # -- reading: verify and seal -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -294,28 +376,48 @@ class Verdict:
 
 def _stored(event: TimelineEvent) -> StoredEvent:
     assert event.id is not None
-    return StoredEvent(event.id, Link(event.incident_id, event.seq or 0, event.at,
-                                      event.recorded_at, event.actor, event.person, event.kind,
-                                      event.data), event.prev_mac, event.mac)
+    return StoredEvent(
+        event.id,
+        Link(
+            event.incident_id,
+            event.seq or 0,
+            event.at,
+            event.recorded_at,
+            event.actor,
+            event.person,
+            event.kind,
+            event.data,
+        ),
+        event.prev_mac,
+        event.mac,
+    )
 
 
 def verify(session: Session, key: bytes, incident_ids: Sequence[int]) -> list[Verdict]:
     """Check the chains of these incidents (reads every event once)."""
     verdicts: list[Verdict] = []
     for start in range(0, len(incident_ids), _CHUNK):
-        chunk = list(incident_ids[start:start + _CHUNK])
+        chunk = list(incident_ids[start : start + _CHUNK])
         events: dict[int, list[StoredEvent]] = defaultdict(list)
-        for event in session.exec(select(TimelineEvent)
-                                  .where(col(TimelineEvent.incident_id).in_(chunk))
-                                  .order_by(col(TimelineEvent.incident_id),
-                                            col(TimelineEvent.seq), col(TimelineEvent.id))):
+        for event in session.exec(
+            select(TimelineEvent)
+            .where(col(TimelineEvent.incident_id).in_(chunk))
+            .order_by(col(TimelineEvent.incident_id), col(TimelineEvent.seq), col(TimelineEvent.id))
+        ):
             events[event.incident_id].append(_stored(event))
-        heads = {h.incident_id: Head(h.seq, h.mac, h.tag) for h in session.exec(
-            select(AuditHead).where(col(AuditHead.incident_id).in_(chunk)))}
+        heads = {
+            h.incident_id: Head(h.seq, h.mac, h.tag)
+            for h in session.exec(select(AuditHead).where(col(AuditHead.incident_id).in_(chunk)))
+        }
         for incident_id in chunk:
             found = events.get(incident_id, [])
-            verdicts.append(Verdict(incident_id, len(found),
-                                    check_chain(key, incident_id, found, heads.get(incident_id))))
+            verdicts.append(
+                Verdict(
+                    incident_id,
+                    len(found),
+                    check_chain(key, incident_id, found, heads.get(incident_id)),
+                )
+            )
     return verdicts
 
 
@@ -331,28 +433,50 @@ def seal(session: Session, key: bytes) -> tuple[list[int], list[Problem]]:
     once after the upgrade: it trusts those events as they stand. An incident is sealed only when
     its unsealed events come before every sealed one and the sealed ones are intact; the others
     are returned as problems, untouched. Returns (incidents sealed, incidents refused)."""
-    ids = sorted(set(session.exec(select(col(TimelineEvent.incident_id))
-                                  .where(col(TimelineEvent.mac).is_(None)))))
+    ids = sorted(
+        set(
+            session.exec(
+                select(col(TimelineEvent.incident_id)).where(col(TimelineEvent.mac).is_(None))
+            )
+        )
+    )
     sealed: list[int] = []
     refused: list[Problem] = []
     for incident_id in ids:
-        events = list(session.exec(select(TimelineEvent)
-                                   .where(TimelineEvent.incident_id == incident_id)
-                                   .order_by(col(TimelineEvent.seq))))
+        events = list(
+            session.exec(
+                select(TimelineEvent)
+                .where(TimelineEvent.incident_id == incident_id)
+                .order_by(col(TimelineEvent.seq))
+            )
+        )
         later = [e for e in events if e.mac is not None]
         first_sealed = min((e.seq or 0 for e in later), default=None)
-        if (first_sealed is not None and any((e.seq or 0) > first_sealed
-                                             for e in events if e.mac is None)) \
-                or not all(_authentic(key, _stored(e)) for e in later):
-            refused.append(Problem(incident_id, None, "not_sealed", "unsealed events stand "
-                                   "among sealed ones, or sealed ones were altered"))
+        if (
+            first_sealed is not None
+            and any((e.seq or 0) > first_sealed for e in events if e.mac is None)
+        ) or not all(_authentic(key, _stored(e)) for e in later):
+            refused.append(
+                Problem(
+                    incident_id,
+                    None,
+                    "not_sealed",
+                    "unsealed events stand among sealed ones, or sealed ones were altered",
+                )
+            )
             continue
         head = lock_heads(session, [incident_id])[incident_id]
         head.seq, head.mac = 0, GENESIS
         for event in events:
-            values = {"incident_id": incident_id, "at": event.at,
-                      "recorded_at": event.recorded_at, "actor": event.actor,
-                      "person": event.person, "kind": event.kind, "data": event.data}
+            values = {
+                "incident_id": incident_id,
+                "at": event.at,
+                "recorded_at": event.recorded_at,
+                "actor": event.actor,
+                "person": event.person,
+                "kind": event.kind,
+                "data": event.data,
+            }
             for name, value in _extend(key, head, values).items():
                 setattr(event, name, value)
             session.add(event)

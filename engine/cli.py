@@ -29,12 +29,17 @@ from engine.settings import Settings
 from engine.timeutil import parse_instant
 
 # Plain click help: Typer's rich panels print a `<bool>` type beside every flag (even --help).
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Fang'an: emergency response workflow engine. Output is "
-                       "JSON on stdout; an error is one JSON line on stderr with exit code 2. "
-                       "The contract: docs/cli.md. Every code it accepts: `main.py codes`.")
-incident_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                           help="Log and drive incidents.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Fang'an: emergency response workflow engine. Output is "
+    "JSON on stdout; an error is one JSON line on stderr with exit code 2. "
+    "The contract: docs/cli.md. Every code it accepts: `main.py codes`.",
+)
+incident_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Log and drive incidents."
+)
 app.add_typer(incident_app, name="incident")
 
 
@@ -57,10 +62,15 @@ class Globals:
             plan, directory = load_plan(settings.plan), load_directory(settings.contacts)
             try:
                 self._service = IncidentService(
-                    settings.db_url, plan, self.workflow, clock=self.clock,
-                    directory=directory, public_url=settings.console_url,
+                    settings.db_url,
+                    plan,
+                    self.workflow,
+                    clock=self.clock,
+                    directory=directory,
+                    public_url=settings.console_url,
                     secret_key=settings.secret_key,
-                    key_file=settings.key_file)
+                    key_file=settings.key_file,
+                )
             except sa.exc.OperationalError as exc:  # cannot connect or open the file
                 reason = str(exc.orig).splitlines()[0] if exc.orig else "unreachable"
                 raise InvalidInput(f"--db: cannot open the database ({reason})") from exc
@@ -73,8 +83,9 @@ def check_db_url(url: str) -> None:
     try:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-            raise InvalidInput("--db: only sqlite:///FILE and postgresql+psycopg://… URLs "
-                               "are supported")
+            raise InvalidInput(
+                "--db: only sqlite:///FILE and postgresql+psycopg://… URLs are supported"
+            )
         parsed.get_dialect().import_dbapi()
     except (sa.exc.ArgumentError, ValueError) as exc:
         raise InvalidInput("--db: not a database URL (e.g. sqlite:///fangan.db)") from exc
@@ -84,11 +95,20 @@ def check_db_url(url: str) -> None:
 
 def configure_logging(settings: Settings) -> None:
     logger.remove()
-    logger.add(sys.stderr, level="WARNING", format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}",
-               filter=lambda record: "details" not in record["extra"])
+    logger.add(
+        sys.stderr,
+        level="WARNING",
+        format="{time:YYYY-MM-DD HH:mm:ss} {level} {message}",
+        filter=lambda record: "details" not in record["extra"],
+    )
     if settings.log_file is not None:
-        logger.add(settings.log_file, level=settings.log_level, serialize=True,
-                   rotation="50 MB", retention=10)
+        logger.add(
+            settings.log_file,
+            level=settings.log_level,
+            serialize=True,
+            rotation="50 MB",
+            retention=10,
+        )
 
 
 def emit(value: Any) -> None:
@@ -123,8 +143,7 @@ IncidentId = Annotated[int, typer.Argument(min=1, max=MAX_INT)]
 def root(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option("--db", help="Database URL (FANGAN_DB_URL).")] = None,
-    now: Annotated[str | None, typer.Option("--now", help="The engine's clock (ISO 8601).")]
-    = None,
+    now: Annotated[str | None, typer.Option("--now", help="The engine's clock (ISO 8601).")] = None,
 ) -> None:
     settings = Settings()
     if db is not None:
@@ -147,11 +166,18 @@ def classify_cmd(ctx: typer.Context) -> None:
 @incident_app.command("report")
 def incident_report(
     ctx: typer.Context,
-    actor: Annotated[str | None, typer.Option(
-        help="Who logs it (default: the plan's intake desk).")] = None,
-    merge_into: Annotated[int | None, typer.Option(
-        "--merge-into", min=1, max=MAX_INT,
-        help="It duplicates this open incident: log it and fold it in (merge).")] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Who logs it (default: the plan's intake desk).")
+    ] = None,
+    merge_into: Annotated[
+        int | None,
+        typer.Option(
+            "--merge-into",
+            min=1,
+            max=MAX_INT,
+            help="It duplicates this open incident: log it and fold it in (merge).",
+        ),
+    ] = None,
 ) -> None:
     """Log a new report: incident JSON on stdin. Check `incident duplicates` first."""
     emit(_globals(ctx).service().report(read_json_stdin(), actor=actor, merge_into=merge_into))
@@ -187,21 +213,24 @@ def incident_list(
     open_only: Annotated[bool, typer.Option("--open", help="Only open incidents.")] = False,
     street: Annotated[str | None, typer.Option(help="Only this street.")] = None,
     level: Annotated[str | None, typer.Option(help="Only this response level.")] = None,
-    drill: Annotated[bool | None, typer.Option(
-        "--drill/--real", help="Only drills, or only real incidents.")] = None,
-    overdue: Annotated[bool | None, typer.Option(
-        "--overdue/--not-overdue", help="Only those with (or without) an overdue deadline.")]
-    = None,
+    drill: Annotated[
+        bool | None, typer.Option("--drill/--real", help="Only drills, or only real incidents.")
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        typer.Option(
+            "--overdue/--not-overdue", help="Only those with (or without) an overdue deadline."
+        ),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Reported at or after (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Reported before (ISO 8601).")] = None,
-    q: Annotated[str | None, typer.Option(
-        "--q", help="Text in the address, description or reporter.")] = None,
+    q: Annotated[
+        str | None, typer.Option("--q", help="Text in the address, description or reporter.")
+    ] = None,
     order: Annotated[str, typer.Option(help="newest (default) or urgency.")] = "newest",
     limit: Annotated[int, typer.Option(help="At most this many (1-500).")] = 100,
-    cursor: Annotated[str | None, typer.Option(help="The next page (printed on stderr).")]
-    = None,
-    full: Annotated[bool, typer.Option("--full", help="Whole incidents, not summaries.")]
-    = False,
+    cursor: Annotated[str | None, typer.Option(help="The next page (printed on stderr).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Whole incidents, not summaries.")] = False,
 ) -> None:
     """Incident summaries, newest first (or by urgency), at most --limit; the cursor of the
     next page goes to stderr. Unknown states, streets, levels and orders are refused."""
@@ -212,11 +241,24 @@ def incident_list(
     def option(name: str) -> str:
         return f"--{name}"
 
-    page = list_page(service, ListQuery(
-        states=(state,) if state else (), open_only=open_only, street=street, level=level,
-        drill=drill, overdue=overdue, since=parse_instant(since, "--since") if since else None,
-        until=parse_instant(until, "--until") if until else None, text=q, order=order,
-        limit=limit, cursor=cursor), option)
+    page = list_page(
+        service,
+        ListQuery(
+            states=(state,) if state else (),
+            open_only=open_only,
+            street=street,
+            level=level,
+            drill=drill,
+            overdue=overdue,
+            since=parse_instant(since, "--since") if since else None,
+            until=parse_instant(until, "--until") if until else None,
+            text=q,
+            order=order,
+            limit=limit,
+            cursor=cursor,
+        ),
+        option,
+    )
     emit([service.show(row["id"]) for row in page.rows] if full else page.rows)
     if page.next_cursor:
         sys.stderr.write(f"next page: --cursor {page.next_cursor}\n")
@@ -227,23 +269,42 @@ def incident_act(
     ctx: typer.Context,
     incident_id: IncidentId,
     action: str,
-    actor: Annotated[str, typer.Option(help="Who acts: a unit or actor code "
-                                            "(`main.py codes` lists them).")],
-    at: Annotated[str | None, typer.Option(
-        help="When it happened (ISO 8601 with an offset); default the engine's clock.")] = None,
-    data: Annotated[str | None, typer.Option(
-        help="The action's data as a JSON object (its fields: `main.py codes`).")] = None,
-    proxy: Annotated[str | None, typer.Option(
-        help='Recorded on a body\'s behalf (R11), as a JSON object: {"for": BODY, "source": '
-             '"phone"|"fax"|"document"|"meeting", "conveyed_by": NAME}; --actor is the desk.')]
-    = None,
+    actor: Annotated[
+        str, typer.Option(help="Who acts: a unit or actor code (`main.py codes` lists them).")
+    ],
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="When it happened (ISO 8601 with an offset); default the engine's clock."
+        ),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(help="The action's data as a JSON object (its fields: `main.py codes`)."),
+    ] = None,
+    proxy: Annotated[
+        str | None,
+        typer.Option(
+            help='Recorded on a body\'s behalf (R11), as a JSON object: {"for": BODY, "source": '
+            '"phone"|"fax"|"document"|"meeting", "conveyed_by": NAME}; --actor is the desk.'
+        ),
+    ] = None,
 ) -> None:
     """Take ACTION on incident INCIDENT_ID as --actor; prints the incident after it. A refused
     action changes nothing and says why (and who may act). The actions, the states each is
     taken from and their --data fields: `python main.py codes`."""
-    emit(_globals(ctx).service().act(incident_id, action, actor=actor, at=at,
-                                     data=parse_json_option(data, "--data"),
-                                     proxy=parse_json_option(proxy, "--proxy")))
+    emit(
+        _globals(ctx)
+        .service()
+        .act(
+            incident_id,
+            action,
+            actor=actor,
+            at=at,
+            data=parse_json_option(data, "--data"),
+            proxy=parse_json_option(proxy, "--proxy"),
+        )
+    )
 
 
 @app.command("tick")
@@ -269,8 +330,9 @@ def notice_cmd(
     kind: Annotated[str, typer.Option(help="The notice kind, e.g. activation_II.")],
     fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "pdf",
     out: Annotated[Path, typer.Option(help="Where to write the file.")] = Path("notice.pdf"),
-    occasion: Annotated[int | None, typer.Option(
-        help="Which issue of the notice (1, 2, …); default the latest.")] = None,
+    occasion: Annotated[
+        int | None, typer.Option(help="Which issue of the notice (1, 2, …); default the latest.")
+    ] = None,
 ) -> None:
     """Render a notice the incident produced as a GB/T 9704 official document."""
     from documents import render_notice_html, render_notice_pdf
@@ -278,10 +340,22 @@ def notice_cmd(
     if fmt not in ("html", "pdf"):
         raise InvalidInput(f"--format: must be html or pdf, not '{fmt}'")
     document = _globals(ctx).service().notice_document(incident_id, unit, kind, occasion)
-    write_output(out, render_notice_html(document).encode("utf-8") if fmt == "html"
-                 else render_notice_pdf(document))
-    emit({"incident_id": incident_id, "unit": unit, "kind": kind, "format": fmt,
-          "out": str(out), "doc_number": document.doc_number})
+    write_output(
+        out,
+        render_notice_html(document).encode("utf-8")
+        if fmt == "html"
+        else render_notice_pdf(document),
+    )
+    emit(
+        {
+            "incident_id": incident_id,
+            "unit": unit,
+            "kind": kind,
+            "format": fmt,
+            "out": str(out),
+            "doc_number": document.doc_number,
+        }
+    )
 
 
 @app.command("report")
@@ -299,8 +373,15 @@ def report_cmd(
     report = _globals(ctx).service().investigation_report(incident_id)
     content = render_report(report, fmt)
     write_output(out, content)
-    emit({"incident_id": incident_id, "format": fmt, "out": str(out), "bytes": len(content),
-          "draft": report.draft})
+    emit(
+        {
+            "incident_id": incident_id,
+            "format": fmt,
+            "out": str(out),
+            "bytes": len(content),
+            "draft": report.draft,
+        }
+    )
 
 
 @app.command("deliver")
@@ -310,16 +391,16 @@ def deliver_cmd(ctx: typer.Context) -> None:
         typer.echo(json.dumps(outcome.__dict__, ensure_ascii=False))
 
 
-audit_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                        help="The tamper-evident timeline.")
+audit_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="The tamper-evident timeline."
+)
 app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
 def audit_verify(
     ctx: typer.Context,
-    incident: Annotated[int | None, typer.Option("--incident", help="Only this incident.")]
-    = None,
+    incident: Annotated[int | None, typer.Option("--incident", help="Only this incident.")] = None,
 ) -> None:
     """Check every incident's timeline chain (or one's). JSON on stdout: per incident `ok` or
     `broken` with each problem named (seq and what: mac_mismatch, missing, out_of_order,
@@ -327,13 +408,25 @@ def audit_verify(
     intact; exit 2 with {"error": "tampered"} on stderr when one is not."""
     verdicts = _globals(ctx).service().verify_audit(incident)
     broken = [v for v in verdicts if not v.ok]
-    emit({"ok": not broken, "incidents": [
-        {"incident_id": v.incident_id, "events": v.events, "status": "ok" if v.ok else "broken",
-         "problems": [p.as_dict() for p in v.problems]} for v in verdicts]})
+    emit(
+        {
+            "ok": not broken,
+            "incidents": [
+                {
+                    "incident_id": v.incident_id,
+                    "events": v.events,
+                    "status": "ok" if v.ok else "broken",
+                    "problems": [p.as_dict() for p in v.problems],
+                }
+                for v in verdicts
+            ],
+        }
+    )
     if broken:
-        raise Tampered("; ".join(f"incident {v.incident_id}: {tampered_text(v.problems)}"
-                                 for v in broken[:5])
-                       + (f"; and {len(broken) - 5} more incidents" if len(broken) > 5 else ""))
+        raise Tampered(
+            "; ".join(f"incident {v.incident_id}: {tampered_text(v.problems)}" for v in broken[:5])
+            + (f"; and {len(broken) - 5} more incidents" if len(broken) > 5 else "")
+        )
 
 
 @audit_app.command("seal")
@@ -346,8 +439,9 @@ def audit_seal(ctx: typer.Context) -> None:
         raise Tampered(tampered_text(refused))
 
 
-contacts_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                           help="The contact directory (§6.1).")
+contacts_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="The contact directory (§6.1)."
+)
 app.add_typer(contacts_app, name="contacts")
 
 
@@ -389,5 +483,8 @@ def run(root_app: typer.Typer, workflow: Workflow, argv: list[str] | None = None
         # The details (for a database error: its SQL and parameters) go to the log file only;
         # the message never carries them.
         logger.opt(exception=exc).bind(details=True).error("internal error")
-        fail("internal", f"internal error ({type(exc).__name__}); the details are in the log",
-             exit_code=1)
+        fail(
+            "internal",
+            f"internal error ({type(exc).__name__}); the details are in the log",
+            exit_code=1,
+        )

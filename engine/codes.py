@@ -18,8 +18,10 @@ def action_fields(model: type[Any] | None) -> dict[str, str]:
         return {}
     schema = model.model_json_schema()
     required = set(schema.get("required", ()))
-    return {name: _type_of(spec) + (", required" if name in required else "")
-            for name, spec in schema.get("properties", {}).items()}
+    return {
+        name: _type_of(spec) + (", required" if name in required else "")
+        for name, spec in schema.get("properties", {}).items()
+    }
 
 
 def _type_of(spec: dict[str, Any]) -> str:
@@ -43,8 +45,10 @@ def plan_codes(plan: Plan, workflow: Workflow) -> dict[str, Any]:
         "streets": dict(plan.streets.items),
         "conditions": {c: v.name for c, v in plan.conditions.items()},
         "levels": {lv: v.name for lv, v in plan.levels.items()},
-        "grades": {**{g.code: g.name for g in plan.grading.grades},
-                   plan.grading.default_grade.code: plan.grading.default_grade.name},
+        "grades": {
+            **{g.code: g.name for g in plan.grading.grades},
+            plan.grading.default_grade.code: plan.grading.default_grade.name,
+        },
         "actors": {c: a.name for c, a in plan.actors.items()},
         "states": list(workflow.states),
         "actions": actions,

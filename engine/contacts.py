@@ -91,9 +91,10 @@ class Directory(_Strict):
             return []
         chosen = entry.backup if role == "backup" and entry.backup else entry.primary
         # model_construct: the entries were validated at load; this runs once per message.
-        return [Contact.model_construct(channel=c.channel,
-                                        address=c.address.replace("{code}", code))
-                for c in chosen]
+        return [
+            Contact.model_construct(channel=c.channel, address=c.address.replace("{code}", code))
+            for c in chosen
+        ]
 
 
 def stale_entries(directory: Directory, codes: list[str], today: date) -> list[dict[str, Any]]:
@@ -110,8 +111,13 @@ def stale_entries(directory: Directory, codes: list[str], today: date) -> list[d
             problem = "not reachable 24 hours (§6.1)"
         else:
             continue
-        out.append({"code": code, "problem": problem,
-                    "last_verified": entry.last_verified.isoformat() if entry else None})
+        out.append(
+            {
+                "code": code,
+                "problem": problem,
+                "last_verified": entry.last_verified.isoformat() if entry else None,
+            }
+        )
     return out
 
 
@@ -124,6 +130,7 @@ def load_directory(path: Path = DEFAULT_CONTACTS_PATH) -> Directory:
     except yaml.YAMLError as exc:
         raise PlanError(f"{path}: not valid YAML ({exc})") from exc
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
         raise PlanError(f"{path}: {problems}") from exc

@@ -55,11 +55,14 @@ def _busy_is_conflict(context: sa.engine.ExceptionContext) -> None:
     orig = context.original_exception
     name = getattr(orig, "sqlite_errorname", "") or ""
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        raise Conflict("the database is busy (another command holds it); nothing was "
-                       "recorded, try again") from orig
+        raise Conflict(
+            "the database is busy (another command holds it); nothing was recorded, try again"
+        ) from orig
     if getattr(orig, "sqlstate", None) in PG_CONFLICTS:
-        raise Conflict("another command changed the same records at the same time; nothing "
-                       "was recorded, try again") from orig
+        raise Conflict(
+            "another command changed the same records at the same time; nothing "
+            "was recorded, try again"
+        ) from orig
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -110,7 +113,8 @@ def migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # outside a transaction, where SQLite honours it
             connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-                "PRAGMA foreign_keys=OFF")
+                "PRAGMA foreign_keys=OFF"
+            )
         try:
             with connection.begin():
                 yield connection
@@ -121,7 +125,8 @@ def migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-                    "PRAGMA foreign_keys=ON")
+                    "PRAGMA foreign_keys=ON"
+                )
 
 
 @contextmanager
@@ -140,6 +145,7 @@ def transaction(engine: sa.Engine) -> Iterator[Session]:
 def reading(engine: sa.Engine) -> Iterator[Session]:
     """A read-only unit of work: one consistent snapshot that neither waits for a writer nor
     holds one up. Nothing it changes is committed."""
-    with Session(engine.execution_options(**{BEGIN: "DEFERRED"}), expire_on_commit=False) \
-            as session:
+    with Session(
+        engine.execution_options(**{BEGIN: "DEFERRED"}), expire_on_commit=False
+    ) as session:
         yield session

@@ -37,9 +37,13 @@ class Deadline:
 
 
 def start(rule: DeadlineRule, code: str, started_at: datetime, occasion: int = 1) -> Deadline:
-    return Deadline(code=code, started_at=started_at,
-                    due_at=started_at + timedelta(minutes=rule.within_minutes),
-                    recipients=tuple(rule.recipients), occasion=occasion)
+    return Deadline(
+        code=code,
+        started_at=started_at,
+        due_at=started_at + timedelta(minutes=rule.within_minutes),
+        recipients=tuple(rule.recipients),
+        occasion=occasion,
+    )
 
 
 def record_report(deadline: Deadline, recipient: str, at: datetime) -> Deadline:
@@ -58,14 +62,20 @@ def status(deadline: Deadline, now: datetime) -> Status:
     return "overdue" if judged_at > deadline.due_at else "pending"
 
 
-def backfilled(deadline: Deadline, met_recorded_at: datetime | None,
-               overdue_alerted_at: datetime | None) -> bool:
+def backfilled(
+    deadline: Deadline, met_recorded_at: datetime | None, overdue_alerted_at: datetime | None
+) -> bool:
     """Backfilled: met on time by its report's effective time, but that report was recorded only
     after the due instant, once an overdue alert had gone out. The status stays `met` (R3 judges the
     effective time); the flag keeps the alarm the record raised from being read as plain `met`."""
-    return (deadline.met_at is not None and deadline.met_at <= deadline.due_at
-            and met_recorded_at is not None and met_recorded_at > deadline.due_at
-            and overdue_alerted_at is not None and overdue_alerted_at <= met_recorded_at)
+    return (
+        deadline.met_at is not None
+        and deadline.met_at <= deadline.due_at
+        and met_recorded_at is not None
+        and met_recorded_at > deadline.due_at
+        and overdue_alerted_at is not None
+        and overdue_alerted_at <= met_recorded_at
+    )
 
 
 def lateness(deadline: Deadline, now: datetime) -> timedelta | None:

@@ -57,9 +57,16 @@ class Outcome:
 
 
 class DeliveryWorker:
-    def __init__(self, db: sa.Engine, directory: Directory, channels: Mapping[str, Channel],
-                 outbox: Outbox, clock: Callable[[], datetime], *,
-                 heartbeat_seconds: float = HEARTBEAT_SECONDS) -> None:
+    def __init__(
+        self,
+        db: sa.Engine,
+        directory: Directory,
+        channels: Mapping[str, Channel],
+        outbox: Outbox,
+        clock: Callable[[], datetime],
+        *,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    ) -> None:
         self.db = db
         self.directory = directory
         self.channels = channels
@@ -87,25 +94,43 @@ class DeliveryWorker:
         now = self.clock()
         with Session(self.db) as session:
             rows = session.exec(
-                select(Delivery.id).where(sa.or_(
-                    sa.and_(col(Delivery.status) == "pending",
-                            col(Delivery.next_attempt_at) <= now),
-                    sa.and_(col(Delivery.status) == "sending",
-                            col(Delivery.lease_until) < now)))
-                .order_by(col(Delivery.next_attempt_at)).limit(limit))
+                select(Delivery.id)
+                .where(
+                    sa.or_(
+                        sa.and_(
+                            col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= now
+                        ),
+                        sa.and_(col(Delivery.status) == "sending", col(Delivery.lease_until) < now),
+                    )
+                )
+                .order_by(col(Delivery.next_attempt_at))
+                .limit(limit)
+            )
             return [i for i in rows if i is not None]
 
     def _claim(self, delivery_id: int) -> Delivery | None:
         now = self.clock()
         with Session(self.db, expire_on_commit=False) as session:
-            result = cast(sa.CursorResult[Any], session.execute(
-                sa.update(Delivery).where(
-                    col(Delivery.id) == delivery_id,
-                    sa.or_(col(Delivery.status) == "pending",
-                           sa.and_(col(Delivery.status) == "sending",
-                                   col(Delivery.lease_until) < now)))
-                .values(status="sending", lease_until=now + LEASE,
-                        attempts=col(Delivery.attempts) + 1)))
+            result = cast(
+                sa.CursorResult[Any],
+                session.execute(
+                    sa.update(Delivery)
+                    .where(
+                        col(Delivery.id) == delivery_id,
+                        sa.or_(
+                            col(Delivery.status) == "pending",
+                            sa.and_(
+                                col(Delivery.status) == "sending", col(Delivery.lease_until) < now
+                            ),
+                        ),
+                    )
+                    .values(
+                        status="sending",
+                        lease_until=now + LEASE,
+                        attempts=col(Delivery.attempts) + 1,
+                    )
+                ),
+            )
             if result.rowcount != 1:  # another worker took it
                 session.rollback()
                 return None
@@ -120,14 +145,21 @@ class DeliveryWorker:
                 except Exception as exc:  # a message that cannot be written must not block
                     claimed.status, claimed.lease_until = "dead", None
                     claimed.last_error = f"render: {type(exc).__name__}: {exc}"
-                    session.add(DeliveryAttempt(delivery_id=delivery_id, at=now,
-                                                outcome="failed", error_code="render",
-                                                error=claimed.last_error))
+                    session.add(
+                        DeliveryAttempt(
+                            delivery_id=delivery_id,
+                            at=now,
+                            outcome="failed",
+                            error_code="render",
+                            error=claimed.last_error,
+                        )
+                    )
                     self._raise_alarm(session, claimed, now)
                     session.add(claimed)
                     session.commit()
-                    logger.error("delivery {} cannot be rendered: {}", delivery_id,
-                                 claimed.last_error)
+                    logger.error(
+                        "delivery {} cannot be rendered: {}", delivery_id, claimed.last_error
+                    )
                     return None
                 session.add(claimed)
             session.commit()
@@ -138,13 +170,21 @@ class DeliveryWorker:
         channel = self.channels.get(delivery.channel)
         try:
             if channel is None:
-                raise DeliveryError(delivery.channel, "rejected",
-                                    f"no channel '{delivery.channel}' is configured",
-                                    retryable=False)
+                raise DeliveryError(
+                    delivery.channel,
+                    "rejected",
+                    f"no channel '{delivery.channel}' is configured",
+                    retryable=False,
+                )
             with self._leased(delivery):
-                receipt = channel.send(Message(subject=delivery.subject, body=delivery.body,
-                                               recipient=delivery.address,
-                                               idempotency_key=delivery.idempotency_key))
+                receipt = channel.send(
+                    Message(
+                        subject=delivery.subject,
+                        body=delivery.body,
+                        recipient=delivery.address,
+                        idempotency_key=delivery.idempotency_key,
+                    )
+                )
         except DeliveryError as exc:
             return self._failed(delivery.id, exc)
         now = self.clock()
@@ -169,10 +209,15 @@ class DeliveryWorker:
             while not done.wait(self.heartbeat_seconds):
                 try:
                     with self.db.begin() as connection:
-                        connection.execute(sa.update(Delivery).where(
-                            col(Delivery.id) == delivery.id, col(Delivery.status) == "sending",
-                            col(Delivery.attempts) == delivery.attempts)
-                            .values(lease_until=self.clock() + LEASE))
+                        connection.execute(
+                            sa.update(Delivery)
+                            .where(
+                                col(Delivery.id) == delivery.id,
+                                col(Delivery.status) == "sending",
+                                col(Delivery.attempts) == delivery.attempts,
+                            )
+                            .values(lease_until=self.clock() + LEASE)
+                        )
                 except sa.exc.SQLAlchemyError as exc:  # the next beat tries again
                     logger.warning("delivery {}: lease renewal failed: {}", delivery.id, exc)
 
@@ -191,32 +236,61 @@ class DeliveryWorker:
             assert row is not None
             row.last_error = f"{exc.code}: {exc}"
             row.lease_until = None
-            session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, outcome="failed",
-                                        error_code=exc.code, error=str(exc)))
+            session.add(
+                DeliveryAttempt(
+                    delivery_id=delivery_id,
+                    at=now,
+                    outcome="failed",
+                    error_code=exc.code,
+                    error=str(exc),
+                )
+            )
             if exc.retryable and row.attempts < self.directory.max_attempts:
-                backoff = timedelta(seconds=self.directory.retry_base_seconds
-                                    * 2 ** (row.attempts - 1))
-                wait = max(min(backoff, MAX_BACKOFF),
-                           timedelta(seconds=exc.retry_after or 0))
+                backoff = timedelta(
+                    seconds=self.directory.retry_base_seconds * 2 ** (row.attempts - 1)
+                )
+                wait = max(min(backoff, MAX_BACKOFF), timedelta(seconds=exc.retry_after or 0))
                 row.status, row.next_attempt_at = "pending", now + wait
             else:
                 row.status = "dead"
                 self._raise_alarm(session, row, now)
             session.add(row)
             session.commit()
-            logger.warning("delivery {} to {} via {} failed ({}): {}", delivery_id,
-                           row.recipient, row.channel, exc.code, row.status)
+            logger.warning(
+                "delivery {} to {} via {} failed ({}): {}",
+                delivery_id,
+                row.recipient,
+                row.channel,
+                exc.code,
+                row.status,
+            )
             return Outcome(delivery_id, row.status, row.last_error)
 
     def _raise_alarm(self, session: Session, row: Delivery, now: datetime) -> None:
         if row.incident_id is None:  # about no incident: no timeline to note it on
-            logger.critical("delivery {} about {} to {} is dead: {}", row.id, row.about,
-                            row.recipient, row.last_error)
+            logger.critical(
+                "delivery {} about {} to {} is dead: {}",
+                row.id,
+                row.about,
+                row.recipient,
+                row.last_error,
+            )
             return
-        session.add(TimelineEvent(incident_id=row.incident_id, at=now, recorded_at=now,
-                                  actor="system", kind="delivery_failed",
-                                  data={"delivery": row.id, "recipient": row.recipient,
-                                        "channel": row.channel, "error": row.last_error}))
+        session.add(
+            TimelineEvent(
+                incident_id=row.incident_id,
+                at=now,
+                recorded_at=now,
+                actor="system",
+                kind="delivery_failed",
+                data={
+                    "delivery": row.id,
+                    "recipient": row.recipient,
+                    "channel": row.channel,
+                    "error": row.last_error,
+                },
+            )
+        )
         if row.kind == "delivery_failed":
             logger.critical("the duty officer cannot be reached: delivery {} is dead", row.id)
             return

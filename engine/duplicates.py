@@ -54,8 +54,14 @@ def similarity(a: str, b: str) -> int:
     return round(score)
 
 
-def likely_duplicates(rule: Duplicates, street: str, address: str, reported_at: datetime,
-                      candidates: Iterable[Candidate], street_name: str = "") -> list[Match]:
+def likely_duplicates(
+    rule: Duplicates,
+    street: str,
+    address: str,
+    reported_at: datetime,
+    candidates: Iterable[Candidate],
+    street_name: str = "",
+) -> list[Match]:
     """The earlier reports this one is likely a duplicate of, most alike first."""
     window = timedelta(hours=rule.window_hours)
     mine = normalise(address, street_name)

@@ -69,19 +69,25 @@ def due_alert(
         sent_steps = [s for kind, s in fired if kind == "overdue"]
         if sent_steps and max(sent_steps) >= step:
             return None
-        return DueAlert(deadline.code, "overdue", step,
-                        overdue_recipients(policy, step, bool(sent_steps)),
-                        overdue_at(deadline, policy, step))
+        return DueAlert(
+            deadline.code,
+            "overdue",
+            step,
+            overdue_recipients(policy, step, bool(sent_steps)),
+            overdue_at(deadline, policy, step),
+        )
     leads = policy.reminders()
-    reached = [i + 1 for i, lead in enumerate(leads)
-               if now >= deadline.due_at - timedelta(minutes=lead)]
+    reached = [
+        i + 1 for i, lead in enumerate(leads) if now >= deadline.due_at - timedelta(minutes=lead)
+    ]
     if not reached:
         return None
     step = max(reached)
     if any(kind == "reminder" and s >= step for kind, s in fired):
         return None
-    return DueAlert(deadline.code, "reminder", step, (policy.responsible,),
-                    reminder_at(deadline, policy, step))
+    return DueAlert(
+        deadline.code, "reminder", step, (policy.responsible,), reminder_at(deadline, policy, step)
+    )
 
 
 def next_alert_at(

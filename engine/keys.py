@@ -45,8 +45,11 @@ def hkdf(secret: bytes, info: str, length: int = 32) -> bytes:
 
 
 def derive(secret: bytes) -> Keys:
-    return Keys(audit=hkdf(secret, "audit-chain"), session=hkdf(secret, "web-session").hex(),
-                ack_links=hkdf(secret, "ack-links").hex())
+    return Keys(
+        audit=hkdf(secret, "audit-chain"),
+        session=hkdf(secret, "web-session").hex(),
+        ack_links=hkdf(secret, "ack-links").hex(),
+    )
 
 
 def default_key_file(db_url: str) -> Path | None:
@@ -84,16 +87,18 @@ def _create(path: Path) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.link(tmp, path)
-        logger.warning("no FANGAN_SECRET_KEY: generated the key file {}; keep it, apart from "
-                       "the database backups: without it the record cannot be verified", path)
+        logger.warning(
+            "no FANGAN_SECRET_KEY: generated the key file {}; keep it, apart from "
+            "the database backups: without it the record cannot be verified",
+            path,
+        )
     except FileExistsError:
         pass
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def load_secret(secret_key: str | None, key_file: Path | None, db_url: str,
-                chained: bool) -> bytes:
+def load_secret(secret_key: str | None, key_file: Path | None, db_url: str, chained: bool) -> bytes:
     """The secret: the setting, or the key file (made on first use). `chained` says the
     database already holds a chained timeline: then a missing key file is an error, since a new
     key would make the whole record fail verification."""
@@ -104,8 +109,10 @@ def load_secret(secret_key: str | None, key_file: Path | None, db_url: str,
         return secrets.token_bytes(32)  # an in-memory database lives no longer than this key
     if not path.exists():
         if chained:
-            raise ConfigError(f"FANGAN_KEY_FILE: the key file {path} is missing but the database "
-                              "already holds a chained timeline; restore the key file (or set "
-                              "FANGAN_SECRET_KEY to the secret it held)")
+            raise ConfigError(
+                f"FANGAN_KEY_FILE: the key file {path} is missing but the database "
+                "already holds a chained timeline; restore the key file (or set "
+                "FANGAN_SECRET_KEY to the secret it held)"
+            )
         _create(path)
     return _read(path)

@@ -45,8 +45,9 @@ def _db_now(dialect: str) -> sa.ColumnElement[float]:
 
 
 class LeaderLease:
-    def __init__(self, db: sa.Engine, *, lease_seconds: float = 3.0,
-                 renew_seconds: float = 1.0) -> None:
+    def __init__(
+        self, db: sa.Engine, *, lease_seconds: float = 3.0, renew_seconds: float = 1.0
+    ) -> None:
         if renew_seconds >= lease_seconds:
             raise ValueError("the lease must outlast the interval between renewals")
         self.db = db
@@ -68,8 +69,9 @@ class LeaderLease:
         thread; `on_lead()` runs in that thread whenever this instance takes the lead later."""
         self._ensure_row()
         self.renew()
-        self._thread = threading.Thread(target=self._run, args=(on_lead,), daemon=True,
-                                        name="leader-lease")
+        self._thread = threading.Thread(
+            target=self._run, args=(on_lead,), daemon=True, name="leader-lease"
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -82,9 +84,14 @@ class LeaderLease:
         if was_leader:
             try:
                 with self.db.begin() as connection:
-                    connection.execute(sa.update(SchedulerLease).where(
-                        col(SchedulerLease.name) == NAME,
-                        col(SchedulerLease.holder) == self.holder).values(until=0.0))
+                    connection.execute(
+                        sa.update(SchedulerLease)
+                        .where(
+                            col(SchedulerLease.name) == NAME,
+                            col(SchedulerLease.holder) == self.holder,
+                        )
+                        .values(until=0.0)
+                    )
             except sa.exc.SQLAlchemyError as exc:
                 logger.warning("could not release the scheduler lease: {}", exc)
 
@@ -94,12 +101,20 @@ class LeaderLease:
         was_leader = self.is_leader()
         try:
             with self.db.begin() as connection:
-                result = cast(sa.CursorResult[Any], connection.execute(
-                    sa.update(SchedulerLease).where(
-                        col(SchedulerLease.name) == NAME,
-                        sa.or_(col(SchedulerLease.holder) == self.holder,
-                               col(SchedulerLease.until) < self._now))
-                    .values(holder=self.holder, until=self._now + self.lease_seconds)))
+                result = cast(
+                    sa.CursorResult[Any],
+                    connection.execute(
+                        sa.update(SchedulerLease)
+                        .where(
+                            col(SchedulerLease.name) == NAME,
+                            sa.or_(
+                                col(SchedulerLease.holder) == self.holder,
+                                col(SchedulerLease.until) < self._now,
+                            ),
+                        )
+                        .values(holder=self.holder, until=self._now + self.lease_seconds)
+                    ),
+                )
                 won = result.rowcount == 1
         except sa.exc.SQLAlchemyError as exc:
             won = False
@@ -126,12 +141,14 @@ class LeaderLease:
     def _ensure_row(self) -> None:
         """The one lease row, created expired by whichever instance comes first."""
         with self.db.begin() as connection:
-            exists = connection.execute(sa.select(col(SchedulerLease.name)).where(
-                col(SchedulerLease.name) == NAME)).first()
+            exists = connection.execute(
+                sa.select(col(SchedulerLease.name)).where(col(SchedulerLease.name) == NAME)
+            ).first()
         if exists is None:
             try:
                 with self.db.begin() as connection:
-                    connection.execute(sa.insert(SchedulerLease).values(
-                        name=NAME, holder="", until=0.0))
+                    connection.execute(
+                        sa.insert(SchedulerLease).values(name=NAME, holder="", until=0.0)
+                    )
             except sa.exc.IntegrityError:
                 pass  # another instance created it first

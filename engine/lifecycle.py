@@ -70,8 +70,9 @@ class ActorsNow(Protocol):
     hold an unacknowledged notice; None when anyone may. The refusals and the console ask the
     same rule, so a unit is offered exactly the actions the engine lets it take."""
 
-    def __call__(self, plan: Plan, action: str, level: Level,
-                 pending: Sequence[str]) -> list[str] | None: ...
+    def __call__(
+        self, plan: Plan, action: str, level: Level, pending: Sequence[str]
+    ) -> list[str] | None: ...
 
 
 class Reporting(Protocol):
@@ -147,7 +148,10 @@ class Lifecycle:
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
         self.machine = Machine(
-            model=None, states=list(workflow.states), initial=None, auto_transitions=False,
+            model=None,
+            states=list(workflow.states),
+            initial=None,
+            auto_transitions=False,
             send_event=True,
             transitions=[self._spec(t) for t in workflow.transitions],
         )
@@ -166,9 +170,13 @@ class Lifecycle:
             for step in t.effects:
                 step(ctx)
 
-        return {"trigger": t.action, "source": list(t.sources),
-                "dest": t.dest if t.dest is not None else None,
-                "conditions": [guard], "after": [effect]}
+        return {
+            "trigger": t.action,
+            "source": list(t.sources),
+            "dest": t.dest if t.dest is not None else None,
+            "conditions": [guard],
+            "after": [effect],
+        }
 
     @property
     def actions(self) -> list[str]:
@@ -180,8 +188,9 @@ class Lifecycle:
     def fire(self, ctx: ActionContext) -> None:
         event = self.machine.events.get(ctx.action)
         if event is None:
-            raise InvalidInput(f"action: unknown action '{ctx.action}' "
-                               f"(known: {', '.join(self.actions)})")
+            raise InvalidInput(
+                f"action: unknown action '{ctx.action}' (known: {', '.join(self.actions)})"
+            )
         try:
             event.trigger(ctx.record, ctx=ctx)
         except MachineError as exc:
@@ -190,7 +199,8 @@ class Lifecycle:
             raise InvalidState(
                 f"'{ctx.action}' is not possible while the incident is "
                 f"'{ctx.record.state}' (possible now: {possible})"
-                + (f"; '{ctx.action}' is for {who}" if who else "")) from exc
+                + (f"; '{ctx.action}' is for {who}" if who else "")
+            ) from exc
 
     def _who_may(self, ctx: ActionContext) -> str | None:
         """The actors who may take the refused action at this incident's level (R8)."""

@@ -44,8 +44,9 @@ def _time(nullable: bool = False, index: bool = False) -> Any:
 
 
 def _json(default: Any) -> Any:
-    return Field(default_factory=lambda: type(default)(),
-                 sa_column=sa.Column(sa.JSON(), nullable=False))
+    return Field(
+        default_factory=lambda: type(default)(), sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
 
 
 class Incident(SQLModel, table=True):
@@ -91,8 +92,9 @@ class TimelineEvent(SQLModel, table=True):
     `seq`, `prev_mac` and `mac` are filled in when the event is written."""
 
     __tablename__ = "timeline_event"
-    __table_args__ = (sa.UniqueConstraint("incident_id", "seq",
-                                          name="uq_timeline_event_incident_id_seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("incident_id", "seq", name="uq_timeline_event_incident_id_seq"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     at: datetime = _time()
@@ -120,8 +122,9 @@ class AuditHead(SQLModel, table=True):
 
 class DeadlineRow(SQLModel, table=True):
     __tablename__ = "deadline"
-    __table_args__ = (sa.UniqueConstraint("incident_id", "code", "occasion",
-                                          name="uq_deadline_occasion"),)
+    __table_args__ = (
+        sa.UniqueConstraint("incident_id", "code", "occasion", name="uq_deadline_occasion"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     code: str = Field(max_length=64)
@@ -145,8 +148,18 @@ class FiredAlert(SQLModel, table=True):
     """One row per alert ever sent; the unique key is what makes 'never twice' hold."""
 
     __tablename__ = "fired_alert"
-    __table_args__ = (sa.UniqueConstraint("incident_id", "deadline", "occasion", "kind", "step",
-                                          "unit", "notice", name="uq_fired_alert_occasion"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "incident_id",
+            "deadline",
+            "occasion",
+            "kind",
+            "step",
+            "unit",
+            "notice",
+            name="uq_fired_alert_occasion",
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     deadline: str = Field(max_length=64)
@@ -162,8 +175,9 @@ class FiredAlert(SQLModel, table=True):
 
 
 class Notice(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("incident_id", "unit", "kind", "occasion",
-                                          name="uq_notice_occasion"),)
+    __table_args__ = (
+        sa.UniqueConstraint("incident_id", "unit", "kind", "occasion", name="uq_notice_occasion"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     unit: str = Field(max_length=64)
@@ -178,8 +192,9 @@ class Notice(SQLModel, table=True):
     # What the notice said when issued (`NoticeRenderer.snapshot`): the facts and names it
     # quoted and its subject and body. Every later copy shows this, never the live incident.
     # NULL only for notices issued before snapshots were kept.
-    snapshot: dict[str, Any] | None = Field(default=None,
-                                            sa_column=sa.Column(sa.JSON(), nullable=True))
+    snapshot: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
     sent_at: datetime = _time()
     ack_due_at: datetime | None = _time(nullable=True, index=True)
     acknowledged_at: datetime | None = _time(nullable=True)
@@ -245,8 +260,9 @@ class Delivery(SQLModel, table=True):
     body: str = Field(sa_type=sa.Text)
     # Alerts are written unrendered (a catch-up after an outage may owe thousands; the deciding
     # transaction stays short): the worker renders them from this before the first send.
-    template: dict[str, Any] | None = Field(default=None,
-                                            sa_column=sa.Column(sa.JSON(), nullable=True))
+    template: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
     idempotency_key: str = Field(max_length=200)
     # pending → delivered | dead (retries exhausted); `sending` while a worker holds it.
     status: str = Field(default="pending", max_length=16, index=True)

@@ -329,10 +329,12 @@ class Plan(_Strict):
         check("proxy.recorders", self.proxy.recorders, actors, "actor")
         check("proxy.bodies", self.proxy.bodies, actors, "actor")
         check("plan.duty_desk", [self.plan.duty_desk], actors | roles, "actor")
-        check("grading.at_risk_conditions", self.grading.at_risk_conditions, conditions,
-              "condition")
-        check("grading.ungraded_conditions", self.grading.ungraded_conditions, conditions,
-              "condition")
+        check(
+            "grading.at_risk_conditions", self.grading.at_risk_conditions, conditions, "condition"
+        )
+        check(
+            "grading.ungraded_conditions", self.grading.ungraded_conditions, conditions, "condition"
+        )
         check("grading.district_scope", self.grading.district_scope, grades, "grade")
         for code, rule in self.deadlines.items():
             check(f"deadlines.{code}.recipients", rule.recipients, actors, "actor")
@@ -341,10 +343,15 @@ class Plan(_Strict):
         for level in LEVELS:
             check(f"activation.{level}", self.activation.for_level(level), actors, "actor")
             steps = self.termination.for_level(level)
-            check(f"termination.{level}", [steps.propose, steps.approve, steps.announce],
-                  actors, "actor")
-            notify = [u for u in self.activation_duties.for_level(level).notify
-                      if u != "all_members"]
+            check(
+                f"termination.{level}",
+                [steps.propose, steps.approve, steps.announce],
+                actors,
+                "actor",
+            )
+            notify = [
+                u for u in self.activation_duties.for_level(level).notify if u != "all_members"
+            ]
             check(f"activation_duties.{level}.notify", notify, actors, "actor")
         check("raise_level.always", self.raise_level.always, actors, "actor")
         check("raise_level.lower", self.raise_level.lower, actors, "actor")
@@ -354,19 +361,36 @@ class Plan(_Strict):
             check(f"onsite_groups.{group.code}", [group.lead, *group.members], actors, "actor")
         for code, measure in self.emergency_powers.measures.items():
             if measure.obligation:
-                check(f"emergency_powers.measures.{code}.obligation.owner",
-                      [measure.obligation.owner], actors, "actor")
-        check("investigation", [self.investigation.lead, *self.investigation.default_members],
-              actors, "actor")
-        check("information_release",
-              [self.information_release.approve, self.information_release.release,
-               *self.information_release.draft], actors, "actor")
+                check(
+                    f"emergency_powers.measures.{code}.obligation.owner",
+                    [measure.obligation.owner],
+                    actors,
+                    "actor",
+                )
+        check(
+            "investigation",
+            [self.investigation.lead, *self.investigation.default_members],
+            actors,
+            "actor",
+        )
+        check(
+            "information_release",
+            [
+                self.information_release.approve,
+                self.information_release.release,
+                *self.information_release.draft,
+            ],
+            actors,
+            "actor",
+        )
         for code, actor in self.actors.items():
             if (actor.duties is None) != (actor.duties_clause is None):
                 raise ValueError(f"actors.{code}: duties and duties_clause go together")
             if actor.member and (actor.duties is None) != actor.no_plan_duty:
-                raise ValueError(f"actors.{code}: a member unit has quoted duties or "
-                                 "no_plan_duty: true (never both, never neither)")
+                raise ValueError(
+                    f"actors.{code}: a member unit has quoted duties or "
+                    "no_plan_duty: true (never both, never neither)"
+                )
             if actor.acts_for is not None:
                 check(f"actors.{code}.acts_for", [actor.acts_for], actors, "actor")
         for action, authority in self.authority.items():

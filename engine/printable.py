@@ -25,9 +25,13 @@ from engine.timeutil import as_utc
 def same_document(notice: Notice, others: Sequence[Notice]) -> list[Notice]:
     """The notices issued with ``notice`` as one document: same kind, same instant."""
     sent = as_utc(notice.sent_at)
-    return [n for n in others
-            if n.incident_id == notice.incident_id and n.kind == notice.kind
-            and as_utc(n.sent_at) == sent]
+    return [
+        n
+        for n in others
+        if n.incident_id == notice.incident_id
+        and n.kind == notice.kind
+        and as_utc(n.sent_at) == sent
+    ]
 
 
 def document_number(plan: Plan, notice: Notice, document: Sequence[Notice]) -> str:
@@ -63,15 +67,21 @@ def _signer(directory: Directory, acting_person: str | None) -> str:
     return acting_person or (entry.name if entry else None) or UNKNOWN
 
 
-def official_notice(plan: Plan, directory: Directory, incident: Incident, notice: Notice,
-                    others: Sequence[Notice], acting_person: str | None = None
-                    ) -> OfficialDocument:
+def official_notice(
+    plan: Plan,
+    directory: Directory,
+    incident: Incident,
+    notice: Notice,
+    others: Sequence[Notice],
+    acting_person: str | None = None,
+) -> OfficialDocument:
     """The notice in official-document form. ``others`` are the incident's notices (the
     document's other recipients are among them); ``acting_person`` is who acted for the signing
     body at that instant."""
     document = same_document(notice, others) or [notice]
-    names = list(dict.fromkeys(plan.actor_name(n.unit) for n in sorted(
-        document, key=lambda n: n.id or 0)))
+    names = list(
+        dict.fromkeys(plan.actor_name(n.unit) for n in sorted(document, key=lambda n: n.id or 0))
+    )
     rendered = notice_text(plan, incident, notice)
     lines = [line for line in rendered.body.splitlines() if line.strip()]
     if lines and lines[0].endswith("："):
@@ -81,12 +91,23 @@ def official_notice(plan: Plan, directory: Directory, incident: Incident, notice
         issuer=plan.plan.issuer,
         doc_number=document_number(plan, notice, document),
         title=_title(rendered.subject, plan.actor_name(notice.unit)),
-        addressees=names, paragraphs=lines,
-        signature=plan.plan.issuer, date=sent.date(), drill=incident.drill,
+        addressees=names,
+        paragraphs=lines,
+        signature=plan.plan.issuer,
+        date=sent.date(),
+        drill=incident.drill,
         urgency=URGENT if notice.kind in directory.documents.urgent_kinds else None,
-        copy_to=[plan.actor_name(c) for c in directory.documents.copy_to
-                 if plan.actor_name(c) not in names],
-        printed_by=office_of(plan.plan.issuer), printed_on=sent.date(),
-        signer=(_signer(directory, acting_person)
-                if notice.kind in directory.documents.upward_kinds else None),
-        note=_note(directory))
+        copy_to=[
+            plan.actor_name(c)
+            for c in directory.documents.copy_to
+            if plan.actor_name(c) not in names
+        ],
+        printed_by=office_of(plan.plan.issuer),
+        printed_on=sent.date(),
+        signer=(
+            _signer(directory, acting_person)
+            if notice.kind in directory.documents.upward_kinds
+            else None
+        ),
+        note=_note(directory),
+    )

@@ -30,8 +30,19 @@ from engine.plan import Level, Plan
 from engine.schemas import json_money
 from engine.timeutil import as_utc
 
-FACT_FIELDS = ("condition", "street", "address", "dead", "missing", "injured",
-               "economic_loss_yuan", "people_at_risk", "discovered_at", "reporter", "description")
+FACT_FIELDS = (
+    "condition",
+    "street",
+    "address",
+    "dead",
+    "missing",
+    "injured",
+    "economic_loss_yuan",
+    "people_at_risk",
+    "discovered_at",
+    "reporter",
+    "description",
+)
 
 
 R = TypeVar("R", bound=SQLModel)
@@ -39,15 +50,20 @@ R = TypeVar("R", bound=SQLModel)
 
 def to_deadline(row: DeadlineRow) -> dl.Deadline:
     return dl.Deadline(
-        code=row.code, started_at=row.started_at, due_at=row.due_at,
+        code=row.code,
+        started_at=row.started_at,
+        due_at=row.due_at,
         recipients=tuple(row.recipients),
         reported={k: as_utc(datetime.fromisoformat(v)) for k, v in row.reported.items()},
-        met_at=row.met_at, stopped_at=row.stopped_at, occasion=row.occasion,
+        met_at=row.met_at,
+        stopped_at=row.stopped_at,
+        occasion=row.occasion,
     )
 
 
-def backfills(rows: Iterable[DeadlineRow],
-              timeline: Iterable[TimelineEvent]) -> dict[tuple[str, int], datetime]:
+def backfills(
+    rows: Iterable[DeadlineRow], timeline: Iterable[TimelineEvent]
+) -> dict[tuple[str, int], datetime]:
     """The deadlines (code, occasion) met only by a backfilled report, each with when
     that report was recorded. Read from the timeline, the one record of both the overdue alerts
     and when the deadline was met."""
@@ -59,9 +75,15 @@ def backfills(rows: Iterable[DeadlineRow],
             met[key] = event.recorded_at
         elif event.kind == "alert_overdue":
             alerted[key] = min(event.recorded_at, alerted.get(key, event.recorded_at))
-    return {(row.code, row.occasion): met[(row.code, row.occasion)] for row in rows
-            if dl.backfilled(to_deadline(row), met.get((row.code, row.occasion)),
-                             alerted.get((row.code, row.occasion)))}
+    return {
+        (row.code, row.occasion): met[(row.code, row.occasion)]
+        for row in rows
+        if dl.backfilled(
+            to_deadline(row),
+            met.get((row.code, row.occasion)),
+            alerted.get((row.code, row.occasion)),
+        )
+    }
 
 
 def alert_policy(plan: Plan, code: str) -> escalation.AlertPolicy:
@@ -69,22 +91,35 @@ def alert_policy(plan: Plan, code: str) -> escalation.AlertPolicy:
     return escalation.AlertPolicy(
         reminder_minutes_before=tuple(plan.alerts.reminder_minutes_before),
         overdue_interval_minutes=plan.alerts.overdue_interval_minutes,
-        responsible=rule.responsible, chain=tuple(rule.escalation))
+        responsible=rule.responsible,
+        chain=tuple(rule.escalation),
+    )
 
 
-def fired_steps(session: Session, incident_id: int, code: str,
-                occasion: int) -> set[tuple[str, int]]:
-    rows = session.exec(select(FiredAlert.kind, FiredAlert.step).where(
-        FiredAlert.incident_id == incident_id, FiredAlert.deadline == code,
-        FiredAlert.occasion == occasion)).all()
+def fired_steps(
+    session: Session, incident_id: int, code: str, occasion: int
+) -> set[tuple[str, int]]:
+    rows = session.exec(
+        select(FiredAlert.kind, FiredAlert.step).where(
+            FiredAlert.incident_id == incident_id,
+            FiredAlert.deadline == code,
+            FiredAlert.occasion == occasion,
+        )
+    ).all()
     return {(kind, step) for kind, step in rows}
 
 
 class IncidentRecord:
     """The model the lifecycle machine drives: `state` reads and writes the incident row."""
 
-    def __init__(self, session: Session, plan: Plan, incident: Incident, now: datetime,
-                 outbox: Outbox | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        plan: Plan,
+        incident: Incident,
+        now: datetime,
+        outbox: Outbox | None = None,
+    ) -> None:
         self.session = session
         self.plan = plan
         self.incident = incident
@@ -124,16 +159,32 @@ class IncidentRecord:
 
     # -- timeline -------------------------------------------------------------------------
 
-    def log(self, kind: str, actor: str, at: datetime, data: dict[str, Any] | None = None,
-            person: str | None = None) -> None:
+    def log(
+        self,
+        kind: str,
+        actor: str,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+        person: str | None = None,
+    ) -> None:
         data = data or {}
         if self.proxy is not None and actor == self.proxy["for"]:
             data = {**data, "proxy": self.proxy}
-        self.session.add(TimelineEvent(incident_id=self.id, at=at, recorded_at=self.now,
-                                       actor=actor, person=person, kind=kind, data=data))
+        self.session.add(
+            TimelineEvent(
+                incident_id=self.id,
+                at=at,
+                recorded_at=self.now,
+                actor=actor,
+                person=person,
+                kind=kind,
+                data=data,
+            )
+        )
 
-    def revise_facts(self, changes: dict[str, Any], action: str, actor: str,
-                     at: datetime) -> dict[str, Any]:
+    def revise_facts(
+        self, changes: dict[str, Any], action: str, actor: str, at: datetime
+    ) -> dict[str, Any]:
         """Apply corrected facts; keep the before/after values. Returns what really changed."""
         diff: dict[str, Any] = {}
         for name, value in changes.items():
@@ -144,19 +195,33 @@ class IncidentRecord:
         if "discovered_at" in diff:
             self._retime_from_discovery()
         if diff:
-            self.session.add(FactRevision(incident_id=self.id, action=action, actor=actor,
-                                          at=at, recorded_at=self.now, changes=diff))
+            self.session.add(
+                FactRevision(
+                    incident_id=self.id,
+                    action=action,
+                    actor=actor,
+                    at=at,
+                    recorded_at=self.now,
+                    changes=diff,
+                )
+            )
         return diff
 
     # -- deadlines ------------------------------------------------------------------------
 
     def deadline_rows(self) -> list[DeadlineRow]:
         """Every deadline of the incident, each occasion its own row, in the order started."""
-        return list(self.session.exec(select(DeadlineRow).where(DeadlineRow.incident_id == self.id)
-                                      .order_by(col(DeadlineRow.id))))
+        return list(
+            self.session.exec(
+                select(DeadlineRow)
+                .where(DeadlineRow.incident_id == self.id)
+                .order_by(col(DeadlineRow.id))
+            )
+        )
 
-    def start_deadline(self, code: str, started_at: datetime,
-                       again: bool = False) -> DeadlineRow | None:
+    def start_deadline(
+        self, code: str, started_at: datetime, again: bool = False
+    ) -> DeadlineRow | None:
         """Start the deadline once; a second start of the same code is a no-op, unless `again`:
         a new occasion of it (R2: the city HQ is asked again on a raise to I)."""
         occasions = [row.occasion for row in self.deadline_rows() if row.code == code]
@@ -164,16 +229,28 @@ class IncidentRecord:
             return None
         occasion = max(occasions, default=0) + 1
         deadline = dl.start(self.plan.deadlines[code], code, started_at, occasion)
-        row = DeadlineRow(incident_id=self.id, code=code, occasion=occasion,
-                          started_at=started_at, due_at=deadline.due_at,
-                          recipients=list(deadline.recipients))
-        row.next_alert_at = escalation.next_alert_at(deadline, alert_policy(self.plan, code),
-                                                     set())
+        row = DeadlineRow(
+            incident_id=self.id,
+            code=code,
+            occasion=occasion,
+            started_at=started_at,
+            due_at=deadline.due_at,
+            recipients=list(deadline.recipients),
+        )
+        row.next_alert_at = escalation.next_alert_at(deadline, alert_policy(self.plan, code), set())
         self.session.add(row)
         self.session.flush()
-        self.log("deadline_started", "system", started_at,
-                 {"deadline": code, "occasion": occasion, "due_at": deadline.due_at.isoformat(),
-                  "clause": self.plan.deadlines[code].clause})
+        self.log(
+            "deadline_started",
+            "system",
+            started_at,
+            {
+                "deadline": code,
+                "occasion": occasion,
+                "due_at": deadline.due_at.isoformat(),
+                "clause": self.plan.deadlines[code].clause,
+            },
+        )
         return row
 
     def _retime_from_discovery(self) -> None:
@@ -185,12 +262,21 @@ class IncidentRecord:
             row.started_at = self.incident.discovered_at
             row.due_at = row.started_at + timedelta(minutes=rule.within_minutes)
             row.next_alert_at = escalation.next_alert_at(
-                to_deadline(row), alert_policy(self.plan, row.code),
-                fired_steps(self.session, self.id, row.code, row.occasion))
+                to_deadline(row),
+                alert_policy(self.plan, row.code),
+                fired_steps(self.session, self.id, row.code, row.occasion),
+            )
             self.session.add(row)
-            self.log("deadline_retimed", "system", self.now,
-                     {"deadline": row.code, "due_at": row.due_at.isoformat(),
-                      "reason": "discovery_corrected"})
+            self.log(
+                "deadline_retimed",
+                "system",
+                self.now,
+                {
+                    "deadline": row.code,
+                    "due_at": row.due_at.isoformat(),
+                    "reason": "discovery_corrected",
+                },
+            )
 
     def record_report(self, recipient: str, at: datetime) -> list[str]:
         """Meet every open deadline (every open occasion) waiting on `recipient`; returns the
@@ -206,9 +292,16 @@ class IncidentRecord:
             if after.met_at is not None:
                 row.next_alert_at = None
                 met.append(row.code)
-                self.log("deadline_met", "system", after.met_at,
-                         {"deadline": row.code, "occasion": row.occasion,
-                          "status": dl.status(after, self.now)})
+                self.log(
+                    "deadline_met",
+                    "system",
+                    after.met_at,
+                    {
+                        "deadline": row.code,
+                        "occasion": row.occasion,
+                        "status": dl.status(after, self.now),
+                    },
+                )
             self.session.add(row)
         return list(dict.fromkeys(met))
 
@@ -221,8 +314,9 @@ class IncidentRecord:
                 self.session.add(notice)
                 ended.append(notice.id)
         if ended:
-            self.log("acknowledgement_waits_ended", "system", at,
-                     {"notices": ended, "reason": reason})
+            self.log(
+                "acknowledgement_waits_ended", "system", at, {"notices": ended, "reason": reason}
+            )
 
     def end_response(self, at: datetime) -> None:
         """The response is over (terminated): acknowledgement waits end, but reports still owed
@@ -246,11 +340,21 @@ class IncidentRecord:
     # -- notices and obligations --------------------------------------------------------
 
     def notices(self) -> list[Notice]:
-        return list(self.session.exec(select(Notice).where(Notice.incident_id == self.id)
-                                      .order_by(col(Notice.id))))
+        return list(
+            self.session.exec(
+                select(Notice).where(Notice.incident_id == self.id).order_by(col(Notice.id))
+            )
+        )
 
-    def notify(self, unit: str, kind: str, at: datetime, data: dict[str, Any],
-               needs_ack: bool = True, occasion: int | None = None) -> Notice | None:
+    def notify(
+        self,
+        unit: str,
+        kind: str,
+        at: datetime,
+        data: dict[str, Any],
+        needs_ack: bool = True,
+        occasion: int | None = None,
+    ) -> Notice | None:
         """Issue a notice once per (unit, kind) while one stands (a superseded one is issued
         again, as the next occasion); `occasion` issues that occasion whatever stands (each
         request to the city HQ is its own). Acknowledgement is due after the policy's wait; the
@@ -259,8 +363,10 @@ class IncidentRecord:
             self._issued = {}
             for n in self.notices():
                 last, standing = self._issued.get((n.unit, n.kind), (0, False))
-                self._issued[(n.unit, n.kind)] = (max(last, n.occasion),
-                                                  standing or n.status != "superseded")
+                self._issued[(n.unit, n.kind)] = (
+                    max(last, n.occasion),
+                    standing or n.status != "superseded",
+                )
         last, standing = self._issued.get((unit, kind), (0, False))
         if occasion is None:
             if standing:
@@ -268,15 +374,26 @@ class IncidentRecord:
             occasion = last + 1
         self._issued[(unit, kind)] = (max(last, occasion), True)
         ack_due = at + timedelta(minutes=self.plan.alerts.acknowledgement_minutes)
-        notice = Notice(incident_id=self.id, unit=unit, kind=kind, occasion=occasion,
-                        level=self.incident.response_level, data=data, sent_at=at,
-                        ack_due_at=ack_due if needs_ack else None,
-                        status="sent" if needs_ack else "informational",
-                        snapshot=self.renderer.snapshot(kind, self.incident, unit, data, at))
+        notice = Notice(
+            incident_id=self.id,
+            unit=unit,
+            kind=kind,
+            occasion=occasion,
+            level=self.incident.response_level,
+            data=data,
+            sent_at=at,
+            ack_due_at=ack_due if needs_ack else None,
+            status="sent" if needs_ack else "informational",
+            snapshot=self.renderer.snapshot(kind, self.incident, unit, data, at),
+        )
         self.session.add(notice)
         self.session.flush()
-        self.log("notice_sent", "system", at, {"unit": unit, "kind": kind, "notice": notice.id,
-                                               "occasion": occasion})
+        self.log(
+            "notice_sent",
+            "system",
+            at,
+            {"unit": unit, "kind": kind, "notice": notice.id, "occasion": occasion},
+        )
         if self.outbox is not None:
             self.outbox.notice(self.session, self.incident, notice)
         return notice
@@ -293,9 +410,12 @@ class IncidentRecord:
                 if self._issued is not None:
                     last, _ = self._issued[(notice.unit, notice.kind)]
                     self._issued[(notice.unit, notice.kind)] = (last, False)
-                self.log("notice_superseded", actor, at,
-                         {"unit": notice.unit, "kind": notice.kind, "notice": notice.id,
-                          "level": level})
+                self.log(
+                    "notice_superseded",
+                    actor,
+                    at,
+                    {"unit": notice.unit, "kind": notice.kind, "notice": notice.id, "level": level},
+                )
 
     def obligations(self) -> list[Obligation]:
         return self.rows(Obligation, col(Obligation.id))

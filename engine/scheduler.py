@@ -29,8 +29,14 @@ MAX_ROUNDS = 20
 
 
 class TimerScheduler:
-    def __init__(self, service: IncidentService, *, resync_seconds: float,
-                 deliver_seconds: float = 1.0, lease: LeaderLease | None = None) -> None:
+    def __init__(
+        self,
+        service: IncidentService,
+        *,
+        resync_seconds: float,
+        deliver_seconds: float = 1.0,
+        lease: LeaderLease | None = None,
+    ) -> None:
         self.service = service
         self.lease = lease  # None: the only instance, always leading
         self.resync_seconds = resync_seconds
@@ -42,14 +48,16 @@ class TimerScheduler:
         self._stopping = False
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
-            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1})
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
 
     def start(self) -> None:
         """Catch up at once (whatever fell due while the engine was down), then keep time."""
         self._scheduler.start()
         self._scheduler.add_job(self.wake, "interval", seconds=self.resync_seconds, id="resync")
-        self._scheduler.add_job(self.deliver, "interval", seconds=self.deliver_seconds,
-                                id="deliver")
+        self._scheduler.add_job(
+            self.deliver, "interval", seconds=self.deliver_seconds, id="deliver"
+        )
         if self.lease is not None:
             self.lease.start(on_lead=self._took_lead)
         self.wake()
@@ -112,8 +120,9 @@ class TimerScheduler:
         # The engine's clock may differ from the wall clock (replays, tests): wait the difference.
         delay = max((at - self.service.now()).total_seconds(), 0.0)
         run_date = datetime.now(UTC) + timedelta(seconds=delay)
-        self._scheduler.add_job(self.wake, DateTrigger(run_date=run_date), id="wake",
-                                replace_existing=True)
+        self._scheduler.add_job(
+            self.wake, DateTrigger(run_date=run_date), id="wake", replace_existing=True
+        )
 
     def health(self, watchdog_seconds: float) -> dict[str, object]:
         """A leader is healthy while it wakes on time (counted from when it took the lead); a
@@ -125,8 +134,10 @@ class TimerScheduler:
             watched = age
         elif leading:
             since = self.lease.leading_since
-            watched = min(age if age is not None else float("inf"),
-                          float("inf") if since is None else now.timestamp() - since)
+            watched = min(
+                age if age is not None else float("inf"),
+                float("inf") if since is None else now.timestamp() - since,
+            )
         else:
             tried = self.lease.last_attempt
             watched = None if tried is None else time.monotonic() - tried
@@ -138,6 +149,10 @@ class TimerScheduler:
             "seconds_since_wake": age,
             "wakes": self.wakes,
             "last_error": self.last_error,
-            "healthy": (watched is not None and watched <= watchdog_seconds
-                        and self._scheduler.running and self.last_error is None),
+            "healthy": (
+                watched is not None
+                and watched <= watchdog_seconds
+                and self._scheduler.running
+                and self.last_error is None
+            ),
         }

@@ -65,13 +65,15 @@ CENT = Decimal("0.01")
 def _yuan(value: object) -> Decimal:
     """A JSON number or a numeric string → exact yuan with at most two decimal places."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise PydanticCustomError("yuan", "must be a number of yuan (a JSON number or a "
-                                          "numeric string)")
+        raise PydanticCustomError(
+            "yuan", "must be a number of yuan (a JSON number or a numeric string)"
+        )
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise PydanticCustomError("yuan", "must be a number of yuan (a JSON number or a "
-                                          "numeric string)") from None
+        raise PydanticCustomError(
+            "yuan", "must be a number of yuan (a JSON number or a numeric string)"
+        ) from None
     if not amount.is_finite():
         raise PydanticCustomError("yuan", "must be a finite number of yuan")
     if amount < 0:
@@ -96,9 +98,13 @@ def json_money(amount: Decimal | None) -> int | float | None:
     if amount is None:
         return None
     return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                           max_length=limit(Incident, "address"))]
+Address = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=limit(Incident, "address")),
+]
 
 
 def _refuse_unstorable(value: Any, where: str = "") -> None:
@@ -146,10 +152,13 @@ class ProxyIn(Input):
 
     for_: Annotated[str, StringConstraints(max_length=64)] = Field(alias="for")
     source: Annotated[str, StringConstraints(max_length=32)]
-    conveyed_by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=200)]
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                max_length=200)] | None = None
+    conveyed_by: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    reference: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
 
 
 class FactsPatch(Input):
@@ -164,20 +173,22 @@ class FactsPatch(Input):
     injured: Count | None = None
     economic_loss_yuan: Yuan | None = None
     people_at_risk: Count | None = None
-    reporter: Annotated[str, StringConstraints(
-        max_length=limit(Incident, "reporter"))] | None = None
-    description: Annotated[str, StringConstraints(
-        max_length=limit(Incident, "description"))] | None = None
+    reporter: Annotated[str, StringConstraints(max_length=limit(Incident, "reporter"))] | None = (
+        None
+    )
+    description: (
+        Annotated[str, StringConstraints(max_length=limit(Incident, "description"))] | None
+    ) = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True, exclude_none=True)
-
 
 
 class ClassifyIn(FactsPatch):
     """Facts to grade without recording anything (`classify`): the condition is required."""
 
     condition: str
+
 
 class IncidentIn(FactsPatch):
     """A new report (SPEC §5 `incident report`)."""
@@ -220,11 +231,15 @@ def reason(err: Any) -> str:
 
 def check_codes(plan: Plan, patch: FactsPatch, prefix: str = "") -> None:
     if patch.street is not None and patch.street not in plan.streets.items:
-        raise InvalidInput(f"{prefix}street: unknown street '{patch.street}' "
-                           f"(known: {', '.join(plan.streets.items)})")
+        raise InvalidInput(
+            f"{prefix}street: unknown street '{patch.street}' "
+            f"(known: {', '.join(plan.streets.items)})"
+        )
     if patch.condition is not None and patch.condition not in plan.conditions:
-        raise InvalidInput(f"{prefix}condition: unknown condition '{patch.condition}' "
-                           f"(known: {', '.join(plan.conditions)})")
+        raise InvalidInput(
+            f"{prefix}condition: unknown condition '{patch.condition}' "
+            f"(known: {', '.join(plan.conditions)})"
+        )
 
 
 # -- JSON text --------------------------------------------------------------------------------
@@ -255,11 +270,13 @@ def parse_json(text: str, field: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{field}: not valid JSON ({exc.msg} at line {exc.lineno} "
-                           f"column {exc.colno})") from exc
+        raise InvalidInput(
+            f"{field}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from exc
 
 
 # -- every row written ------------------------------------------------------------------------
+
 
 def _check_rows(session: Session, _context: object, _instances: object) -> None:
     """Before any flush: no text longer than its column, none with a NUL character — the same
@@ -273,8 +290,7 @@ def _check_rows(session: Session, _context: object, _instances: object) -> None:
                 raise InvalidInput(f"{attr.key}: must not contain a NUL character")
             length = getattr(attr.columns[0].type, "length", None)
             if length is not None and len(value) > length:
-                raise InvalidInput(f"{attr.key}: at most {length} characters "
-                                   f"(got {len(value)})")
+                raise InvalidInput(f"{attr.key}: at most {length} characters (got {len(value)})")
 
 
 sa.event.listen(Session, "before_flush", _check_rows)

@@ -86,6 +86,8 @@ class SubjectAlert(SQLModel, table=True):
 Handler = Callable[
     [Session, Plan, SubjectDeadline, escalation.DueAlert, datetime, Outbox | None], None
 ]
+
+
 def policy(row: SubjectDeadline) -> escalation.AlertPolicy:
     return escalation.AlertPolicy(
         reminder_minutes_before=tuple(row.reminder_minutes_before),

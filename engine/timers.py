@@ -52,8 +52,11 @@ class Fired:
 
     def as_dict(self, zone: ZoneInfo) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "incident_id": self.incident_id, "deadline": self.deadline, "kind": self.kind,
-            "step": self.step, "recipients": list(self.recipients),
+            "incident_id": self.incident_id,
+            "deadline": self.deadline,
+            "kind": self.kind,
+            "step": self.step,
+            "recipients": list(self.recipients),
             "at": local_iso(self.at, zone),
         }
         if self.subject:
@@ -71,16 +74,22 @@ class Fired:
 DeadlineKey = tuple[int, str, int]  # incident, deadline code, occasion
 
 
-def _fired_by_deadline(session: Session,
-                       incident_ids: set[int]) -> dict[DeadlineKey, set[tuple[str, int]]]:
+def _fired_by_deadline(
+    session: Session, incident_ids: set[int]
+) -> dict[DeadlineKey, set[tuple[str, int]]]:
     fired: dict[DeadlineKey, set[tuple[str, int]]] = defaultdict(set)
     ids = sorted(incident_ids)
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        rows = session.execute(sa.select(col(FiredAlert.incident_id), col(FiredAlert.deadline),
-                                         col(FiredAlert.occasion), col(FiredAlert.kind),
-                                         col(FiredAlert.step))
-                               .where(col(FiredAlert.incident_id).in_(chunk)))
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            sa.select(
+                col(FiredAlert.incident_id),
+                col(FiredAlert.deadline),
+                col(FiredAlert.occasion),
+                col(FiredAlert.kind),
+                col(FiredAlert.step),
+            ).where(col(FiredAlert.incident_id).in_(chunk))
+        )
         for incident_id, deadline, occasion, kind, step in rows:
             fired[(incident_id, deadline, occasion)].add((kind, step))
     return fired
@@ -98,23 +107,48 @@ class Batch:
     next_alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def record(self, fired: Fired, now: datetime, data: dict[str, Any]) -> None:
-        self.fired.append({"incident_id": fired.incident_id, "deadline": fired.deadline,
-                           "occasion": fired.occasion, "kind": fired.kind, "step": fired.step,
-                           "unit": fired.unit, "notice": fired.notice,
-                           "recipients": list(fired.recipients), "due_at": fired.at,
-                           "fired_at": now})
+        self.fired.append(
+            {
+                "incident_id": fired.incident_id,
+                "deadline": fired.deadline,
+                "occasion": fired.occasion,
+                "kind": fired.kind,
+                "step": fired.step,
+                "unit": fired.unit,
+                "notice": fired.notice,
+                "recipients": list(fired.recipients),
+                "due_at": fired.at,
+                "fired_at": now,
+            }
+        )
         late = (now - fired.at).total_seconds()
-        self.events.append({
-            "incident_id": fired.incident_id, "at": now, "recorded_at": now, "actor": "system",
-            "person": None, "kind": f"alert_{fired.kind}",
-            "data": {"deadline": fired.deadline, "occasion": fired.occasion, "step": fired.step,
-                     "recipients": list(fired.recipients), "due_at": fired.at.isoformat(),
-                     "late_seconds": round(late, 3), **data}})
+        self.events.append(
+            {
+                "incident_id": fired.incident_id,
+                "at": now,
+                "recorded_at": now,
+                "actor": "system",
+                "person": None,
+                "kind": f"alert_{fired.kind}",
+                "data": {
+                    "deadline": fired.deadline,
+                    "occasion": fired.occasion,
+                    "step": fired.step,
+                    "recipients": list(fired.recipients),
+                    "due_at": fired.at.isoformat(),
+                    "late_seconds": round(late, 3),
+                    **data,
+                },
+            }
+        )
 
     def write(self, session: Session) -> None:
         audit.chain_rows(session, self.events)
-        for model, rows in ((FiredAlert, self.fired), (TimelineEvent, self.events),
-                            (Delivery, self.deliveries)):
+        for model, rows in (
+            (FiredAlert, self.fired),
+            (TimelineEvent, self.events),
+            (Delivery, self.deliveries),
+        ):
             if rows:
                 session.execute(sa.insert(model), rows)
         if self.next_alerts:
@@ -126,20 +160,29 @@ def _drill_flags(session: Session, ids: set[int]) -> dict[int, bool]:
     found: dict[int, bool] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), 500):
-        for incident_id, drill in session.exec(select(Incident.id, Incident.drill).where(
-                col(Incident.id).in_(ordered[start:start + 500]))):
+        for incident_id, drill in session.exec(
+            select(Incident.id, Incident.drill).where(
+                col(Incident.id).in_(ordered[start : start + 500])
+            )
+        ):
             assert incident_id is not None
             found[incident_id] = drill
     return found
 
 
-def _deadline_alerts(session: Session, plan: Plan, until: datetime,
-                     outbox: Outbox | None, batch: Batch) -> list[Fired]:
-    rows = list(session.exec(
-        select(DeadlineRow).where(col(DeadlineRow.next_alert_at).is_not(None),
-                                  col(DeadlineRow.next_alert_at) <= until,
-                                  col(DeadlineRow.met_at).is_(None),
-                                  col(DeadlineRow.stopped_at).is_(None))))
+def _deadline_alerts(
+    session: Session, plan: Plan, until: datetime, outbox: Outbox | None, batch: Batch
+) -> list[Fired]:
+    rows = list(
+        session.exec(
+            select(DeadlineRow).where(
+                col(DeadlineRow.next_alert_at).is_not(None),
+                col(DeadlineRow.next_alert_at) <= until,
+                col(DeadlineRow.met_at).is_(None),
+                col(DeadlineRow.stopped_at).is_(None),
+            )
+        )
+    )
     fired_sets = _fired_by_deadline(session, {row.incident_id for row in rows})
     drills = _drill_flags(session, {row.incident_id for row in rows}) if outbox else {}
     out: list[Fired] = []
@@ -149,35 +192,71 @@ def _deadline_alerts(session: Session, plan: Plan, until: datetime,
         fired = fired_sets[(row.incident_id, row.code, row.occasion)]
         alert = escalation.due_alert(deadline, policy, until, fired)
         if alert is not None:
-            done = Fired(row.incident_id, row.code, alert.kind, alert.step, alert.recipients,
-                         alert.at, until, occasion=row.occasion)
+            done = Fired(
+                row.incident_id,
+                row.code,
+                alert.kind,
+                alert.step,
+                alert.recipients,
+                alert.at,
+                until,
+                occasion=row.occasion,
+            )
             # Owed after the response ended: the report is still due, as a late report (R4).
             after_response = row.response_ended_at is not None
-            batch.record(done, until, {"deadline_due_at": row.due_at.isoformat(),
-                                       "after_response": after_response})
+            batch.record(
+                done,
+                until,
+                {"deadline_due_at": row.due_at.isoformat(), "after_response": after_response},
+            )
             if outbox is not None:
                 incident = (row.incident_id, drills[row.incident_id])
-                batch.deliveries += outbox.alert(incident, deadline, alert.kind, alert.step,
-                                                 alert.recipients, until, after_response)
+                batch.deliveries += outbox.alert(
+                    incident,
+                    deadline,
+                    alert.kind,
+                    alert.step,
+                    alert.recipients,
+                    until,
+                    after_response,
+                )
             fired = fired | {(alert.kind, alert.step)}
             out.append(done)
-        batch.next_alerts.append({"id": row.id, "next_alert_at": escalation.next_alert_at(
-            deadline, policy, fired)})
+        batch.next_alerts.append(
+            {"id": row.id, "next_alert_at": escalation.next_alert_at(deadline, policy, fired)}
+        )
     return out
 
 
-def _ack_resends(session: Session, until: datetime, outbox: Outbox | None,
-                 batch: Batch) -> list[Fired]:
-    notices = list(session.exec(
-        select(Notice).where(Notice.status == "sent", col(Notice.ack_due_at).is_not(None),
-                             col(Notice.ack_due_at) <= until)))
+def _ack_resends(
+    session: Session, until: datetime, outbox: Outbox | None, batch: Batch
+) -> list[Fired]:
+    notices = list(
+        session.exec(
+            select(Notice).where(
+                Notice.status == "sent",
+                col(Notice.ack_due_at).is_not(None),
+                col(Notice.ack_due_at) <= until,
+            )
+        )
+    )
     out: list[Fired] = []
     for notice in notices:
         assert notice.ack_due_at is not None and notice.id is not None
-        done = Fired(notice.incident_id, ACK_DEADLINE, "resend", 1, (f"{notice.unit}:backup",),
-                     notice.ack_due_at, until, unit=notice.unit, notice=notice.id)
-        batch.record(done, until, {"unit": notice.unit, "notice": notice.id,
-                                   "notice_kind": notice.kind})
+        done = Fired(
+            notice.incident_id,
+            ACK_DEADLINE,
+            "resend",
+            1,
+            (f"{notice.unit}:backup",),
+            notice.ack_due_at,
+            until,
+            unit=notice.unit,
+            notice=notice.id,
+        )
+        batch.record(
+            done, until, {"unit": notice.unit, "notice": notice.id, "notice_kind": notice.kind}
+        )
         notice.status = "escalated"
         notice.resent_at = until
         session.add(notice)
@@ -189,8 +268,13 @@ def _ack_resends(session: Session, until: datetime, outbox: Outbox | None,
     return out
 
 
-def catch_up(db: sa.Engine, plan: Plan, until: datetime, outbox: Outbox | None = None,
-             handlers: Mapping[str, subjects.Handler] | None = None) -> list[Fired]:
+def catch_up(
+    db: sa.Engine,
+    plan: Plan,
+    until: datetime,
+    outbox: Outbox | None = None,
+    handlers: Mapping[str, subjects.Handler] | None = None,
+) -> list[Fired]:
     """Fire every alert owed at `until` (coalesced) in one transaction; retried on a write race,
     which the unique key turns into a no-op for whatever the other process already sent."""
     for attempt in range(1, ATTEMPTS + 1):
@@ -200,14 +284,26 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime, outbox: Outbox | None =
                 # Nothing is written before the batch takes its incidents' chain heads (the
                 # order `act` takes them in too: head first, then deadlines and notices).
                 with session.no_autoflush:
-                    fired = (_deadline_alerts(session, plan, until, outbox, batch)
-                             + _ack_resends(session, until, outbox, batch))
+                    fired = _deadline_alerts(session, plan, until, outbox, batch) + _ack_resends(
+                        session, until, outbox, batch
+                    )
                 batch.write(session)
-                fired += [Fired(0, row.code, alert.kind, alert.step, alert.recipients, alert.at,
-                                until, occasion=row.occasion,
-                                subject=f"{row.subject_kind}:{row.subject_id}")
-                          for row, alert in subjects.catch_up(session, plan, until, outbox,
-                                                                  handlers or {})]
+                fired += [
+                    Fired(
+                        0,
+                        row.code,
+                        alert.kind,
+                        alert.step,
+                        alert.recipients,
+                        alert.at,
+                        until,
+                        occasion=row.occasion,
+                        subject=f"{row.subject_kind}:{row.subject_id}",
+                    )
+                    for row, alert in subjects.catch_up(
+                        session, plan, until, outbox, handlers or {}
+                    )
+                ]
                 session.commit()
                 return sorted(fired, key=lambda f: (f.at, f.incident_id, f.deadline))
         except (sa.exc.IntegrityError, sa.exc.OperationalError, Conflict) as exc:
@@ -217,16 +313,19 @@ def catch_up(db: sa.Engine, plan: Plan, until: datetime, outbox: Outbox | None =
     raise AssertionError("unreachable")
 
 
-def next_wake(db: sa.Engine,
-              handlers: Mapping[str, subjects.Handler] | None = None) -> datetime | None:
+def next_wake(
+    db: sa.Engine, handlers: Mapping[str, subjects.Handler] | None = None
+) -> datetime | None:
     """The earliest instant any timer is owed, for the scheduler to wake at."""
     with reading(db) as session:
         deadline_at = session.exec(
-            select(sa.func.min(DeadlineRow.next_alert_at))
-            .where(col(DeadlineRow.met_at).is_(None), col(DeadlineRow.stopped_at).is_(None))
+            select(sa.func.min(DeadlineRow.next_alert_at)).where(
+                col(DeadlineRow.met_at).is_(None), col(DeadlineRow.stopped_at).is_(None)
+            )
         ).one()
         ack_at = session.exec(
-            select(sa.func.min(Notice.ack_due_at)).where(Notice.status == "sent")).one()
+            select(sa.func.min(Notice.ack_due_at)).where(Notice.status == "sent")
+        ).one()
         subject_at = subjects.next_wake(session, handlers or {})
     candidates: list[datetime] = [t for t in (deadline_at, ack_at, subject_at) if t is not None]
     return min(candidates, default=None)

@@ -64,8 +64,11 @@ def post_json(
         with httpx.Client(
             timeout=httpx.Timeout(timeout), verify=_tls_context(), follow_redirects=False
         ) as client:
-            response = client.post(url, json=dict(payload),
-                                   headers={**(headers or {}), IDEMPOTENCY_HEADER: idempotency_key})
+            response = client.post(
+                url,
+                json=dict(payload),
+                headers={**(headers or {}), IDEMPOTENCY_HEADER: idempotency_key},
+            )
     except httpx.TimeoutException as exc:
         raise delivery_error(channel, "timeout", f"no answer within {timeout:g} s") from exc
     except httpx.ConnectError as exc:
@@ -198,11 +201,19 @@ class SignedWebhook:
         self._clock = clock
 
 
-def post_errcode_robot(channel: str, url: str, payload: Mapping[str, Any], *, timeout: float,
-                       idempotency_key: str, meanings: Mapping[int, str]) -> Receipt:
+def post_errcode_robot(
+    channel: str,
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    timeout: float,
+    idempotency_key: str,
+    meanings: Mapping[int, str],
+) -> Receipt:
     """Post to a robot that answers ``{"errcode": 0, "errmsg": "ok"}`` (WeCom, DingTalk) and
     raise unless errcode is 0; these robots return no message id."""
     reply = post_json(channel, url, payload, timeout=timeout, idempotency_key=idempotency_key)
-    check_result_code(channel, reply, code_keys=("errcode",), message_keys=("errmsg",),
-                      meanings=meanings)
+    check_result_code(
+        channel, reply, code_keys=("errcode",), message_keys=("errmsg",), meanings=meanings
+    )
     return Receipt(channel=channel, provider_id=None)

@@ -39,11 +39,15 @@ class DingTalkRobotChannel(SignedWebhook):
 
     name = "dingtalk"
 
-
     def send(self, message: Message) -> Receipt:
-        return post_errcode_robot(self.name, self.signed_url(), self.payload(message),
-                                  timeout=self.timeout, meanings=_MEANINGS,
-                                  idempotency_key=message.idempotency_key)
+        return post_errcode_robot(
+            self.name,
+            self.signed_url(),
+            self.payload(message),
+            timeout=self.timeout,
+            meanings=_MEANINGS,
+            idempotency_key=message.idempotency_key,
+        )
 
     def signed_url(self) -> str:
         """The webhook URL with ``timestamp`` and ``sign`` appended to its query.

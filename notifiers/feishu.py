@@ -35,10 +35,14 @@ class FeishuBotChannel(SignedWebhook):
 
     name = "feishu"
 
-
     def send(self, message: Message) -> Receipt:
-        reply = post_json(self.name, self.webhook_url, self.payload(message), timeout=self.timeout,
-                          idempotency_key=message.idempotency_key)
+        reply = post_json(
+            self.name,
+            self.webhook_url,
+            self.payload(message),
+            timeout=self.timeout,
+            idempotency_key=message.idempotency_key,
+        )
         check_result_code(
             self.name,
             reply,

@@ -40,9 +40,14 @@ class WeComRobotChannel:
         self.timeout = timeout
 
     def send(self, message: Message) -> Receipt:
-        return post_errcode_robot(self.name, self.webhook_url, self.payload(message),
-                                  timeout=self.timeout, meanings=_MEANINGS,
-                                  idempotency_key=message.idempotency_key)
+        return post_errcode_robot(
+            self.name,
+            self.webhook_url,
+            self.payload(message),
+            timeout=self.timeout,
+            meanings=_MEANINGS,
+            idempotency_key=message.idempotency_key,
+        )
 
     def payload(self, message: Message) -> dict[str, Any]:
         """The request body; public so previews can show exactly what will be sent."""

@@ -94,8 +94,7 @@ def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def service(tmp_path: Path, plan: Plan, clock: ManualClock,
-            migrated_db: Path) -> IncidentService:
+def service(tmp_path: Path, plan: Plan, clock: ManualClock, migrated_db: Path) -> IncidentService:
     db = tmp_path / "fangan.db"
     shutil.copyfile(migrated_db, db)
     return IncidentService(f"sqlite:///{db}", plan, load_workflow(WORKFLOW_REF), clock=clock)
@@ -111,15 +110,27 @@ class Cli:
         self.db_url = f"sqlite:///{workdir / 'cli.db'}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FANGAN_")}
 
-    def __call__(self, *args: str, stdin: str | dict[str, Any] | None = None,
-                 now: str | None = T0_ISO, env: dict[str, str] | None = None) -> CliOutcome:
+    def __call__(
+        self,
+        *args: str,
+        stdin: str | dict[str, Any] | None = None,
+        now: str | None = T0_ISO,
+        env: dict[str, str] | None = None,
+    ) -> CliOutcome:
         argv = [sys.executable, str(MAIN), "--db", self.db_url]
         if now is not None:
             argv += ["--now", now]
         argv += list(args)
         text = json.dumps(stdin, ensure_ascii=False) if isinstance(stdin, dict) else stdin
-        proc = subprocess.run(argv, input=text or "", capture_output=True, text=True,
-                              cwd=self.workdir, env={**self.env, **(env or {})}, timeout=60)
+        proc = subprocess.run(
+            argv,
+            input=text or "",
+            capture_output=True,
+            text=True,
+            cwd=self.workdir,
+            env={**self.env, **(env or {})},
+            timeout=60,
+        )
         out = None
         if proc.stdout.strip():
             try:
@@ -144,8 +155,13 @@ class InProcessCli(Cli):
     """The same contract through `main.main` in this process: what a subprocess would
     print and its exit code, at a fraction of a subprocess's cost (for the many-case tests)."""
 
-    def __call__(self, *args: str, stdin: str | dict[str, Any] | None = None,
-                 now: str | None = T0_ISO, env: dict[str, str] | None = None) -> CliOutcome:
+    def __call__(
+        self,
+        *args: str,
+        stdin: str | dict[str, Any] | None = None,
+        now: str | None = T0_ISO,
+        env: dict[str, str] | None = None,
+    ) -> CliOutcome:
         from main import main
 
         argv = ["--db", self.db_url, *(["--now", now] if now is not None else []), *args]

@@ -22,17 +22,23 @@ from engine.service import IncidentService, load_workflow
 WORKFLOW_REF = "workflows.housing_safety:WORKFLOW"
 Job = tuple[int, str, str, dict[str, Any]]  # incident, action, actor, data
 Pair = tuple[Job, Job]
-REPORT = {"address": "鹦鹉街3栋", "street": "yingwu", "condition": "hidden_danger",
-          "discovered_at": "2026-03-02T08:50:00+08:00"}
+REPORT = {
+    "address": "鹦鹉街3栋",
+    "street": "yingwu",
+    "condition": "hidden_danger",
+    "discovered_at": "2026-03-02T08:50:00+08:00",
+}
 
 # The event each contested action writes, and the state it leads to.
-EFFECT = {"activate": ("activated", "active"), "dismiss": ("dismissed", "dismissed"),
-          "propose_termination": ("propose_termination", "termination_proposed")}
+EFFECT = {
+    "activate": ("activated", "active"),
+    "dismiss": ("dismissed", "dismissed"),
+    "propose_termination": ("propose_termination", "termination_proposed"),
+}
 
 
 def new_service(url: str, now: datetime) -> IncidentService:
-    return IncidentService(url, load_plan(), load_workflow(WORKFLOW_REF),
-                           clock=ManualClock(now))
+    return IncidentService(url, load_plan(), load_workflow(WORKFLOW_REF), clock=ManualClock(now))
 
 
 def _worker(side: int, url: str, now: str, jobs: list[Job], barrier: Any, out: Any) -> None:
@@ -58,8 +64,10 @@ def race(url: str, now: datetime, pairs: list[Pair]) -> list[tuple[str, str]]:
     barrier = ctx.Barrier(2)
     out = ctx.Queue()
     sides = [[pair[0] for pair in pairs], [pair[1] for pair in pairs]]
-    procs = [ctx.Process(target=_worker, args=(side, url, now.isoformat(), jobs, barrier, out))
-             for side, jobs in enumerate(sides)]
+    procs = [
+        ctx.Process(target=_worker, args=(side, url, now.isoformat(), jobs, barrier, out))
+        for side, jobs in enumerate(sides)
+    ]
     for proc in procs:
         proc.start()
     got = dict(out.get(timeout=600) for _ in procs)
@@ -69,8 +77,9 @@ def race(url: str, now: datetime, pairs: list[Pair]) -> list[tuple[str, str]]:
     return list(zip(got[0], got[1], strict=True))
 
 
-def check_consistent(service: IncidentService, pairs: list[Pair],
-                     outcomes: list[tuple[str, str]]) -> tuple[int, list[str]]:
+def check_consistent(
+    service: IncidentService, pairs: list[Pair], outcomes: list[tuple[str, str]]
+) -> tuple[int, list[str]]:
     """The pairs where both actions were accepted, and every incident whose end state does not
     agree with its answers or its timeline (both must come out empty)."""
     both, problems = 0, []
@@ -80,11 +89,15 @@ def check_consistent(service: IncidentService, pairs: list[Pair],
         both += len(accepted) == 2
         view = service.show(incident_id)
         kinds = [event["kind"] for event in view["timeline"]]
-        applied = [action for action in dict.fromkeys(job[1] for job in pair)
-                   for _ in range(kinds.count(EFFECT[action][0]))]
+        applied = [
+            action
+            for action in dict.fromkeys(job[1] for job in pair)
+            for _ in range(kinds.count(EFFECT[action][0]))
+        ]
         stopped = [d["code"] for d in view["deadlines"] if d["stopped_at"] is not None]
-        open_ = [d["code"] for d in view["deadlines"]
-                 if d["stopped_at"] is None and d["met_at"] is None]
+        open_ = [
+            d["code"] for d in view["deadlines"] if d["stopped_at"] is None and d["met_at"] is None
+        ]
         if any(got not in ("ok", "invalid_state", "conflict") for got in outcome):
             problems.append(f"{incident_id}: answered {outcome}")
         if not accepted or sorted(applied) != sorted(accepted):
@@ -92,8 +105,9 @@ def check_consistent(service: IncidentService, pairs: list[Pair],
         elif len(applied) == 1 and view["state"] != EFFECT[applied[0]][1]:
             problems.append(f"{incident_id}: {applied[0]} applied, state {view['state']}")
         if open_ if view["state"] == "dismissed" else stopped:
-            problems.append(f"{incident_id}: {view['state']} with deadlines stopped {stopped}, "
-                            f"open {open_}")
+            problems.append(
+                f"{incident_id}: {view['state']} with deadlines stopped {stopped}, open {open_}"
+            )
     return both, problems
 
 
@@ -103,20 +117,29 @@ def contradictory_pairs(service: IncidentService, count: int) -> list[Pair]:
     pairs: list[Pair] = []
     for _ in range(count):
         incident = service.report(REPORT)["id"]
-        pairs.append(((incident, "activate", "district_hq", {}),
-                      (incident, "dismiss", "district_housing_bureau", {"reason": "误报"})))
+        pairs.append(
+            (
+                (incident, "activate", "district_hq", {}),
+                (incident, "dismiss", "district_housing_bureau", {"reason": "误报"}),
+            )
+        )
     for _ in range(count):
         incident = service.report(REPORT)["id"]
         service.act(incident, "activate", actor="district_hq")
-        service.act(incident, "eliminate_danger", actor="district_housing_bureau",
-                    data={"experts": ["王工"], "appraisers": ["李工"]})
+        service.act(
+            incident,
+            "eliminate_danger",
+            actor="district_housing_bureau",
+            data={"experts": ["王工"], "appraisers": ["李工"]},
+        )
         propose = (incident, "propose_termination", "district_housing_bureau", {})
         pairs.append((propose, propose))
     return pairs
 
 
-def race_contradictory(service: IncidentService, now: datetime,
-                       count: int) -> tuple[int, list[str]]:
+def race_contradictory(
+    service: IncidentService, now: datetime, count: int
+) -> tuple[int, list[str]]:
     """Race `count` pairs of each kind through two processes on the service's database; the
     pairs both accepted and the inconsistent incidents (see `check_consistent`)."""
     pairs = contradictory_pairs(service, count)

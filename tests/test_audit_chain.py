@@ -18,14 +18,23 @@ KEY = derive(b"a test secret").audit
 T = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-def chain(n: int, key: bytes = KEY, incident_id: int = 7) -> tuple[list[audit.StoredEvent],
-                                                                    audit.Head]:
+def chain(
+    n: int, key: bytes = KEY, incident_id: int = 7
+) -> tuple[list[audit.StoredEvent], audit.Head]:
     """n authentic events and their head, as the writer makes them."""
     events: list[audit.StoredEvent] = []
     prev = audit.GENESIS
     for seq in range(1, n + 1):
-        link = audit.Link(incident_id, seq, T + timedelta(minutes=seq), T, "system", None,
-                          f"alert_{seq}", {"step": seq, "recipients": ["duty_officer"]})
+        link = audit.Link(
+            incident_id,
+            seq,
+            T + timedelta(minutes=seq),
+            T,
+            "system",
+            None,
+            f"alert_{seq}",
+            {"step": seq, "recipients": ["duty_officer"]},
+        )
         mac = audit.event_mac(key, link, prev)
         events.append(audit.StoredEvent(100 + seq, link, prev, mac))
         prev = mac
@@ -45,11 +54,16 @@ def test_an_intact_chain_has_no_problems() -> None:
 def test_the_mac_covers_every_field_and_the_previous_mac() -> None:
     link = chain(1)[0][0].link
     base = audit.event_mac(KEY, link, "")
-    changed = [replace(link, incident_id=8), replace(link, seq=2),
-               replace(link, at=link.at + timedelta(microseconds=1)),
-               replace(link, recorded_at=link.recorded_at + timedelta(seconds=1)),
-               replace(link, actor="district_hq"), replace(link, person="张三"),
-               replace(link, kind="alert_x"), replace(link, data={"step": 2})]
+    changed = [
+        replace(link, incident_id=8),
+        replace(link, seq=2),
+        replace(link, at=link.at + timedelta(microseconds=1)),
+        replace(link, recorded_at=link.recorded_at + timedelta(seconds=1)),
+        replace(link, actor="district_hq"),
+        replace(link, person="张三"),
+        replace(link, kind="alert_x"),
+        replace(link, data={"step": 2}),
+    ]
     assert all(audit.event_mac(KEY, c, "") != base for c in changed)
     assert audit.event_mac(KEY, link, "0" * 64) != base
     assert audit.event_mac(derive(b"another secret").audit, link, "") != base
@@ -57,8 +71,11 @@ def test_the_mac_covers_every_field_and_the_previous_mac() -> None:
 
 def test_the_canonical_form_ignores_key_order_and_time_zone() -> None:
     link = audit.Link(1, 1, T, T, "system", None, "k", {"b": 1, "a": {"y": 2, "x": [1, "二"]}})
-    same = replace(link, at=T.astimezone(ZoneInfo("Asia/Shanghai")),
-                   data={"a": {"x": [1, "二"], "y": 2}, "b": 1})
+    same = replace(
+        link,
+        at=T.astimezone(ZoneInfo("Asia/Shanghai")),
+        data={"a": {"x": [1, "二"], "y": 2}, "b": 1},
+    )
     assert audit.canonical(link, "") == audit.canonical(same, "")
     with pytest.raises(ValueError):
         audit.canonical(replace(link, at=T.replace(tzinfo=None)), "")

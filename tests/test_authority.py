@@ -28,8 +28,11 @@ TERMINATION = {
     ("I", "approve_termination"): "city_emergency_committee",
     ("I", "announce_termination"): "district_hq",
 }
-ACTIVATION = {"III": {"district_housing_bureau", "district_hq"},
-              "II": {"district_hq"}, "I": {"district_hq"}}
+ACTIVATION = {
+    "III": {"district_housing_bureau", "district_hq"},
+    "II": {"district_hq"},
+    "I": {"district_hq"},
+}
 # SPEC §4 table.
 OTHER_ACTIONS = {
     "verify": {"district_housing_bureau"},
@@ -41,9 +44,14 @@ OTHER_ACTIONS = {
     "submit_report": {"district_hq"},
     "close": {"district_hq"},
 }
-NAMES = {"district_housing_bureau": "区房管局", "district_hq": "区指挥部",
-         "city_hq_office": "市指挥部办公室", "city_hq": "市指挥部",
-         "city_emergency_committee": "市政府应急委", "district_government": "区人民政府"}
+NAMES = {
+    "district_housing_bureau": "区房管局",
+    "district_hq": "区指挥部",
+    "city_hq_office": "市指挥部办公室",
+    "city_hq": "市指挥部",
+    "city_emergency_committee": "市政府应急委",
+    "district_government": "区人民政府",
+}
 
 
 def refused(plan: Plan, action: str, actor: str, level, **kwargs) -> Forbidden | None:
@@ -85,8 +93,10 @@ def test_activation_per_level(plan: Plan, level: str, actor: str) -> None:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize(("level", "target"), [("III", "II"), ("III", "I"), ("II", "I"),
-                                               ("III", None), ("II", None), ("I", None)])
+@pytest.mark.parametrize(
+    ("level", "target"),
+    [("III", "II"), ("III", "I"), ("II", "I"), ("III", None), ("II", None), ("I", None)],
+)
 def test_raise_level(plan: Plan, level: str, target: str | None, actor: str) -> None:
     """区指挥部 always; 区房管局 only while the incident is at III."""
     allowed = {"district_hq"} | ({"district_housing_bureau"} if level == "III" else set())
@@ -119,9 +129,17 @@ def test_a_report_is_recorded_by_its_maker_or_the_desk(plan: Plan) -> None:
     """R11: the deadline's responsible unit or the desk — not any unit (a bug: wuhan_telecom
     could record the report to 市房管局 and silence the escalation)."""
     assert reporters(plan, "city_housing_bureau") == [
-        "duty_officer", "district_housing_bureau", "district_hq_office", "district_hq"]
+        "duty_officer",
+        "district_housing_bureau",
+        "district_hq_office",
+        "district_hq",
+    ]
     assert reporters(plan, "city_hq") == [
-        "duty_officer", "district_housing_bureau", "district_hq_office", "district_hq"]
+        "duty_officer",
+        "district_housing_bureau",
+        "district_hq_office",
+        "district_hq",
+    ]
     assert "wuhan_telecom" not in (allowed_actors(plan, "record_report", "II") or [])
 
 

@@ -19,30 +19,49 @@ import pytest
 from engine.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = [["classify"], ["codes"], ["tick"], ["notice"], ["report"], ["deliver"], ["serve"],
-            ["incident", "report"], ["incident", "show"], ["incident", "list"],
-            ["incident", "act"], ["incident", "duplicates"], ["contacts", "stale"],
-            ["user", "create-admin"], ["stats"]]
+COMMANDS = [
+    ["classify"],
+    ["codes"],
+    ["tick"],
+    ["notice"],
+    ["report"],
+    ["deliver"],
+    ["serve"],
+    ["incident", "report"],
+    ["incident", "show"],
+    ["incident", "list"],
+    ["incident", "act"],
+    ["incident", "duplicates"],
+    ["contacts", "stale"],
+    ["user", "create-admin"],
+    ["stats"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_has_a_description_and_clean_help(command: list[str]) -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), *command, "--help"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     help_text = proc.stdout
     assert "<bool>" not in help_text, help_text
     usage, _, rest = help_text.partition("\n\n")
     assert usage.startswith("Usage:")
-    assert not rest.lstrip().startswith(("Arguments:", "Options:")), \
+    assert not rest.lstrip().startswith(("Arguments:", "Options:")), (
         f"`{' '.join(command)}` has no description:\n{help_text}"
+    )
 
 
 def test_codes_lists_what_the_commands_accept(cli: Any, plan: Any) -> None:
     code, codes, _ = cli("codes")
     assert code == 0
     assert codes["streets"]["yingwu"] == "鹦鹉街" and set(codes["streets"]) == set(
-        plan.streets.items)
+        plan.streets.items
+    )
     assert codes["actors"]["district_hq"] == "区指挥部"
     assert "reported" in codes["states"] and "closed" in codes["states"]
     record = codes["actions"]["record_report"]
@@ -50,12 +69,27 @@ def test_codes_lists_what_the_commands_accept(cli: Any, plan: Any) -> None:
     assert "reported" in record["from"]
     assert codes["actions"]["activate"] == {"from": ["reported"], "fields": {}}
     # The fields listed are the ones the engine checks: leaving out a required one is refused.
-    code, incident, _ = cli("incident", "report", stdin={
-        "address": "鹦鹉花园3栋", "street": "yingwu", "condition": "hidden_danger",
-        "discovered_at": "2026-03-02T08:30:00+08:00"})
+    code, incident, _ = cli(
+        "incident",
+        "report",
+        stdin={
+            "address": "鹦鹉花园3栋",
+            "street": "yingwu",
+            "condition": "hidden_danger",
+            "discovered_at": "2026-03-02T08:30:00+08:00",
+        },
+    )
     assert code == 0
-    code, _, err = cli("incident", "act", str(incident["id"]), "record_report",
-                       "--actor", "duty_officer", "--data", "{}")
+    code, _, err = cli(
+        "incident",
+        "act",
+        str(incident["id"]),
+        "record_report",
+        "--actor",
+        "duty_officer",
+        "--data",
+        "{}",
+    )
     assert code == 2 and "data.to" in cli.error(err)["message"]
 
 
@@ -65,9 +99,23 @@ def test_password_stdin_on_a_terminal_prompts(tmp_path: Path) -> None:
     env["FANGAN_DB_URL"] = f"sqlite:///{tmp_path / 'u.db'}"
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child becomes the CLI
-        os.execve(sys.executable, [sys.executable, str(ROOT / "main.py"), "user",
-                                   "create-admin", "--username", "admin", "--name", "值班长",
-                                   "--unit", "district_housing_bureau", "--password-stdin"], env)
+        os.execve(
+            sys.executable,
+            [
+                sys.executable,
+                str(ROOT / "main.py"),
+                "user",
+                "create-admin",
+                "--username",
+                "admin",
+                "--name",
+                "值班长",
+                "--unit",
+                "district_housing_bureau",
+                "--password-stdin",
+            ],
+            env,
+        )
     seen = b""
     try:
         for prompt in (b"Password", b"confirmation"):  # click's hidden prompt, asked twice
@@ -113,8 +161,10 @@ def _read_until(fd: int, marker: bytes, timeout: float = 60.0) -> bytes:
 def test_acknowledgement_links_follow_the_port() -> None:
     assert Settings(port=8123).console_url == "http://127.0.0.1:8123"
     assert Settings(host="0.0.0.0", port=9000).console_url == "http://127.0.0.1:9000"
-    assert Settings(public_url="https://fangan.example/", port=9000).console_url == \
-        "https://fangan.example"
+    assert (
+        Settings(public_url="https://fangan.example/", port=9000).console_url
+        == "https://fangan.example"
+    )
 
 
 def test_serve_says_where_it_listens(tmp_path: Path) -> None:
@@ -123,8 +173,13 @@ def test_serve_says_where_it_listens(tmp_path: Path) -> None:
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGAN_")}
     env |= {"FANGAN_DB_URL": f"sqlite:///{tmp_path / 's.db'}", "FANGAN_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve"], env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "serve"],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
     try:
         assert proc.stderr is not None
         line = b""

@@ -38,10 +38,16 @@ def test_due_instants_follow_the_plan(initial: dl.Deadline, government: dl.Deadl
     assert government.recipients == ("district_government",)
 
 
-@pytest.mark.parametrize(("offset", "expected"), [
-    (-30 * MINUTE, "met"), (-SECOND, "met"), (timedelta(0), "met"),   # within is inclusive
-    (SECOND, "met_late"), (2 * MINUTE, "met_late"),
-])
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (-30 * MINUTE, "met"),
+        (-SECOND, "met"),
+        (timedelta(0), "met"),  # within is inclusive
+        (SECOND, "met_late"),
+        (2 * MINUTE, "met_late"),
+    ],
+)
 def test_within_is_inclusive(government: dl.Deadline, offset: timedelta, expected: str) -> None:
     at = government.due_at + offset
     met = dl.record_report(government, "district_government", at)
@@ -51,12 +57,18 @@ def test_within_is_inclusive(government: dl.Deadline, offset: timedelta, expecte
         assert dl.status(met, now) == expected
 
 
-@pytest.mark.parametrize(("offset", "expected"), [
-    (-MINUTE, "pending"), (timedelta(0), "pending"), (SECOND, "overdue"), (timedelta(hours=5),
-                                                                          "overdue"),
-])
-def test_overdue_only_after_due_passed(government: dl.Deadline, offset: timedelta,
-                                       expected: str) -> None:
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (-MINUTE, "pending"),
+        (timedelta(0), "pending"),
+        (SECOND, "overdue"),
+        (timedelta(hours=5), "overdue"),
+    ],
+)
+def test_overdue_only_after_due_passed(
+    government: dl.Deadline, offset: timedelta, expected: str
+) -> None:
     assert dl.status(government, government.due_at + offset) == expected
 
 
@@ -93,13 +105,18 @@ def test_report_after_met_or_stopped_changes_nothing(government: dl.Deadline) ->
     assert dl.record_report(stopped, "district_government", START + 2 * MINUTE) == stopped
 
 
-@pytest.mark.parametrize(("stopped_offset", "expected"), [
-    (-MINUTE, "pending"), (timedelta(0), "pending"), (SECOND, "overdue"),
-    (timedelta(hours=2), "overdue"),
-])
-def test_stopped_deadline_is_judged_at_stop_time(government: dl.Deadline,
-                                                 stopped_offset: timedelta,
-                                                 expected: str) -> None:
+@pytest.mark.parametrize(
+    ("stopped_offset", "expected"),
+    [
+        (-MINUTE, "pending"),
+        (timedelta(0), "pending"),
+        (SECOND, "overdue"),
+        (timedelta(hours=2), "overdue"),
+    ],
+)
+def test_stopped_deadline_is_judged_at_stop_time(
+    government: dl.Deadline, stopped_offset: timedelta, expected: str
+) -> None:
     stopped = replace(government, stopped_at=government.due_at + stopped_offset)
     assert not stopped.open
     # however long after the stop we look
@@ -119,8 +136,12 @@ def test_lateness(government: dl.Deadline) -> None:
 # -- escalation alerts (R4): defaults 15 and 5 min before, overdue steps every 10 min -----------
 
 CHAIN = ("duty_leader", "office_director", "deputy_commander", "commander")
-POLICY = AlertPolicy(reminder_minutes_before=(5, 15), overdue_interval_minutes=10,
-                     responsible="district_housing_bureau", chain=CHAIN)
+POLICY = AlertPolicy(
+    reminder_minutes_before=(5, 15),
+    overdue_interval_minutes=10,
+    responsible="district_housing_bureau",
+    chain=CHAIN,
+)
 RESPONSIBLE = POLICY.responsible
 
 
@@ -129,18 +150,21 @@ def deadline(government: dl.Deadline) -> dl.Deadline:
     return government  # due at START + 30 min
 
 
-@pytest.mark.parametrize(("before_due", "fired", "expected"), [
-    # (minutes before due, already fired, (kind, step, at minutes before due) or None)
-    (20, set(), None),
-    (15, set(), ("reminder", 1, 15)),
-    (10, set(), ("reminder", 1, 15)),
-    (10, {("reminder", 1)}, None),
-    (5, {("reminder", 1)}, ("reminder", 2, 5)),
-    (5, set(), ("reminder", 2, 5)),          # catch-up: only the latest missed reminder
-    (1, set(), ("reminder", 2, 5)),
-    (1, {("reminder", 2)}, None),            # never twice, and never an earlier one after it
-    (1, {("reminder", 1), ("reminder", 2)}, None),
-])
+@pytest.mark.parametrize(
+    ("before_due", "fired", "expected"),
+    [
+        # (minutes before due, already fired, (kind, step, at minutes before due) or None)
+        (20, set(), None),
+        (15, set(), ("reminder", 1, 15)),
+        (10, set(), ("reminder", 1, 15)),
+        (10, {("reminder", 1)}, None),
+        (5, {("reminder", 1)}, ("reminder", 2, 5)),
+        (5, set(), ("reminder", 2, 5)),  # catch-up: only the latest missed reminder
+        (1, set(), ("reminder", 2, 5)),
+        (1, {("reminder", 2)}, None),  # never twice, and never an earlier one after it
+        (1, {("reminder", 1), ("reminder", 2)}, None),
+    ],
+)
 def test_reminders(deadline: dl.Deadline, before_due: int, fired: set, expected) -> None:
     alert = due_alert(deadline, POLICY, deadline.due_at - before_due * MINUTE, fired)
     if expected is None:
@@ -153,22 +177,26 @@ def test_reminders(deadline: dl.Deadline, before_due: int, fired: set, expected)
     assert alert.deadline == deadline.code
 
 
-@pytest.mark.parametrize(("after_due", "fired", "step", "recipients"), [
-    # at the due instant: the first overdue alert, to the responsible party and chain[0];
-    # the reminders missed are not sent any more
-    (timedelta(0), set(), 1, (RESPONSIBLE, CHAIN[0])),
-    (timedelta(0), {("reminder", 1)}, 1, (RESPONSIBLE, CHAIN[0])),
-    (9 * MINUTE, set(), 1, (RESPONSIBLE, CHAIN[0])),
-    # catch-up: one alert, at the step reached (not every step missed)
-    (25 * MINUTE, set(), 3, (RESPONSIBLE, CHAIN[2])),
-    (10 * MINUTE, {("overdue", 1)}, 2, (CHAIN[1],)),
-    (30 * MINUTE, {("overdue", 1)}, 4, (CHAIN[3],)),
-    # past the chain's length: its last entry
-    (40 * MINUTE, {("overdue", 4)}, 5, (CHAIN[3],)),
-    (timedelta(hours=10), {("overdue", 4)}, 61, (CHAIN[3],)),
-])
-def test_overdue_alerts(deadline: dl.Deadline, after_due: timedelta, fired: set, step: int,
-                        recipients: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("after_due", "fired", "step", "recipients"),
+    [
+        # at the due instant: the first overdue alert, to the responsible party and chain[0];
+        # the reminders missed are not sent any more
+        (timedelta(0), set(), 1, (RESPONSIBLE, CHAIN[0])),
+        (timedelta(0), {("reminder", 1)}, 1, (RESPONSIBLE, CHAIN[0])),
+        (9 * MINUTE, set(), 1, (RESPONSIBLE, CHAIN[0])),
+        # catch-up: one alert, at the step reached (not every step missed)
+        (25 * MINUTE, set(), 3, (RESPONSIBLE, CHAIN[2])),
+        (10 * MINUTE, {("overdue", 1)}, 2, (CHAIN[1],)),
+        (30 * MINUTE, {("overdue", 1)}, 4, (CHAIN[3],)),
+        # past the chain's length: its last entry
+        (40 * MINUTE, {("overdue", 4)}, 5, (CHAIN[3],)),
+        (timedelta(hours=10), {("overdue", 4)}, 61, (CHAIN[3],)),
+    ],
+)
+def test_overdue_alerts(
+    deadline: dl.Deadline, after_due: timedelta, fired: set, step: int, recipients: tuple[str, ...]
+) -> None:
     alert = due_alert(deadline, POLICY, deadline.due_at + after_due, fired)
     assert alert is not None
     assert alert.kind == "overdue"
@@ -177,12 +205,15 @@ def test_overdue_alerts(deadline: dl.Deadline, after_due: timedelta, fired: set,
     assert alert.recipients == recipients
 
 
-@pytest.mark.parametrize(("after_due", "fired"), [
-    (timedelta(0), {("overdue", 1)}),
-    (9 * MINUTE, {("overdue", 1)}),
-    (25 * MINUTE, {("overdue", 3)}),
-    (15 * MINUTE, {("overdue", 3)}),   # a later step was already sent: nothing earlier again
-])
+@pytest.mark.parametrize(
+    ("after_due", "fired"),
+    [
+        (timedelta(0), {("overdue", 1)}),
+        (9 * MINUTE, {("overdue", 1)}),
+        (25 * MINUTE, {("overdue", 3)}),
+        (15 * MINUTE, {("overdue", 3)}),  # a later step was already sent: nothing earlier again
+    ],
+)
 def test_overdue_never_repeated(deadline: dl.Deadline, after_due: timedelta, fired: set) -> None:
     assert due_alert(deadline, POLICY, deadline.due_at + after_due, fired) is None
 
@@ -200,10 +231,15 @@ def test_catch_up_then_tick_again_fires_nothing(deadline: dl.Deadline) -> None:
                 sent.append((alert.kind, alert.step, alert.at))
         now += MINUTE
     due = deadline.due_at
-    assert sent == [("reminder", 1, due - 15 * MINUTE), ("reminder", 2, due - 5 * MINUTE),
-                    ("overdue", 1, due), ("overdue", 2, due + 10 * MINUTE),
-                    ("overdue", 3, due + 20 * MINUTE), ("overdue", 4, due + 30 * MINUTE),
-                    ("overdue", 5, due + 40 * MINUTE)]
+    assert sent == [
+        ("reminder", 1, due - 15 * MINUTE),
+        ("reminder", 2, due - 5 * MINUTE),
+        ("overdue", 1, due),
+        ("overdue", 2, due + 10 * MINUTE),
+        ("overdue", 3, due + 20 * MINUTE),
+        ("overdue", 4, due + 30 * MINUTE),
+        ("overdue", 5, due + 40 * MINUTE),
+    ]
 
 
 @pytest.mark.parametrize("offset", [-10 * MINUTE, timedelta(0), timedelta(hours=1)])
@@ -220,28 +256,36 @@ def _met_at(deadline: dl.Deadline, at: datetime) -> dl.Deadline:
     return deadline
 
 
-@pytest.mark.parametrize(("effective", "recorded", "alerted", "expected"), [
-    # a backdated report recorded after the overdue alert went out: 补录
-    (-10 * MINUTE, 20 * MINUTE, 0 * MINUTE, True),
-    (0 * MINUTE, 20 * MINUTE, 15 * MINUTE, True),  # effective exactly at the due instant
-    # recorded before the deadline passed: plainly on time, whatever happened later
-    (-10 * MINUTE, -5 * MINUTE, None, False),
-    (-10 * MINUTE, 0 * MINUTE, None, False),
-    # recorded late but no overdue alert went out (e.g. the scheduler was down): not 补录
-    (-10 * MINUTE, 20 * MINUTE, None, False),
-    # an alert after the record cannot have been answered by it
-    (-10 * MINUTE, 20 * MINUTE, 25 * MINUTE, False),
-    # met late: the status already says so
-    (5 * MINUTE, 20 * MINUTE, 0 * MINUTE, False),
-])
+@pytest.mark.parametrize(
+    ("effective", "recorded", "alerted", "expected"),
+    [
+        # a backdated report recorded after the overdue alert went out: 补录
+        (-10 * MINUTE, 20 * MINUTE, 0 * MINUTE, True),
+        (0 * MINUTE, 20 * MINUTE, 15 * MINUTE, True),  # effective exactly at the due instant
+        # recorded before the deadline passed: plainly on time, whatever happened later
+        (-10 * MINUTE, -5 * MINUTE, None, False),
+        (-10 * MINUTE, 0 * MINUTE, None, False),
+        # recorded late but no overdue alert went out (e.g. the scheduler was down): not 补录
+        (-10 * MINUTE, 20 * MINUTE, None, False),
+        # an alert after the record cannot have been answered by it
+        (-10 * MINUTE, 20 * MINUTE, 25 * MINUTE, False),
+        # met late: the status already says so
+        (5 * MINUTE, 20 * MINUTE, 0 * MINUTE, False),
+    ],
+)
 def test_a_report_backdated_after_its_overdue_alert_is_backfilled(
-        government: dl.Deadline, effective: timedelta, recorded: timedelta,
-        alerted: timedelta | None, expected: bool) -> None:
+    government: dl.Deadline,
+    effective: timedelta,
+    recorded: timedelta,
+    alerted: timedelta | None,
+    expected: bool,
+) -> None:
     due = government.due_at
     met = _met_at(government, due + effective)
     assert dl.status(met, due + recorded) == ("met" if effective <= 0 * MINUTE else "met_late")
-    assert dl.backfilled(met, due + recorded,
-                         None if alerted is None else due + alerted) is expected
+    assert (
+        dl.backfilled(met, due + recorded, None if alerted is None else due + alerted) is expected
+    )
 
 
 def test_an_unmet_deadline_is_never_backfilled(government: dl.Deadline) -> None:

@@ -35,21 +35,32 @@ def _module(path: Path) -> str:
 
 
 def test_the_kernel_writes_no_chinese_and_no_housing_word() -> None:
-    found = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in _kernel_files()
-             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-             if CHINESE.search(line) or HOUSING.search(line)]
+    found = [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+        for p in _kernel_files()
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if CHINESE.search(line) or HOUSING.search(line)
+    ]
     assert found == []
 
 
 def test_the_kernel_imports_neither_the_web_side_nor_a_workflow() -> None:
-    found = [f"{p.relative_to(ROOT)}: {m}" for p in _kernel_files() for m in _imports(p)
-             if m.split(".")[0] in ("web", "workflows", "main")]
+    found = [
+        f"{p.relative_to(ROOT)}: {m}"
+        for p in _kernel_files()
+        for m in _imports(p)
+        if m.split(".")[0] in ("web", "workflows", "main")
+    ]
     assert found == []
 
 
 def test_no_import_circle() -> None:
-    modules = {_module(p): p for top in PACKAGES for p in (ROOT / top).rglob("*.py")
-               if "versions" not in p.parts}
+    modules = {
+        _module(p): p
+        for top in PACKAGES
+        for p in (ROOT / top).rglob("*.py")
+        if "versions" not in p.parts
+    }
     graph: dict[str, set[str]] = defaultdict(set)
     for name, path in modules.items():
         for target in _imports(path):
@@ -64,7 +75,7 @@ def test_no_import_circle() -> None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(" → ".join([*trail[trail.index(nxt):], nxt]))
+                cycles.append(" → ".join([*trail[trail.index(nxt) :], nxt]))
             elif nxt not in state:
                 visit(nxt, [*trail, nxt])
         state[node] = 2

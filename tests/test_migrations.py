@@ -19,17 +19,25 @@ TABLES = ("incident", "notice", "delivery", "deadline", "timeline_event")
 
 def _counts(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as connection:
-        return {t: connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-                for t in TABLES}
+        return {
+            t: connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES
+        }
 
 
-def test_down_to_0003_and_up_again_keeps_every_row(tmp_path: Path, plan: Plan,
-                                                   clock: ManualClock) -> None:
+def test_down_to_0003_and_up_again_keeps_every_row(
+    tmp_path: Path, plan: Plan, clock: ManualClock
+) -> None:
     url = f"sqlite:///{tmp_path / 'f.db'}"
     service = IncidentService(url, plan, load_workflow(WORKFLOW), clock=clock)
-    incident = service.report({"address": "鹦鹉花园3栋", "street": "yingwu",
-                               "condition": "imminent_collapse", "people_at_risk": 120,
-                               "discovered_at": clock().isoformat()})
+    incident = service.report(
+        {
+            "address": "鹦鹉花园3栋",
+            "street": "yingwu",
+            "condition": "imminent_collapse",
+            "people_at_risk": 120,
+            "discovered_at": clock().isoformat(),
+        }
+    )
     clock.advance(minutes=5)
     service.act(incident["id"], "activate", actor="district_hq")
     before = _counts(service.db)

@@ -16,26 +16,71 @@ import yaml
 from engine.plan import DEFAULT_PLAN_PATH, Plan, PlanError, load_plan
 
 # SPEC §3: "these exact codes are the contract".
-STREETS = {"qingchuan", "jianqiao", "yingwu", "zhoutou", "wulidun", "qinduankou",
-           "jianghan_erqiao", "yongfeng", "jiangdi", "longyang", "sixin"}
+STREETS = {
+    "qingchuan",
+    "jianqiao",
+    "yingwu",
+    "zhoutou",
+    "wulidun",
+    "qinduankou",
+    "jianghan_erqiao",
+    "yongfeng",
+    "jiangdi",
+    "longyang",
+    "sixin",
+}
 MEMBER_UNITS = {
-    "district_emergency_bureau", "district_housing_bureau", "district_finance_bureau",
-    "district_public_security", "district_publicity_dept", "district_united_front_dept",
-    "district_urban_management", "district_water_bureau", "district_construction_bureau",
-    "district_land_planning", "district_health_commission", "district_market_regulation",
-    "district_commerce_bureau", "district_civil_affairs", "district_education_bureau",
-    "district_fire_rescue", "hanyang_power_supply", "district_gas_company",
-    "hanyang_water_supply", "wuhan_telecom", "street_office"}
+    "district_emergency_bureau",
+    "district_housing_bureau",
+    "district_finance_bureau",
+    "district_public_security",
+    "district_publicity_dept",
+    "district_united_front_dept",
+    "district_urban_management",
+    "district_water_bureau",
+    "district_construction_bureau",
+    "district_land_planning",
+    "district_health_commission",
+    "district_market_regulation",
+    "district_commerce_bureau",
+    "district_civil_affairs",
+    "district_education_bureau",
+    "district_fire_rescue",
+    "hanyang_power_supply",
+    "district_gas_company",
+    "hanyang_water_supply",
+    "wuhan_telecom",
+    "street_office",
+}
 OTHER_ACTORS = {
-    "duty_officer", "district_hq", "district_hq_office", "district_government",
-    "district_emergency_committee", "district_spokesperson", "city_housing_bureau", "city_hq",
-    "city_hq_office", "city_emergency_committee", "district_supervisory_commission",
-    "district_traffic_brigade", "city_gas_company", "district_audit_bureau",
-    "responsible_party", "appraisal_agency", "expert_group"}
+    "duty_officer",
+    "district_hq",
+    "district_hq_office",
+    "district_government",
+    "district_emergency_committee",
+    "district_spokesperson",
+    "city_housing_bureau",
+    "city_hq",
+    "city_hq_office",
+    "city_emergency_committee",
+    "district_supervisory_commission",
+    "district_traffic_brigade",
+    "city_gas_company",
+    "district_audit_bureau",
+    "responsible_party",
+    "appraisal_agency",
+    "expert_group",
+}
 CONDITIONS = {"hidden_danger", "imminent_collapse", "partial_collapse", "total_collapse"}
 DEADLINES = {"initial_report", "government_report", "activation_report", "city_hq_report"}
-REPORT_PARTS = ["unit_overview", "course_and_rescue", "casualties_and_loss", "cause_and_nature",
-                "responsibility_and_handling", "prevention_and_rectification"]
+REPORT_PARTS = [
+    "unit_overview",
+    "course_and_rescue",
+    "casualties_and_loss",
+    "cause_and_nature",
+    "responsibility_and_handling",
+    "prevention_and_rectification",
+]
 
 
 def test_shipped_plan_loads_with_the_contract_codes() -> None:
@@ -50,9 +95,9 @@ def test_shipped_plan_loads_with_the_contract_codes() -> None:
     # §5.2: exactly the six parts, in the plan's order
     assert list(plan.investigation.report_sections.items) == REPORT_PARTS
     # §1.5: the plan's own numbers
-    assert [(g.dead_missing, g.economic_loss_yuan, g.people_at_risk)
-            for g in plan.grading.grades] == [(30, 100_000_000, 500), (10, 50_000_000, 300),
-                                              (3, 10_000_000, 100)]
+    assert [
+        (g.dead_missing, g.economic_loss_yuan, g.people_at_risk) for g in plan.grading.grades
+    ] == [(30, 100_000_000, 500), (10, 50_000_000, 300), (3, 10_000_000, 100)]
     # §4.2: 1 hour to both housing bureaus; 30 minutes after verification to the government
     assert plan.deadlines["initial_report"].within_minutes == 60
     assert plan.deadlines["government_report"].within_minutes == 30
@@ -108,19 +153,24 @@ def raw_plan() -> dict[str, Any]:
     return loaded
 
 
-@pytest.mark.parametrize(("mutate", "names"), [
-    (unknown_actor_in_termination, ["termination.II", "city_mayor"]),
-    (thresholds_out_of_order, ["grading", "dead_missing"]),
-    (missing_within_minutes, ["deadlines.government_report.within_minutes", "required"]),
-    (missing_termination_level, ["termination.I"]),
-    (negative_threshold, ["grading.grades.2.people_at_risk"]),
-    (unknown_key, ["alerts.reminder_minutes_befor"]),
-    (unknown_recipient, ["deadlines.initial_report.recipients", "mayor_office"]),
-    (zero_minutes, ["alerts.overdue_interval_minutes"]),
-    (unknown_actor_in_activation, ["activation.II", "district_mayor"]),
-], ids=lambda v: v.__name__ if callable(v) else "")
-def test_broken_plan_names_the_key(tmp_path: Path, raw_plan: dict[str, Any], mutate: Mutation,
-                                   names: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "names"),
+    [
+        (unknown_actor_in_termination, ["termination.II", "city_mayor"]),
+        (thresholds_out_of_order, ["grading", "dead_missing"]),
+        (missing_within_minutes, ["deadlines.government_report.within_minutes", "required"]),
+        (missing_termination_level, ["termination.I"]),
+        (negative_threshold, ["grading.grades.2.people_at_risk"]),
+        (unknown_key, ["alerts.reminder_minutes_befor"]),
+        (unknown_recipient, ["deadlines.initial_report.recipients", "mayor_office"]),
+        (zero_minutes, ["alerts.overdue_interval_minutes"]),
+        (unknown_actor_in_activation, ["activation.II", "district_mayor"]),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else "",
+)
+def test_broken_plan_names_the_key(
+    tmp_path: Path, raw_plan: dict[str, Any], mutate: Mutation, names: list[str]
+) -> None:
     raw = copy.deepcopy(raw_plan)
     mutate(raw)
     path = tmp_path / "broken.yaml"
@@ -180,13 +230,17 @@ def unknown_trigger(raw: dict[str, Any]) -> None:
     raw["deadlines"]["government_report"]["starts_on"] = "level_IV"
 
 
-@pytest.mark.parametrize(("mutate", "names"), [
-    (extra_report_part, ["investigation.report_sections.items.lessons", "no drafter"]),
-    (unknown_trigger, ["deadlines.government_report.starts_on", "level_IV"]),
-], ids=lambda v: v.__name__ if callable(v) else "")
+@pytest.mark.parametrize(
+    ("mutate", "names"),
+    [
+        (extra_report_part, ["investigation.report_sections.items.lessons", "no drafter"]),
+        (unknown_trigger, ["deadlines.government_report.starts_on", "level_IV"]),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else "",
+)
 def test_what_the_workflow_cannot_do_is_refused_at_start_up(
-        cli, tmp_path: Path, raw_plan: dict[str, Any], mutate: Mutation,
-        names: list[str]) -> None:
+    cli, tmp_path: Path, raw_plan: dict[str, Any], mutate: Mutation, names: list[str]
+) -> None:
     """A key the schema accepts but the workflow cannot act on (a report part with no drafter,
     a deadline started by an event the workflow never produces) stops the start, naming it —
     it used to be a KeyError at the first report."""

@@ -18,16 +18,22 @@ PAIRS = 50
 
 
 def test_contradictory_actions_from_two_processes_never_both_apply(
-        service: IncidentService, clock: ManualClock) -> None:
+    service: IncidentService, clock: ManualClock
+) -> None:
     assert race_contradictory(service, clock(), PAIRS) == (0, [])
 
 
 def test_a_database_busy_beyond_its_timeout_is_a_conflict(
-        service: IncidentService, plan: Plan, clock: ManualClock, tmp_path: Path) -> None:
+    service: IncidentService, plan: Plan, clock: ManualClock, tmp_path: Path
+) -> None:
     incident = service.report(REPORT)["id"]
     path = tmp_path / "fangan.db"
-    impatient = IncidentService(f"sqlite:///{path}?timeout=0.2", plan,
-                                load_workflow("workflows.housing_safety:WORKFLOW"), clock=clock)
+    impatient = IncidentService(
+        f"sqlite:///{path}?timeout=0.2",
+        plan,
+        load_workflow("workflows.housing_safety:WORKFLOW"),
+        clock=clock,
+    )
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -47,8 +53,9 @@ def test_busy_database_answers_conflict_with_exit_2_in_the_cli(cli, tmp_path: Pa
     holder.execute("BEGIN IMMEDIATE")
     try:
         cli.db_url += "?timeout=0.2"
-        code, out, err = cli("incident", "act", str(shown["id"]), "activate",
-                             "--actor", "district_hq")
+        code, out, err = cli(
+            "incident", "act", str(shown["id"]), "activate", "--actor", "district_hq"
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()

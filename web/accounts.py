@@ -59,8 +59,9 @@ class Principal:
 
 def principal(user: User) -> Principal:
     assert user.id is not None
-    return Principal(user.id, user.username, user.display_name, user.unit, user.is_admin,
-                     user.auth_version)
+    return Principal(
+        user.id, user.username, user.display_name, user.unit, user.is_admin, user.auth_version
+    )
 
 
 class Accounts:
@@ -83,8 +84,9 @@ class Accounts:
         if len(password) < MIN_PASSWORD:
             raise InvalidInput(f"password: must be at least {MIN_PASSWORD} characters")
 
-    def create_user(self, username: str, display_name: str, unit: str, password: str, *,
-                    is_admin: bool = False) -> User:
+    def create_user(
+        self, username: str, display_name: str, unit: str, password: str, *, is_admin: bool = False
+    ) -> User:
         username = username.strip()
         display_name = display_name.strip()
         if not USERNAME.match(username):
@@ -97,9 +99,14 @@ class Accounts:
         with self.transaction() as session:
             if session.exec(select(User).where(User.username == username)).first():
                 raise Conflict(f"username: '{username}' is already taken")
-            user = User(username=username, display_name=display_name, unit=unit,
-                        is_admin=is_admin, password_hash=password_hash,
-                        created_at=self.now())
+            user = User(
+                username=username,
+                display_name=display_name,
+                unit=unit,
+                is_admin=is_admin,
+                password_hash=password_hash,
+                created_at=self.now(),
+            )
             session.add(user)
             session.flush()
         logger.info("user {} created (unit {}, admin {})", username, unit, is_admin)
@@ -118,12 +125,22 @@ class Accounts:
 
     def count_admins(self) -> int:
         with self.transaction() as session:
-            return session.exec(select(func.count()).select_from(User).where(
-                col(User.is_admin).is_(True), col(User.active).is_(True))).one()
+            return session.exec(
+                select(func.count())
+                .select_from(User)
+                .where(col(User.is_admin).is_(True), col(User.active).is_(True))
+            ).one()
 
-    def update_user(self, user_id: int, *, display_name: str | None = None,
-                    unit: str | None = None, is_admin: bool | None = None,
-                    active: bool | None = None, password: str | None = None) -> User:
+    def update_user(
+        self,
+        user_id: int,
+        *,
+        display_name: str | None = None,
+        unit: str | None = None,
+        is_admin: bool | None = None,
+        active: bool | None = None,
+        password: str | None = None,
+    ) -> User:
         """Change a user; a change of password, unit or status ends their open sessions."""
         if unit is not None:
             self._check_unit(unit)
@@ -136,16 +153,26 @@ class Accounts:
             if user is None:
                 raise NotFound(f"user {user_id} does not exist")
             demoted = (is_admin is False or active is False) and user.is_admin and user.active
-            if demoted and session.exec(select(func.count()).select_from(User).where(
-                    col(User.is_admin).is_(True), col(User.active).is_(True))).one() <= 1:
+            if (
+                demoted
+                and session.exec(
+                    select(func.count())
+                    .select_from(User)
+                    .where(col(User.is_admin).is_(True), col(User.active).is_(True))
+                ).one()
+                <= 1
+            ):
                 raise PreconditionFailed("the last active administrator cannot be removed")
             if display_name is not None:
                 if not display_name.strip():
                     raise InvalidInput("display_name: required")
                 user.display_name = display_name.strip()
-            ends_sessions = (password is not None or (unit is not None and unit != user.unit)
-                             or (active is not None and active != user.active)
-                             or (is_admin is not None and is_admin != user.is_admin))
+            ends_sessions = (
+                password is not None
+                or (unit is not None and unit != user.unit)
+                or (active is not None and active != user.active)
+                or (is_admin is not None and is_admin != user.is_admin)
+            )
             if unit is not None:
                 user.unit = unit
             if is_admin is not None:
@@ -173,12 +200,14 @@ class Accounts:
             return None
         if user is None or not user.active:
             return None
-        rehashed = (_hasher.hash(password) if _hasher.check_needs_rehash(user.password_hash)
-                    else None)
+        rehashed = (
+            _hasher.hash(password) if _hasher.check_needs_rehash(user.password_hash) else None
+        )
         with self.transaction() as session:
             current = session.get(User, user.id)
-            if current is None or not current.active or \
-                    current.password_hash != user.password_hash:  # changed meanwhile
+            if (
+                current is None or not current.active or current.password_hash != user.password_hash
+            ):  # changed meanwhile
                 return None
             if rehashed is not None:
                 current.password_hash = rehashed
@@ -198,16 +227,24 @@ class Accounts:
         with self.transaction() as session:
             if session.get(User, user_id) is None:
                 raise NotFound(f"user {user_id} does not exist")
-            token = ApiToken(user_id=user_id, name=name[:200], token_hash=hash_token(plain),
-                             prefix=plain[:10], created_at=self.now())
+            token = ApiToken(
+                user_id=user_id,
+                name=name[:200],
+                token_hash=hash_token(plain),
+                prefix=plain[:10],
+                created_at=self.now(),
+            )
             session.add(token)
             session.flush()
         return token, plain
 
     def tokens(self, user_id: int) -> list[ApiToken]:
         with self.transaction() as session:
-            return list(session.exec(select(ApiToken).where(ApiToken.user_id == user_id)
-                                     .order_by(col(ApiToken.id))))
+            return list(
+                session.exec(
+                    select(ApiToken).where(ApiToken.user_id == user_id).order_by(col(ApiToken.id))
+                )
+            )
 
     def revoke_token(self, user_id: int, token_id: int) -> ApiToken:
         with self.transaction() as session:
@@ -221,8 +258,9 @@ class Accounts:
 
     def user_for_token(self, plain: str) -> User | None:
         with self.transaction() as session:
-            token = session.exec(select(ApiToken).where(
-                ApiToken.token_hash == hash_token(plain))).first()
+            token = session.exec(
+                select(ApiToken).where(ApiToken.token_hash == hash_token(plain))
+            ).first()
             if token is None or token.revoked_at is not None:
                 return None
             user = session.get(User, token.user_id)
@@ -240,19 +278,31 @@ class Accounts:
         now = self.now()
         with self.transaction() as session:
             session.execute(sa.delete(WebSession).where(col(WebSession.expires_at) <= now))
-            session.add(WebSession(user_id=user_id, sid_hash=hash_token(sid), created_at=now,
-                                   expires_at=now + timedelta(hours=hours)))
+            session.add(
+                WebSession(
+                    user_id=user_id,
+                    sid_hash=hash_token(sid),
+                    created_at=now,
+                    expires_at=now + timedelta(hours=hours),
+                )
+            )
         return sid
 
     def session_user(self, sid: str) -> User | None:
         """The active user of an unexpired session, or None (logged out, expired, unknown)."""
         with self.transaction() as session:
-            return session.exec(select(User).join(WebSession).where(
-                WebSession.sid_hash == hash_token(sid), col(WebSession.expires_at) > self.now(),
-                col(User.active).is_(True))).first()
+            return session.exec(
+                select(User)
+                .join(WebSession)
+                .where(
+                    WebSession.sid_hash == hash_token(sid),
+                    col(WebSession.expires_at) > self.now(),
+                    col(User.active).is_(True),
+                )
+            ).first()
 
     def end_session(self, sid: str) -> None:
         with self.transaction() as session:
-            session.execute(sa.delete(WebSession).where(
-                col(WebSession.sid_hash) == hash_token(sid)))
-
+            session.execute(
+                sa.delete(WebSession).where(col(WebSession.sid_hash) == hash_token(sid))
+            )

@@ -27,14 +27,17 @@ def duty_room(service: IncidentService) -> dict[str, str]:
     `documents.office`, the 附注 of every notice), with its phone, or 通讯录未登记."""
     office = service.directory.documents.office
     entry = service.directory.contacts.get(office)
-    return {"name": (entry.name if entry else None) or service.plan.actor_name(office),
-            "phone": (entry.phone if entry else None) or UNREGISTERED}
+    return {
+        "name": (entry.name if entry else None) or service.plan.actor_name(office),
+        "phone": (entry.phone if entry else None) or UNREGISTERED,
+    }
 
 
 def link_problem(service: IncidentService) -> str:
     room = duty_room(service)
-    return (f"此确认链接无效或已过期。请直接致电{room['name']}（电话：{room['phone']}）"
-            "确认收到通知。")
+    return (
+        f"此确认链接无效或已过期。请直接致电{room['name']}（电话：{room['phone']}）确认收到通知。"
+    )
 
 
 def notice_text(service: IncidentService, token: str) -> dict[str, Any]:
@@ -49,8 +52,13 @@ def notice_text(service: IncidentService, token: str) -> dict[str, Any]:
     actor = service.plan.actors.get(notice.unit)
     duties = unit.get("duties") or (actor.duties if actor else None)
     clause = unit.get("duties_clause") or (actor.duties_clause if actor else None)
-    return {"subject": text.subject, "body": text.body, "duties": duties,
-            "duties_clause": clause, "no_duty": service.plan.no_duty_text.text}
+    return {
+        "subject": text.subject,
+        "body": text.body,
+        "duties": duties,
+        "duties_clause": clause,
+        "no_duty": service.plan.no_duty_text.text,
+    }
 
 
 def _page(request: Request, token: str, done: bool, person: str | None = None) -> HTMLResponse:
@@ -61,10 +69,17 @@ def _page(request: Request, token: str, done: bool, person: str | None = None) -
             service.acknowledge_link(token, person=person)
         text = notice_text(service, token)
     except FanganError:
-        return render(request, "error.html", {"status": "链接不可用",
-                                              "message": link_problem(service)}, status_code=410)
-    return render(request, "ack.html", {"token": token, "notice": notice, "done": done,
-                                        "text": text, "room": duty_room(service)})
+        return render(
+            request,
+            "error.html",
+            {"status": "链接不可用", "message": link_problem(service)},
+            status_code=410,
+        )
+    return render(
+        request,
+        "ack.html",
+        {"token": token, "notice": notice, "done": done, "text": text, "room": duty_room(service)},
+    )
 
 
 @router.get("/ack/{token}", response_class=HTMLResponse)
@@ -73,6 +88,7 @@ def ack_page(request: Request, token: str) -> HTMLResponse:
 
 
 @router.post("/ack/{token}", response_class=HTMLResponse)
-def ack_confirm(request: Request, token: str,
-                person: Annotated[str, Form(max_length=100)] = "") -> HTMLResponse:
+def ack_confirm(
+    request: Request, token: str, person: Annotated[str, Form(max_length=100)] = ""
+) -> HTMLResponse:
     return _page(request, token, done=True, person=person.strip() or None)

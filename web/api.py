@@ -41,45 +41,72 @@ from web.idempotency import IdempotencyStore, Stored, fingerprint
 from web.models import ApiToken, IdempotencyKey, User
 from web.present import Rules
 
-STATUS = {"invalid_input": 422, "not_found": 404, "forbidden": 403, "invalid_state": 409,
-          "precondition_failed": 409, "conflict": 409, "unauthorized": 401, "tampered": 409}
+STATUS = {
+    "invalid_input": 422,
+    "not_found": 404,
+    "forbidden": 403,
+    "invalid_state": 409,
+    "precondition_failed": 409,
+    "conflict": 409,
+    "unauthorized": 401,
+    "tampered": 409,
+}
 REPLAYED = "Idempotent-Replayed"
 
 
 class ErrorBody(BaseModel):
-    error: str = Field(description="invalid_input, not_found, forbidden, invalid_state, "
-                                   "precondition_failed, conflict, unauthorized, tampered")
+    error: str = Field(
+        description="invalid_input, not_found, forbidden, invalid_state, "
+        "precondition_failed, conflict, unauthorized, tampered"
+    )
     message: str
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}
+    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)
+}
 
 
 class ReportRequest(IncidentIn):
     """A new report (the CLI's `incident report`)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
-        "discovered_at": "2026-11-22T02:40:00+08:00", "people_at_risk": 120}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "address": "鹦鹉街3栋",
+                    "street": "yingwu",
+                    "condition": "imminent_collapse",
+                    "discovered_at": "2026-11-22T02:40:00+08:00",
+                    "people_at_risk": 120,
+                }
+            ]
+        },
+    )
 
 
 class ClassifyRequest(ClassifyIn):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "condition": "partial_collapse", "dead": 12}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"condition": "partial_collapse", "dead": 12}]},
+    )
 
 
 class ActRequest(Input):
     """An action's time and data; it is taken as the caller's unit."""
 
     at: Instant | None = Field(default=None, description="When it happened (default now)")
-    data: dict[str, Any] = Field(default_factory=dict,
-                                 description="The action's data (its fields: GET /api/codes)")
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="The action's data (its fields: GET /api/codes)"
+    )
     actor: str | None = Field(default=None, description="Optional; must be your own unit")
     proxy: dict[str, Any] | None = Field(
-        default=None, description="Recorded on a body's behalf (R11): {\"for\": body, "
-                                  "\"source\": phone|fax|document|meeting, \"conveyed_by\", "
-                                  "\"reference\"?}; your unit must be one of the plan's desks")
+        default=None,
+        description='Recorded on a body\'s behalf (R11): {"for": body, '
+        '"source": phone|fax|document|meeting, "conveyed_by", '
+        '"reference"?}; your unit must be one of the plan\'s desks',
+    )
 
 
 DisplayName = Annotated[str, StringConstraints(max_length=limit(User, "display_name"))]
@@ -141,9 +168,14 @@ def idempotency_of(request: Request) -> IdempotencyStore:
 User_ = Annotated[Principal, Depends(api_user)]
 Admin = Annotated[Principal, Depends(admin_user)]
 Service = Annotated[IncidentService, Depends(service_of)]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key",
-                                       max_length=limit(IdempotencyKey, "key"),
-                                       description="Repeat a request safely: same key, one effect")]
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=limit(IdempotencyKey, "key"),
+        description="Repeat a request safely: same key, one effect",
+    ),
+]
 # Row ids are BIGINT; codes are the plan's snake_case names. Anything else is refused (422)
 # before the database is asked.
 RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -155,21 +187,41 @@ Action = Annotated[str, Path(pattern=CODE, max_length=limit(FactRevision, "actio
 
 def _user_out(accounts: Accounts, user: User) -> UserOut:
     assert user.id is not None
-    return UserOut(id=user.id, username=user.username, display_name=user.display_name,
-                   unit=user.unit, unit_name=accounts.plan.actor_name(user.unit),
-                   is_admin=user.is_admin, active=user.active, created_at=user.created_at,
-                   last_login_at=user.last_login_at)
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        unit=user.unit,
+        unit_name=accounts.plan.actor_name(user.unit),
+        is_admin=user.is_admin,
+        active=user.active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
 
 
 def _token_out(token: ApiToken, plain: str | None = None) -> TokenOut:
     assert token.id is not None
-    return TokenOut(id=token.id, name=token.name, prefix=token.prefix,
-                    created_at=token.created_at, last_used_at=token.last_used_at,
-                    revoked_at=token.revoked_at, token=plain)
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+        token=plain,
+    )
 
 
-def idempotent(request: Request, who: Principal, key: str | None, body: object,
-               call: Callable[[], Stored], *, created: bool = False) -> JSONResponse:
+def idempotent(
+    request: Request,
+    who: Principal,
+    key: str | None,
+    body: object,
+    call: Callable[[], Stored],
+    *,
+    created: bool = False,
+) -> JSONResponse:
     """Run a state-changing call once per Idempotency-Key; a replay gets the stored response."""
     print_ = fingerprint(request.method, request.url.path, body)
     stored, replayed = idempotency_of(request).run(who.user_id, key, print_, call)
@@ -202,17 +254,25 @@ router = APIRouter(prefix="/api", responses=ERRORS, route_class=BoundedRoute)
 def me(who: User_, request: Request) -> dict[str, Any]:
     """The caller, with the unit they act as."""
     plan = service_of(request).plan
-    return {"id": who.user_id, "username": who.username, "display_name": who.display_name,
-            "unit": who.unit, "unit_name": plan.actor_name(who.unit), "is_admin": who.is_admin}
+    return {
+        "id": who.user_id,
+        "username": who.username,
+        "display_name": who.display_name,
+        "unit": who.unit,
+        "unit_name": plan.actor_name(who.unit),
+        "is_admin": who.is_admin,
+    }
 
 
 @router.get("/codes", tags=["plan"])
 def codes(_: User_, service: Service) -> dict[str, Any]:
     """The plan's codes with their Chinese names (streets, conditions, levels, grades, actors),
     the states, and each action with its states and data fields (as `main.py codes`)."""
-    return {**plan_codes(service.plan, service.workflow),
-            "action_names": service.workflow.words.tables["ACTIONS"],
-            "reminder_minutes_before": list(service.plan.alerts.reminder_minutes_before)}
+    return {
+        **plan_codes(service.plan, service.workflow),
+        "action_names": service.workflow.words.tables["ACTIONS"],
+        "reminder_minutes_before": list(service.plan.alerts.reminder_minutes_before),
+    }
 
 
 @router.post("/classify", tags=["incidents"])
@@ -222,18 +282,30 @@ def classify(body: ClassifyRequest, _: User_, service: Service) -> dict[str, Any
 
 
 @router.post("/incidents", status_code=201, tags=["incidents"])
-def report(body: ReportRequest, who: User_, service: Service, request: Request,
-           idempotency_key: IdemKey = None,
-           merge_into: Annotated[int | None, Query(
-               ge=1, le=MAX_INT,
-               description="It is a duplicate of this open incident: log it and fold it in "
-                           "(R11 `merge`), in one step")] = None) -> JSONResponse:
+def report(
+    body: ReportRequest,
+    who: User_,
+    service: Service,
+    request: Request,
+    idempotency_key: IdemKey = None,
+    merge_into: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_INT,
+            description="It is a duplicate of this open incident: log it and fold it in "
+            "(R11 `merge`), in one step",
+        ),
+    ] = None,
+) -> JSONResponse:
     """Log a new report, as the caller's unit. Responds 201 with the incident."""
     data = body.model_dump(exclude_unset=True, mode="json")
 
     def call() -> Stored:
-        return Stored(201, service.report(data, actor=who.unit, person=who.display_name,
-                                          merge_into=merge_into))
+        return Stored(
+            201,
+            service.report(data, actor=who.unit, person=who.display_name, merge_into=merge_into),
+        )
 
     key_data = data if merge_into is None else {**data, "merge_into": merge_into}
     return idempotent(request, who, idempotency_key, key_data, call, created=True)
@@ -256,16 +328,29 @@ def my_actions(incident_id: RowId, who: User_, service: Service) -> list[dict[st
     """The actions the caller's unit may take on the incident now, with their data fields."""
     incident = service.show(incident_id)
     names = service.workflow.words.tables["ACTIONS"]
-    return [{"action": a, "label": names.get(a, a),
-             "fields": [{"name": f.name, "label": f.label, "required": f.required}
-                        for f in fields_for(service.plan, service.workflow, a)]}
-            for a in Rules(service.plan, service.workflow).actions_for(incident, who.unit)]
+    return [
+        {
+            "action": a,
+            "label": names.get(a, a),
+            "fields": [
+                {"name": f.name, "label": f.label, "required": f.required}
+                for f in fields_for(service.plan, service.workflow, a)
+            ],
+        }
+        for a in Rules(service.plan, service.workflow).actions_for(incident, who.unit)
+    ]
 
 
 @router.post("/incidents/{incident_id}/actions/{action}", tags=["incidents"])
-def act(incident_id: RowId, action: Action, who: User_, service: Service, request: Request,
-        body: Annotated[ActRequest | None, Body()] = None,
-        idempotency_key: IdemKey = None) -> JSONResponse:
+def act(
+    incident_id: RowId,
+    action: Action,
+    who: User_,
+    service: Service,
+    request: Request,
+    body: Annotated[ActRequest | None, Body()] = None,
+    idempotency_key: IdemKey = None,
+) -> JSONResponse:
     """Take an action as the caller's unit; returns the incident after it."""
     body = body or ActRequest()
     if body.actor is not None and body.actor != who.unit:
@@ -273,46 +358,81 @@ def act(incident_id: RowId, action: Action, who: User_, service: Service, reques
     at = body.at.isoformat() if body.at else None
 
     def call() -> Stored:
-        return Stored(200, service.act(incident_id, action, actor=who.unit, at=at,
-                                       data=body.data, person=who.display_name,
-                                       proxy=body.proxy))
+        return Stored(
+            200,
+            service.act(
+                incident_id,
+                action,
+                actor=who.unit,
+                at=at,
+                data=body.data,
+                person=who.display_name,
+                proxy=body.proxy,
+            ),
+        )
 
     return idempotent(request, who, idempotency_key, body.model_dump(mode="json"), call)
 
 
-FORMATS = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
-           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "pdf": "application/pdf"}
+FORMATS = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
 
 
-@router.get("/incidents/{incident_id}/report", tags=["documents"],
-            responses={200: {"content": {t: {} for t in FORMATS.values()}}})
-def document(incident_id: RowId, _: User_, service: Service,
-             format: Annotated[Literal["md", "html", "docx", "pdf"], Query()] = "md") -> Response:
+@router.get(
+    "/incidents/{incident_id}/report",
+    tags=["documents"],
+    responses={200: {"content": {t: {} for t in FORMATS.values()}}},
+)
+def document(
+    incident_id: RowId,
+    _: User_,
+    service: Service,
+    format: Annotated[Literal["md", "html", "docx", "pdf"], Query()] = "md",
+) -> Response:
     """The incident's investigation report (§5.2) as a file, marked 草稿 until submitted."""
     content = render_report(service.investigation_report(incident_id), format)
     return attachment(content, format, f"fangan-incident-{incident_id}")
 
 
-@router.get("/incidents/{incident_id}/notices/{unit}/{kind}", tags=["documents"],
-            responses={200: {"content": {FORMATS["html"]: {}, FORMATS["pdf"]: {}}}})
-def notice_document(incident_id: RowId, unit: Unit, kind: Kind, _: User_, service: Service,
-                    format: Annotated[Literal["html", "pdf"], Query()] = "pdf",
-                    occasion: Annotated[int | None, Query(ge=1)] = None) -> Response:
+@router.get(
+    "/incidents/{incident_id}/notices/{unit}/{kind}",
+    tags=["documents"],
+    responses={200: {"content": {FORMATS["html"]: {}, FORMATS["pdf"]: {}}}},
+)
+def notice_document(
+    incident_id: RowId,
+    unit: Unit,
+    kind: Kind,
+    _: User_,
+    service: Service,
+    format: Annotated[Literal["html", "pdf"], Query()] = "pdf",
+    occasion: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
     """A notice the incident produced, as issued, as a GB/T 9704 official document (the latest
     issue of it unless `occasion` names one)."""
     official = service.notice_document(incident_id, unit, kind, occasion)
-    content = (render_notice_pdf(official) if format == "pdf"
-               else render_notice_html(official).encode("utf-8"))
+    content = (
+        render_notice_pdf(official)
+        if format == "pdf"
+        else render_notice_html(official).encode("utf-8")
+    )
     return attachment(content, format, f"fangan-incident-{incident_id}-{unit}-{kind}")
 
 
 def attachment(content: bytes, fmt: str, stem: str) -> Response:
-    return Response(content, media_type=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
+    return Response(
+        content,
+        media_type=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
 
 
 # -- accounts ---------------------------------------------------------------------------
+
 
 @router.get("/users", tags=["accounts"])
 def list_users(_: Admin, request: Request) -> list[UserOut]:
@@ -323,15 +443,18 @@ def list_users(_: Admin, request: Request) -> list[UserOut]:
 @router.post("/users", status_code=201, tags=["accounts"])
 def create_user(body: UserIn, _: Admin, request: Request) -> UserOut:
     accounts = accounts_of(request)
-    return _user_out(accounts, accounts.create_user(
-        body.username, body.display_name, body.unit, body.password, is_admin=body.is_admin))
+    return _user_out(
+        accounts,
+        accounts.create_user(
+            body.username, body.display_name, body.unit, body.password, is_admin=body.is_admin
+        ),
+    )
 
 
 @router.patch("/users/{user_id}", tags=["accounts"])
 def update_user(user_id: RowId, body: UserPatch, _: Admin, request: Request) -> UserOut:
     accounts = accounts_of(request)
-    return _user_out(accounts, accounts.update_user(user_id, **body.model_dump(
-        exclude_unset=True)))
+    return _user_out(accounts, accounts.update_user(user_id, **body.model_dump(exclude_unset=True)))
 
 
 @router.get("/tokens", tags=["accounts"])

@@ -31,11 +31,15 @@ STATIC = Path(__file__).resolve().parent / "static"
 # Nothing loads from elsewhere. The API docs (Swagger UI, ReDoc, vendored from npm under
 # static/vendor) start from an inline script and ReDoc styles itself inline and in a blob worker,
 # so they get a policy of their own that still allows no other origin.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 DOCS_PATHS = ("/docs", "/redoc")
 VENDOR = "/static/vendor"
 
@@ -49,8 +53,9 @@ def _error(status: int, code: str, message: str, **extra: object) -> JSONRespons
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    return console.render(request, "error.html", {"status": status, "message": message},
-                          status_code=status)
+    return console.render(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -91,8 +96,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         """A bug or a database failure: the details (SQL, parameters) go to the log only."""
-        logger.opt(exception=exc).error("internal error on {} {}", request.method,
-                                        request.url.path)
+        logger.opt(exception=exc).error("internal error on {} {}", request.method, request.url.path)
         if _is_api(request):
             return _error(500, "internal", "internal error; the details are in the log")
         return PlainTextResponse("系统内部错误，详情已记入日志。", status_code=500)
@@ -102,18 +106,32 @@ def install_error_handlers(app: FastAPI) -> None:
         if _is_api(request) or request.url.path.startswith("/static/"):
             code = {404: "not_found", 405: "invalid_input"}.get(exc.status_code, "error")
             return _error(exc.status_code, code, str(exc.detail))
-        return _page(request, exc.status_code, "找不到这个页面" if exc.status_code == 404
-                     else str(exc.detail))
+        return _page(
+            request,
+            exc.status_code,
+            "找不到这个页面" if exc.status_code == 404 else str(exc.detail),
+        )
 
 
-def create_app(service: IncidentService, settings: Settings,
-               web_settings: WebSettings | None = None, *,
-               run_scheduler: bool = True) -> FastAPI:
+def create_app(
+    service: IncidentService,
+    settings: Settings,
+    web_settings: WebSettings | None = None,
+    *,
+    run_scheduler: bool = True,
+) -> FastAPI:
     web_settings = web_settings or WebSettings()
-    lease = LeaderLease(service.db, lease_seconds=settings.leader_lease_seconds,
-                        renew_seconds=settings.leader_lease_seconds / 3)
-    scheduler = TimerScheduler(service, resync_seconds=settings.resync_seconds,
-                               deliver_seconds=settings.deliver_seconds, lease=lease)
+    lease = LeaderLease(
+        service.db,
+        lease_seconds=settings.leader_lease_seconds,
+        renew_seconds=settings.leader_lease_seconds / 3,
+    )
+    scheduler = TimerScheduler(
+        service,
+        resync_seconds=settings.resync_seconds,
+        deliver_seconds=settings.deliver_seconds,
+        lease=lease,
+    )
     accounts = Accounts(service.db, service.plan, service.now)
 
     @asynccontextmanager
@@ -126,28 +144,40 @@ def create_app(service: IncidentService, settings: Settings,
             if run_scheduler:
                 scheduler.shutdown()
 
-    app = FastAPI(title="房安 Fang'an", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description=f"{service.plan.plan.district}房屋安全突发事件应急响应："
-                              "接报、时限、告警、处置与报告。")
+    app = FastAPI(
+        title="房安 Fang'an",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description=f"{service.plan.plan.district}房屋安全突发事件应急响应："
+        "接报、时限、告警、处置与报告。",
+    )
     app.state.service = service
     app.state.scheduler = scheduler
     app.state.accounts = accounts
     app.state.idempotency = IdempotencyStore(service.db, service.now)
     app.state.web_settings = web_settings
-    app.state.hash_pool = ThreadPoolExecutor(max_workers=web_settings.password_hash_workers,
-                                             thread_name_prefix="argon2")
-    app.state.login_throttle = LoginThrottle(service.db, service.now,
-                                             web_settings.throttle_policy())
+    app.state.hash_pool = ThreadPoolExecutor(
+        max_workers=web_settings.password_hash_workers, thread_name_prefix="argon2"
+    )
+    app.state.login_throttle = LoginThrottle(
+        service.db, service.now, web_settings.throttle_policy()
+    )
 
     # Derived from the engine's one secret, which never sits in the database (`engine.keys`).
-    app.add_middleware(SessionMiddleware, secret_key=service.keys.session,
-                       session_cookie="fangan_session",
-                       max_age=int(web_settings.session_hours * 3600), same_site="lax",
-                       https_only=web_settings.cookie_secure)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=service.keys.session,
+        session_cookie="fangan_session",
+        max_age=int(web_settings.session_hours * 3600),
+        same_site="lax",
+        https_only=web_settings.cookie_secure,
+    )
 
     @app.middleware("http")
-    async def security_headers(request: Request,
-                               call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -173,29 +203,35 @@ def create_app(service: IncidentService, settings: Settings,
     def health() -> JSONResponse:
         """200 while the scheduler wakes on time (the leader) or keeps trying for the lead (a
         standby); 503 when it has stalled (the watchdog). `role` says which this one is."""
-        body = {**scheduler.health(settings.watchdog_seconds),
-                "open_incidents": service.count_open(),
-                "open_drills": service.count_open(drills=True) - service.count_open()}
+        body = {
+            **scheduler.health(settings.watchdog_seconds),
+            "open_incidents": service.count_open(),
+            "open_drills": service.count_open(drills=True) - service.count_open(),
+        }
         return JSONResponse(body, status_code=200 if body["healthy"] else 503)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url="/openapi.json", title=f"{app.title} — API",
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
             swagger_js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/favicon.ico")
+            swagger_favicon_url="/favicon.ico",
+        )
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
         return get_redoc_html(
-            openapi_url="/openapi.json", title=f"{app.title} — API",
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
             redoc_js_url=f"{VENDOR}/redoc/redoc.standalone.js",
-            redoc_favicon_url="/favicon.ico", with_google_fonts=False)
+            redoc_favicon_url="/favicon.ico",
+            with_google_fonts=False,
+        )
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(status_code=204)
 
     return app
-

@@ -60,7 +60,8 @@ class WebSettings(BaseSettings):
             free_per_address=self.login_free_failures_per_address,
             delay_seconds=self.login_delay_seconds,
             max_delay_seconds=self.login_max_delay_seconds,
-            forget_after_seconds=self.login_forget_after_seconds)
+            forget_after_seconds=self.login_forget_after_seconds,
+        )
 
 
 _UNKNOWN = object()
@@ -93,8 +94,11 @@ def csrf_token(request: Request) -> str:
 
 def csrf_ok(request: Request, given: str | None) -> bool:
     expected = session_of(request).get("csrf")
-    return (isinstance(expected, str) and given is not None
-            and hmac.compare_digest(expected.encode(), given.encode()))
+    return (
+        isinstance(expected, str)
+        and given is not None
+        and hmac.compare_digest(expected.encode(), given.encode())
+    )
 
 
 def client_address(request: Request) -> str:
@@ -109,8 +113,7 @@ async def hashing(request: Request, call: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(pool, call)
 
 
-async def attempt_login(request: Request, username: str,
-                        password: str) -> tuple[User | None, int]:
+async def attempt_login(request: Request, username: str, password: str) -> tuple[User | None, int]:
     """The user when the password is right; else None and the seconds to wait (0: may retry
     now) when the throttle refused to check it."""
     throttle: LoginThrottle = request.app.state.login_throttle
@@ -192,8 +195,9 @@ def api_user(request: Request) -> Principal:
     who = session_user(request)
     if who is None:
         raise AuthError(401, "unauthorized", "log in, or send 'Authorization: Bearer <token>'")
-    if request.method not in SAFE_METHODS and not csrf_ok(request,
-                                                          request.headers.get(CSRF_HEADER)):
+    if request.method not in SAFE_METHODS and not csrf_ok(
+        request, request.headers.get(CSRF_HEADER)
+    ):
         raise AuthError(403, "forbidden", f"{CSRF_HEADER}: missing or wrong (session requests)")
     return who
 

@@ -22,11 +22,13 @@ from engine.settings import Settings
 from web.accounts import Accounts
 from web.models import User
 
-users_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                        help="Console and API accounts.")
+users_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Console and API accounts."
+)
 
-PasswordStdin = Annotated[bool, typer.Option(
-    "--password-stdin", help="Read the password from the first line of stdin.")]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+]
 
 
 def _accounts(ctx: typer.Context) -> Accounts:
@@ -42,14 +44,19 @@ def _password(from_stdin: bool) -> str:
     person who typed --password-stdin is not left waiting at a silent cursor."""
     if from_stdin and not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
-    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True,
-                                 err=True)
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     return password
 
 
 def _user(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "display_name": user.display_name,
-            "unit": user.unit, "is_admin": user.is_admin, "active": user.active}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "unit": user.unit,
+        "is_admin": user.is_admin,
+        "active": user.active,
+    }
 
 
 def _emit(value: Any) -> None:
@@ -66,8 +73,9 @@ def create_admin(
 ) -> None:
     """Create an administrator (the first one after installation); they manage the others."""
     accounts = _accounts(ctx)
-    _emit(_user(accounts.create_user(username, name, unit, _password(password_stdin),
-                                     is_admin=True)))
+    _emit(
+        _user(accounts.create_user(username, name, unit, _password(password_stdin), is_admin=True))
+    )
 
 
 @users_app.command("create")

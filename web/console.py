@@ -53,9 +53,14 @@ from web.present import (
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
-REFUSALS = {"invalid_input": "输入有误", "not_found": "找不到", "forbidden": "无权操作",
-            "invalid_state": "当前状态不允许此操作", "precondition_failed": "前提条件未满足",
-            "conflict": "操作冲突"}
+REFUSALS = {
+    "invalid_input": "输入有误",
+    "not_found": "找不到",
+    "forbidden": "无权操作",
+    "invalid_state": "当前状态不允许此操作",
+    "precondition_failed": "前提条件未满足",
+    "conflict": "操作冲突",
+}
 FACT_HISTORY_KINDS = ("reported", "verified", "level_raised", "level_lowered", "facts_updated")
 
 
@@ -118,8 +123,9 @@ def refusal_text(exc: FanganError, request: Request | None = None) -> str:
     return refused(request, exc)[1]
 
 
-def refused(request: Request | None, exc: FanganError, fields: tuple[FormField, ...] = ()
-            ) -> tuple[forms.FieldError, str]:
+def refused(
+    request: Request | None, exc: FanganError, fields: tuple[FormField, ...] = ()
+) -> tuple[forms.FieldError, str]:
     """The refusal placed (the field it is about) and as one line for the top of the page."""
     service = service_of(request) if request is not None else None
     labels = Labels(service.plan, service.workflow.words) if service is not None else None
@@ -135,8 +141,9 @@ def errors_beside(prefix: str, error: forms.FieldError) -> dict[str, str]:
     return {f"{prefix}:{error.name}": error.text} if error.name else {}
 
 
-def render(request: Request, name: str, context: dict[str, Any],
-           status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
     """Render a page with what every page needs: user, CSRF token, labels, clock, flash.
     Fragments (templates named '_…', polled) leave the flash for the next whole page."""
     service = service_of(request)
@@ -146,18 +153,23 @@ def render(request: Request, name: str, context: dict[str, Any],
     reminder = max(plan.alerts.reminder_minutes_before, default=0) * 60
     labels = Labels(plan, service.workflow.words)
     base = {
-        "user": who, "unit_name": plan.actor_name(who.unit) if who else "",
-        "csrf": csrf_token(request), "L": labels,
+        "user": who,
+        "unit_name": plan.actor_name(who.unit) if who else "",
+        "csrf": csrf_token(request),
+        "L": labels,
         "flash": None if name.startswith("_") else session_of(request).pop("flash", None),
-        "plan": plan, "server_now": now.isoformat(),
-        "now_text": labels.time(now.isoformat()), "reminder_seconds": reminder,
+        "plan": plan,
+        "server_now": now.isoformat(),
+        "now_text": labels.time(now.isoformat()),
+        "reminder_seconds": reminder,
         "poll_seconds": web_settings(request).poll_seconds,
         "countdown": lambda due: countdown(due, now, reminder),
-        **service.workflow.words.tables, "REFUSALS": REFUSALS, "open_deadlines": open_deadlines,
+        **service.workflow.words.tables,
+        "REFUSALS": REFUSALS,
+        "open_deadlines": open_deadlines,
         "forms": forms,
     }
-    return TEMPLATES.TemplateResponse(request, name, {**base, **context},
-                                      status_code=status_code)
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
 
 async def checked_form(request: Request) -> FormData:
@@ -175,15 +187,19 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def run_once(request: Request, who: Principal, form: FormData,
-             call: Any) -> tuple[dict[str, Any], bool]:
+def run_once(
+    request: Request, who: Principal, form: FormData, call: Any
+) -> tuple[dict[str, Any], bool]:
     """A console submit through the idempotency store (key: the form's hidden `idem`)."""
     store: IdempotencyStore = request.app.state.idempotency
     key = text(form, "idem") or None
     body = {k: form.getlist(k) for k in sorted(form.keys()) if k not in (CSRF_FIELD, "idem")}
-    stored, replayed = store.run(who.user_id, f"console:{key}" if key else None,
-                                 fingerprint("POST", request.url.path, body),
-                                 lambda: Stored(200, call()))
+    stored, replayed = store.run(
+        who.user_id,
+        f"console:{key}" if key else None,
+        fingerprint("POST", request.url.path, body),
+        lambda: Stored(200, call()),
+    )
     result: dict[str, Any] = stored.body
     return result, replayed
 
@@ -192,6 +208,7 @@ router = APIRouter(include_in_schema=False)
 
 
 # -- login -------------------------------------------------------------------------------
+
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
@@ -214,10 +231,16 @@ async def login(request: Request) -> Response:
     target = _safe_next(text(form, "next") or "/")
     user, wait = await attempt_login(request, username, str(form.get("password", "")))
     if user is None:
-        page = render(request, "login.html", {
-            "next": target, "username": username,
-            "error": too_many(wait) if wait else "用户名或密码不正确"},
-            status_code=429 if wait else 401)
+        page = render(
+            request,
+            "login.html",
+            {
+                "next": target,
+                "username": username,
+                "error": too_many(wait) if wait else "用户名或密码不正确",
+            },
+            status_code=429 if wait else 401,
+        )
         if wait:
             page.headers["Retry-After"] = str(wait)
         return page
@@ -234,19 +257,31 @@ async def logout(request: Request) -> Response:
 
 # -- report intake -----------------------------------------------------------------------
 
-def _report_context(request: Request, values: dict[str, Any] | None = None,
-                    error: str | None = None,
-                    field_errors: dict[str, str] | None = None) -> dict[str, Any]:
+
+def _report_context(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+    field_errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
     plan = service_of(request).plan
     now_local = service_of(request).now().astimezone(ZoneInfo(plan.plan.timezone))
     labels = Labels(plan, service_of(request).workflow.words)
-    names = {"grades": {g: labels.grade(g) for g in
-                        [*(g.code for g in plan.grading.grades), plan.grading.default_grade.code]},
-             "levels": {lv: labels.level(lv) for lv in plan.levels}}
-    return {"kit": forms.FormKit(plan, service_of(request).workflow, None, ""),
-            "values": values or {"discovered_at": now_local.strftime("%Y-%m-%dT%H:%M")},
-            "error": error, "idem": uuid.uuid4().hex, "names": names,
-            "field_errors": field_errors or {}}
+    names = {
+        "grades": {
+            g: labels.grade(g)
+            for g in [*(g.code for g in plan.grading.grades), plan.grading.default_grade.code]
+        },
+        "levels": {lv: labels.level(lv) for lv in plan.levels},
+    }
+    return {
+        "kit": forms.FormKit(plan, service_of(request).workflow, None, ""),
+        "values": values or {"discovered_at": now_local.strftime("%Y-%m-%dT%H:%M")},
+        "error": error,
+        "idem": uuid.uuid4().hex,
+        "names": names,
+        "field_errors": field_errors or {},
+    }
 
 
 @router.get("/report")
@@ -262,47 +297,68 @@ async def report(request: Request) -> Response:
     service = service_of(request)
     zone = ZoneInfo(service.plan.plan.timezone)
     try:
-        data = forms.parse(forms.fields_for(service.plan, service.workflow, "report"), form,
-                           form.getlist)
-        data["discovered_at"] = forms.local_instant(text(form, "discovered_at"), zone,
-                                                    "discovered_at")
+        data = forms.parse(
+            forms.fields_for(service.plan, service.workflow, "report"), form, form.getlist
+        )
+        data["discovered_at"] = forms.local_instant(
+            text(form, "discovered_at"), zone, "discovered_at"
+        )
         data["drill"] = bool(form.get("drill"))
-        incident, _ = run_once(request, who, form, lambda: service.report(
-            data, actor=who.unit, person=who.display_name))
+        incident, _ = run_once(
+            request,
+            who,
+            form,
+            lambda: service.report(data, actor=who.unit, person=who.display_name),
+        )
     except FanganError as exc:
         values = {k: form.get(k) for k in form}
         error, message = refused(
-            request, exc, forms.fields_for(service.plan, service.workflow, "report"))
-        return render(request, "report.html",
-                      _report_context(request, values, message, errors_beside("r", error)),
-                      status_code=api.STATUS.get(exc.code, 400))
+            request, exc, forms.fields_for(service.plan, service.workflow, "report")
+        )
+        return render(
+            request,
+            "report.html",
+            _report_context(request, values, message, errors_beside("r", error)),
+            status_code=api.STATUS.get(exc.code, 400),
+        )
     flash(request, "ok", f"已登记事件 #{incident['id']}")
     return RedirectResponse(f"/incidents/{incident['id']}", status_code=303)
 
 
 # -- the incident page -------------------------------------------------------------------
 
+
 def _facts_history(incident: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for e in incident["timeline"]
-            if e["kind"] in FACT_HISTORY_KINDS and (e["kind"] == "reported"
-                                                    or e["data"].get("changes"))]
+    return [
+        e
+        for e in incident["timeline"]
+        if e["kind"] in FACT_HISTORY_KINDS and (e["kind"] == "reported" or e["data"].get("changes"))
+    ]
 
 
-def _form_values(incident: dict[str, Any], open_action: str | None,
-                 values: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+def _form_values(
+    incident: dict[str, Any], open_action: str | None, values: dict[str, Any] | None
+) -> dict[str, dict[str, Any]]:
     """What each action form starts with: the refused submission, or the drafted report."""
     investigation = incident.get("investigation") or {}
     drafted = investigation.get("draft_sections") or {}
     out: dict[str, dict[str, Any]] = {
-        "submit_report": {f"sections.{k}": v for k, v in drafted.items()}}
+        "submit_report": {f"sections.{k}": v for k, v in drafted.items()}
+    }
     if open_action is not None:
         out[open_action] = values or {}
     return out
 
 
-def _incident_context(request: Request, who: Principal, incident: dict[str, Any],
-                      *, open_action: str | None = None, values: dict[str, Any] | None = None,
-                      action_error: str | None = None) -> dict[str, Any]:
+def _incident_context(
+    request: Request,
+    who: Principal,
+    incident: dict[str, Any],
+    *,
+    open_action: str | None = None,
+    values: dict[str, Any] | None = None,
+    action_error: str | None = None,
+) -> dict[str, Any]:
     service = service_of(request)
     rules = Rules(service.plan, service.workflow)
     steps = page.next_steps(rules, incident, who.unit)
@@ -311,19 +367,27 @@ def _incident_context(request: Request, who: Principal, incident: dict[str, Any]
     return {
         "kit": forms.FormKit(service.plan, service.workflow, incident, who.unit),
         "form_values": _form_values(incident, open_action, values),
-        "steps": steps, "level_words": page.level_words(rules.labels, incident),
+        "steps": steps,
+        "level_words": page.level_words(rules.labels, incident),
         "state_words": page.state_words(rules.labels, incident),
         "deadlines": page.deadlines_in_order(incident),
         "notice_units": page.notices_by_unit(incident, page.deliveries(service, incident["id"])),
-        "phone_ok": who.unit in page.PHONE_RECORDERS, "field_errors": {},
-        "i": incident, "button_text": rules.labels.button,
+        "phone_ok": who.unit in page.PHONE_RECORDERS,
+        "field_errors": {},
+        "i": incident,
+        "button_text": rules.labels.button,
         "actions": [a for a in rules.actions_for(incident, who.unit) if page.applies(incident, a)],
-        "others": [(a, names) for a, names in rules.others_waiting(incident, who.unit)
-                   if page.applies(incident, a)],
+        "others": [
+            (a, names)
+            for a, names in rules.others_waiting(incident, who.unit)
+            if page.applies(incident, a)
+        ],
         "key": rules.actions_key(incident, who.unit),
         "my_notices": my_pending_notices(incident, who.unit),
-        "fact_history": _facts_history(incident), "open_action": open_action,
-        "action_error": action_error, "idem": uuid.uuid4().hex,
+        "fact_history": _facts_history(incident),
+        "open_action": open_action,
+        "action_error": action_error,
+        "idem": uuid.uuid4().hex,
         "timeline": compact_timeline(incident["timeline"]),
         "notice_counts": notice_counts(incident),
     }
@@ -358,24 +422,32 @@ async def act(request: Request, incident_id: int, action: str) -> Response:
     zone = ZoneInfo(service.plan.plan.timezone)
     label = service.workflow.words.tables["ACTIONS"].get(action, action)
     try:
-        data = forms.parse(forms.fields_for(service.plan, service.workflow, action), form,
-                           form.getlist)
+        data = forms.parse(
+            forms.fields_for(service.plan, service.workflow, action), form, form.getlist
+        )
         at = forms.local_instant(text(form, "at"), zone, "at")
-        run_once(request, who, form, lambda: service.act(
-            incident_id, action, actor=who.unit, at=at, data=data, person=who.display_name))
+        run_once(
+            request,
+            who,
+            form,
+            lambda: service.act(
+                incident_id, action, actor=who.unit, at=at, data=data, person=who.display_name
+            ),
+        )
     except FanganError as exc:
         if exc.code == "not_found":
             raise
         incident = _show(request, incident_id)
         error, message = refused(
-            request, exc, forms.fields_for(service.plan, service.workflow, action))
+            request, exc, forms.fields_for(service.plan, service.workflow, action)
+        )
         flash(request, "error", f"「{label}」未执行。{message}")
         values = {k: form.get(k) for k in form}
-        context = _incident_context(request, who, incident, open_action=action, values=values,
-                                    action_error=message)
+        context = _incident_context(
+            request, who, incident, open_action=action, values=values, action_error=message
+        )
         context["field_errors"] = errors_beside(action, error)
-        return render(request, "incident.html", context,
-                      status_code=api.STATUS.get(exc.code, 400))
+        return render(request, "incident.html", context, status_code=api.STATUS.get(exc.code, 400))
     flash(request, "ok", f"已执行：{label}")
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
@@ -393,12 +465,20 @@ async def phone_confirmed(request: Request, incident_id: int, unit: str) -> Resp
         raise PageError(404, f"事件 #{incident_id} 没有发给这个单位的通知")
     labels = Labels(service.plan, service.workflow.words)
     callee = text(form, "person")
-    person = (f"电话确认：{callee or labels.actor(unit)}；"
-              f"{who.display_name}（{labels.actor(who.unit)}）代录")
+    person = (
+        f"电话确认：{callee or labels.actor(unit)}；"
+        f"{who.display_name}（{labels.actor(who.unit)}）代录"
+    )
     try:
         at = forms.local_instant(text(form, "at"), ZoneInfo(service.plan.plan.timezone), "at")
-        run_once(request, who, form, lambda: service.act(
-            incident_id, "acknowledge", actor=unit, at=at, data={}, person=person))
+        run_once(
+            request,
+            who,
+            form,
+            lambda: service.act(
+                incident_id, "acknowledge", actor=unit, at=at, data={}, person=person
+            ),
+        )
     except FanganError as exc:
         if exc.code == "not_found":
             raise
@@ -410,11 +490,15 @@ async def phone_confirmed(request: Request, incident_id: int, unit: str) -> Resp
 
 # -- accounts ----------------------------------------------------------------------------
 
+
 @router.get("/account")
 def account_page(request: Request) -> HTMLResponse:
     who = current(request)
-    return render(request, "account.html",
-                  {"tokens": accounts_of(request).tokens(who.user_id), "new_token": None})
+    return render(
+        request,
+        "account.html",
+        {"tokens": accounts_of(request).tokens(who.user_id), "new_token": None},
+    )
 
 
 @router.post("/account/tokens")
@@ -428,8 +512,9 @@ async def create_token(request: Request) -> Response:
         flash(request, "error", refusal_text(exc, request))
         return RedirectResponse("/account", status_code=303)
     # Shown once, on this response only: never stored, never put in the session cookie.
-    return render(request, "account.html",
-                  {"tokens": accounts.tokens(who.user_id), "new_token": plain})
+    return render(
+        request, "account.html", {"tokens": accounts.tokens(who.user_id), "new_token": plain}
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -450,8 +535,12 @@ async def change_password(request: Request) -> Response:
         flash(request, "error", too_many(wait) if wait else "当前密码不正确")
         return RedirectResponse("/account", status_code=303)
     try:
-        user = await hashing(request, lambda: accounts_of(request).update_user(
-            who.user_id, password=str(form.get("password", ""))))
+        user = await hashing(
+            request,
+            lambda: accounts_of(request).update_user(
+                who.user_id, password=str(form.get("password", ""))
+            ),
+        )
     except FanganError as exc:
         flash(request, "error", refusal_text(exc, request))
         return RedirectResponse("/account", status_code=303)
@@ -469,14 +558,20 @@ def _admin(request: Request) -> Principal:
     return who
 
 
-def _users_context(request: Request, values: dict[str, Any] | None = None,
-                   field_errors: dict[str, str] | None = None) -> dict[str, Any]:
+def _users_context(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    field_errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
     plan = service_of(request).plan
     desk = plan.actors["duty_officer"].acts_for or "duty_officer"
-    return {"users": accounts_of(request).list_users(),
-            "units": [(c, a.name) for c, a in plan.actors.items()],
-            "values": values or {"unit": desk}, "field_errors": field_errors or {},
-            "desk": desk}
+    return {
+        "users": accounts_of(request).list_users(),
+        "units": [(c, a.name) for c, a in plan.actors.items()],
+        "values": values or {"unit": desk},
+        "field_errors": field_errors or {},
+        "desk": desk,
+    }
 
 
 @router.get("/admin/users")
@@ -492,9 +587,16 @@ async def create_user(request: Request) -> Response:
     _admin(request)
     form = await checked_form(request)
     try:
-        user = await hashing(request, lambda: accounts_of(request).create_user(
-            text(form, "username"), text(form, "display_name"), text(form, "unit"),
-            str(form.get("password", "")), is_admin=bool(form.get("is_admin"))))
+        user = await hashing(
+            request,
+            lambda: accounts_of(request).create_user(
+                text(form, "username"),
+                text(form, "display_name"),
+                text(form, "unit"),
+                str(form.get("password", "")),
+                is_admin=bool(form.get("is_admin")),
+            ),
+        )
     except FanganError as exc:
         error, message = refused(request, exc, forms.USER_FIELDS)
         values = {k: text(form, k) for k in ("username", "display_name", "unit", "is_admin")}
@@ -511,10 +613,17 @@ async def update_user(request: Request, user_id: int) -> Response:
     _admin(request)
     form = await checked_form(request)
     try:
-        user = await hashing(request, lambda: accounts_of(request).update_user(
-            user_id, display_name=text(form, "display_name") or None,
-            unit=text(form, "unit") or None, is_admin=bool(form.get("is_admin")),
-            active=bool(form.get("active")), password=str(form.get("password") or "") or None))
+        user = await hashing(
+            request,
+            lambda: accounts_of(request).update_user(
+                user_id,
+                display_name=text(form, "display_name") or None,
+                unit=text(form, "unit") or None,
+                is_admin=bool(form.get("is_admin")),
+                active=bool(form.get("active")),
+                password=str(form.get("password") or "") or None,
+            ),
+        )
         flash(request, "ok", f"已更新用户 {user.username}")
     except FanganError as exc:
         flash(request, "error", refusal_text(exc, request))
@@ -527,4 +636,3 @@ def login_redirect(request: Request) -> Response:
     if request.headers.get("HX-Request"):
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
-

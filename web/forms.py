@@ -23,12 +23,44 @@ from engine.lifecycle import Workflow
 from engine.plan import LEVELS, Plan
 from web.present import Labels, my_pending_notices, open_deadlines, open_obligations
 
-Kind = Literal["text", "textarea", "count", "money", "condition", "street", "level", "recipient",
-               "measure", "obligation", "obligation_kind", "names", "units", "unit", "group",
-               "statement_any", "statement_draft", "statement_approved", "my_notice"]
-SELECTS = frozenset({"condition", "street", "level", "recipient", "measure", "obligation",
-                     "obligation_kind", "unit", "group", "statement_any", "statement_draft",
-                     "statement_approved", "my_notice"})
+Kind = Literal[
+    "text",
+    "textarea",
+    "count",
+    "money",
+    "condition",
+    "street",
+    "level",
+    "recipient",
+    "measure",
+    "obligation",
+    "obligation_kind",
+    "names",
+    "units",
+    "unit",
+    "group",
+    "statement_any",
+    "statement_draft",
+    "statement_approved",
+    "my_notice",
+]
+SELECTS = frozenset(
+    {
+        "condition",
+        "street",
+        "level",
+        "recipient",
+        "measure",
+        "obligation",
+        "obligation_kind",
+        "unit",
+        "group",
+        "statement_any",
+        "statement_draft",
+        "statement_approved",
+        "my_notice",
+    }
+)
 
 
 # Free-text fields that deserve more than one line when a form is built from a payload model.
@@ -44,23 +76,34 @@ def fields_for(plan: Plan, workflow: Workflow, action: str) -> tuple[Field, ...]
     (fields named by the vocabulary's facts), so an action added to the workflow gets a usable
     (if plain) form without a change here."""
     if action == "submit_report":
-        return tuple(Field(f"sections.{key}", f"{i}. {title}", "textarea", required=True)
-                     for i, (key, title) in enumerate(
-                         plan.investigation.report_sections.items.items(), start=1))
+        return tuple(
+            Field(f"sections.{key}", f"{i}. {title}", "textarea", required=True)
+            for i, (key, title) in enumerate(
+                plan.investigation.report_sections.items.items(), start=1
+            )
+        )
     payload: type[BaseModel] | None = next(
-        (t.payload for t in workflow.transitions if t.action == action), None)
+        (t.payload for t in workflow.transitions if t.action == action), None
+    )
     if action in workflow.forms or payload is None:
         return tuple(workflow.forms.get(action, ()))
     names = workflow.words.tables["FACTS"]
-    return tuple(_field_from_model(name, info, names)
-                 for name, info in payload.model_fields.items())
+    return tuple(
+        _field_from_model(name, info, names) for name, info in payload.model_fields.items()
+    )
 
 
 def _field_from_model(name: str, info: FieldInfo, names: Mapping[str, str]) -> Field:
     annotation = str(info.annotation)
-    kind: Kind = ("count" if annotation.startswith("int") else
-                  "names" if annotation.startswith("list") else
-                  "textarea" if name in LONG_TEXT else "text")
+    kind: Kind = (
+        "count"
+        if annotation.startswith("int")
+        else "names"
+        if annotation.startswith("list")
+        else "textarea"
+        if name in LONG_TEXT
+        else "text"
+    )
     return Field(name, names.get(name, name), kind, required=info.is_required())
 
 
@@ -72,8 +115,14 @@ def _latest_statements(incident: dict[str, Any] | None) -> dict[int, dict[str, A
     return latest
 
 
-def choices(plan: Plan, labels: Labels, field: Field, incident: dict[str, Any] | None,
-            unit: str, extra: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def choices(
+    plan: Plan,
+    labels: Labels,
+    field: Field,
+    incident: dict[str, Any] | None,
+    unit: str,
+    extra: Mapping[str, str] | None = None,
+) -> list[tuple[str, str]]:
     """The options of a select or checkbox field, in the order a person expects them."""
     kind = field.kind
     if kind == "condition":
@@ -89,29 +138,44 @@ def choices(plan: Plan, labels: Labels, field: Field, incident: dict[str, Any] |
     if kind == "unit":
         return [(c, a.name) for c, a in plan.actors.items()]
     if kind == "obligation_kind":
-        from_powers = {m.obligation.kind: m.obligation.name
-                       for m in plan.emergency_powers.measures.values() if m.obligation}
+        from_powers = {
+            m.obligation.kind: m.obligation.name
+            for m in plan.emergency_powers.measures.values()
+            if m.obligation
+        }
         return list({**(extra or {}), **from_powers}.items())
     if kind.startswith("statement_"):
         wanted = {"statement_draft": "draft", "statement_approved": "approved"}.get(kind)
-        return [(str(n), f"第{n}号（第{st['version']}版）：{st['text'][:30]}")
-                for n, st in sorted(_latest_statements(incident).items())
-                if wanted is None or st["status"] == wanted]
+        return [
+            (str(n), f"第{n}号（第{st['version']}版）：{st['text'][:30]}")
+            for n, st in sorted(_latest_statements(incident).items())
+            if wanted is None or st["status"] == wanted
+        ]
     if kind == "recipient":
-        waiting = [w for d in open_deadlines(incident or {"deadlines": []})
-                   for w in d["waiting_on"]]
+        waiting = [
+            w for d in open_deadlines(incident or {"deadlines": []}) for w in d["waiting_on"]
+        ]
         known = {r for rule in plan.deadlines.values() for r in rule.recipients}
         ordered = list(dict.fromkeys([*waiting, *sorted(known)]))
         return [(r, plan.actor_name(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
     if kind == "my_notice":
-        return list(dict.fromkeys((n["kind"], labels.notice_kind(n["kind"]))
-                                  for n in my_pending_notices(incident or {"notices": []}, unit)))
+        return list(
+            dict.fromkeys(
+                (n["kind"], labels.notice_kind(n["kind"]))
+                for n in my_pending_notices(incident or {"notices": []}, unit)
+            )
+        )
     if kind == "obligation":
-        return [(str(o["id"]), f"第{o['id']}项：{o['detail']}")
-                for o in open_obligations(incident or {"obligations": []})]
+        return [
+            (str(o["id"]), f"第{o['id']}项：{o['detail']}")
+            for o in open_obligations(incident or {"obligations": []})
+        ]
     if kind == "units":
-        return [(c, a.name) for c, a in plan.actors.items()
-                if a.member or c in plan.investigation.default_members]
+        return [
+            (c, a.name)
+            for c, a in plan.actors.items()
+            if a.member or c in plan.investigation.default_members
+        ]
     return []
 
 
@@ -134,8 +198,9 @@ class FormKit:
     def choices(self, field: Field) -> list[tuple[str, str]]:
         # The aftermath items people may open by hand (§5.3, config `aftermath`).
         labels = Labels(self.plan, self.workflow.words)
-        return choices(self.plan, labels, field, self.incident, self.unit,
-                       self.plan.aftermath.kinds)
+        return choices(
+            self.plan, labels, field, self.incident, self.unit, self.plan.aftermath.kinds
+        )
 
     def checked(self, field: Field) -> list[str]:
         return default_checked(self.plan, field)
@@ -201,8 +266,7 @@ def local_instant(value: str | None, zone: ZoneInfo, name: str) -> str | None:
 # The engine's reasons (English, for the CLI and API) in the officer's words. `{time}` is the
 # instant the reason quotes, shown in local time.
 REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"is later than the engine's clock \((?P<time>[^)]+)\)"),
-     "不能晚于现在（{time}）"),
+    (re.compile(r"is later than the engine's clock \((?P<time>[^)]+)\)"), "不能晚于现在（{time}）"),
     (re.compile(r"is later than the action's time"), "不能晚于实际发生时间"),
     (re.compile(r"is later than reported_at"), "不能晚于接报时间"),
     (re.compile(r"is earlier than the incident's discovery"), "不能早于事件的发现时间"),
@@ -215,18 +279,24 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^unknown"), "不是可选的值，请从列表中选择"),
     (re.compile(r"needs a UTC offset"), "时间格式不对"),
     (re.compile(r"give the new facts or the level"), "请填写新的事实，或选择要调整到的级别"),
-    (re.compile(r"give add_units, remove_units or leader_name"),
-     "请选择增加或减少的单位，或填写组长姓名"),
+    (
+        re.compile(r"give add_units, remove_units or leader_name"),
+        "请选择增加或减少的单位，或填写组长姓名",
+    ),
     (re.compile(r"is missing or empty"), "必须填写（§5.2 要求报告六个部分齐全）"),
     (re.compile(r"still has a gap"), "还有标注【待补充】的空缺，请补全或删去"),
-    (re.compile(r"obligation\(s\) [0-9, ]+ still open"),
-     "还有未办结的修复或补偿事项（§5.3），请先办结"),
+    (
+        re.compile(r"obligation\(s\) [0-9, ]+ still open"),
+        "还有未办结的修复或补偿事项（§5.3），请先办结",
+    ),
     (re.compile(r"needs an investigation"), "须先启动事件调查并提交调查报告（§5.1、§5.2）"),
     (re.compile(r"investigation report has not been submitted"), "调查报告尚未提交（§5.2）"),
     (re.compile(r"has no unacknowledged notice"), "没有待签收的通知"),
     (re.compile(r"is already settled"), "该事项已办结"),
-    (re.compile(r"is not possible while the incident is '(?P<state>[a-z_]+)'"),
-     "事件当前为「{state}」，不能执行此操作"),
+    (
+        re.compile(r"is not possible while the incident is '(?P<state>[a-z_]+)'"),
+        "事件当前为「{state}」，不能执行此操作",
+    ),
     (re.compile(r"only (?P<who>.+) may$"), "只有{who}可以执行此操作"),
     (re.compile(r"acknowledgement link has expired"), "确认链接已过期"),
     (re.compile(r"^incident (?P<n>\d+) does not exist"), "事件 #{n} 不存在"),
@@ -237,9 +307,18 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Fields the engine names that the forms ask under another heading.
-ENGINE_NAMES = {"discovered_at": "发现时间", "reported_at": "接报时间", "at": "实际发生时间",
-                "data": "", "input": "", "password": "密码", "username": "用户名",
-                "display_name": "姓名", "unit": "所属单位", "name": "令牌名称"}
+ENGINE_NAMES = {
+    "discovered_at": "发现时间",
+    "reported_at": "接报时间",
+    "at": "实际发生时间",
+    "data": "",
+    "input": "",
+    "password": "密码",
+    "username": "用户名",
+    "display_name": "姓名",
+    "unit": "所属单位",
+    "name": "令牌名称",
+}
 
 
 @dataclass(frozen=True)
@@ -264,8 +343,9 @@ def field_error(message: str, fields: tuple[Field, ...], labels: Labels | None) 
     text = _reason(reason, labels)
     if label is None:  # a field no form shows: say which, in the engine's name
         return FieldError(None, f"{name}：{text}")
-    return FieldError(name if name in by_name or label else None,
-                      f"「{label}」{text}" if label else text)
+    return FieldError(
+        name if name in by_name or label else None, f"「{label}」{text}" if label else text
+    )
 
 
 GENERIC = "输入有误，请检查后重试"
@@ -288,7 +368,9 @@ def _reason(reason: str, labels: Labels | None, fallback: str = GENERIC) -> str:
 
 
 # The user form (users.html): named here so a refusal finds its field.
-USER_FIELDS = (Field("username", "用户名", required=True),
-               Field("display_name", "姓名", required=True),
-               Field("unit", "所属单位", "unit", required=True),
-               Field("password", "初始密码", required=True))
+USER_FIELDS = (
+    Field("username", "用户名", required=True),
+    Field("display_name", "姓名", required=True),
+    Field("unit", "所属单位", "unit", required=True),
+    Field("password", "初始密码", required=True),
+)

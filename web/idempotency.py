@@ -37,8 +37,9 @@ class Stored:
 
 
 def fingerprint(method: str, path: str, body: object) -> str:
-    canonical = json.dumps([method.upper(), path, body], sort_keys=True, ensure_ascii=False,
-                           default=str)
+    canonical = json.dumps(
+        [method.upper(), path, body], sort_keys=True, ensure_ascii=False, default=str
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -47,8 +48,9 @@ class IdempotencyStore:
         self.db = db
         self.now = now
 
-    def run(self, user_id: int, key: str | None, print_: str,
-            call: Callable[[], Stored]) -> tuple[Stored, bool]:
+    def run(
+        self, user_id: int, key: str | None, print_: str, call: Callable[[], Stored]
+    ) -> tuple[Stored, bool]:
         """Run `call` once per (user, key); returns the response and whether it is a replay."""
         if key is None:
             return call(), False
@@ -70,17 +72,22 @@ class IdempotencyStore:
         now = self.now()
         try:
             with Session(self.db) as session:
-                session.exec(delete(IdempotencyKey).where(
-                    col(IdempotencyKey.created_at) < now - KEEP))
-                session.add(IdempotencyKey(user_id=user_id, key=key, fingerprint=print_,
-                                           created_at=now))
+                session.exec(
+                    delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < now - KEEP)
+                )
+                session.add(
+                    IdempotencyKey(user_id=user_id, key=key, fingerprint=print_, created_at=now)
+                )
                 session.commit()
             return None
         except sa.exc.IntegrityError:
             pass
         with Session(self.db) as session:
-            row = session.exec(select(IdempotencyKey).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)).first()
+            row = session.exec(
+                select(IdempotencyKey).where(
+                    IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+                )
+            ).first()
         if row is None:  # released meanwhile: the first attempt was refused; try once more
             return self._claim(user_id, key, print_)
         if row.fingerprint != print_:
@@ -91,8 +98,11 @@ class IdempotencyStore:
 
     def _complete(self, user_id: int, key: str, result: Stored) -> None:
         with Session(self.db) as session:
-            row = session.exec(select(IdempotencyKey).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)).one()
+            row = session.exec(
+                select(IdempotencyKey).where(
+                    IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+                )
+            ).one()
             row.status_code = result.status_code
             row.response = result.body
             row.completed_at = self.now()
@@ -101,7 +111,11 @@ class IdempotencyStore:
 
     def _release(self, user_id: int, key: str) -> None:
         with Session(self.db) as session:
-            session.exec(delete(IdempotencyKey).where(
-                col(IdempotencyKey.user_id) == user_id, col(IdempotencyKey.key) == key,
-                col(IdempotencyKey.status_code).is_(None)))
+            session.exec(
+                delete(IdempotencyKey).where(
+                    col(IdempotencyKey.user_id) == user_id,
+                    col(IdempotencyKey.key) == key,
+                    col(IdempotencyKey.status_code).is_(None),
+                )
+            )
             session.commit()

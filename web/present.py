@@ -45,8 +45,9 @@ class Labels:
         return self.plan.actor_name(code)
 
     def actors(self, codes: list[str]) -> str:
-        return "、".join(self.actor(c.split(":")[0]) + ("（备用联系人）" if ":" in c else "")
-                        for c in codes)
+        return "、".join(
+            self.actor(c.split(":")[0]) + ("（备用联系人）" if ":" in c else "") for c in codes
+        )
 
     def street(self, code: str) -> str:
         return self.plan.streets.items.get(code, code)
@@ -115,8 +116,11 @@ class Labels:
 
     def changes(self, changes: dict[str, Any]) -> str:
         facts = self.words.tables["FACTS"]
-        return "；".join(f"{facts.get(k, k)} {self.fact_value(k, v.get('from'))} → "
-                        f"{self.fact_value(k, v.get('to'))}" for k, v in changes.items())
+        return "；".join(
+            f"{facts.get(k, k)} {self.fact_value(k, v.get('from'))} → "
+            f"{self.fact_value(k, v.get('to'))}"
+            for k, v in changes.items()
+        )
 
     def group_summary(self, events: list[dict[str, Any]]) -> str:
         """A burst of notices or deadlines at one instant, in one line."""
@@ -144,8 +148,12 @@ def compact_timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for event in reversed(events):
         last = out[-1] if out else None
-        if (last is not None and event["kind"] in GROUPED_EVENTS
-                and last["kind"] == event["kind"] and last["at"] == event["at"]):
+        if (
+            last is not None
+            and event["kind"] in GROUPED_EVENTS
+            and last["kind"] == event["kind"]
+            and last["at"] == event["at"]
+        ):
             last["group"].append(event)
             continue
         out.append({**event, "group": [event]})
@@ -161,16 +169,16 @@ def notice_counts(incident: dict[str, Any]) -> dict[str, int]:
 
 
 def open_deadlines(incident: dict[str, Any]) -> list[dict[str, Any]]:
-    return [d for d in incident["deadlines"]
-            if d["met_at"] is None and d["stopped_at"] is None]
+    return [d for d in incident["deadlines"] if d["met_at"] is None and d["stopped_at"] is None]
 
 
 def urgency_key(incident: dict[str, Any]) -> tuple[int, str, int, int]:
     """Most overdue / soonest due first; incidents without a running deadline after them,
     highest level first. ISO times of one zone sort as text."""
     running = sorted(d["due_at"] for d in open_deadlines(incident))
-    level_rank = -LEVELS.index(incident["response_level"]) if incident["response_level"] in LEVELS \
-        else 0
+    level_rank = (
+        -LEVELS.index(incident["response_level"]) if incident["response_level"] in LEVELS else 0
+    )
     if running:
         return (0, running[0], level_rank, incident["id"])
     return (1, "", level_rank, -incident["id"])
@@ -211,26 +219,33 @@ class Rules:
             if allowed is None or unit in allowed or not allowed:
                 continue
             names = self.labels.actors(allowed[:3]) + (
-                f"等 {len(allowed)} 个单位" if len(allowed) > 3 else "")
+                f"等 {len(allowed)} 个单位" if len(allowed) > 3 else ""
+            )
             out.append((action, names))
         return out
 
     def actions_key(self, incident: dict[str, Any], unit: str) -> str:
         """Changes exactly when the actions panel would render differently, so the live
         refresh replaces the panel (and any half-typed form) only when it has to."""
-        parts = [incident["state"], incident["response_level"],
-                 *self.actions_for(incident, unit),
-                 *(f"n{n['id']}" for n in my_pending_notices(incident, unit)),
-                 *(f"o{o['id']}" for o in open_obligations(incident)),
-                 *(f"s{st['number']}.{st['version']}{st['status']}"
-                   for st in incident.get("statements") or []),
-                 *(w for d in open_deadlines(incident) for w in d["waiting_on"])]
+        parts = [
+            incident["state"],
+            incident["response_level"],
+            *self.actions_for(incident, unit),
+            *(f"n{n['id']}" for n in my_pending_notices(incident, unit)),
+            *(f"o{o['id']}" for o in open_obligations(incident)),
+            *(
+                f"s{st['number']}.{st['version']}{st['status']}"
+                for st in incident.get("statements") or []
+            ),
+            *(w for d in open_deadlines(incident) for w in d["waiting_on"]),
+        ]
         return "|".join(parts)
 
 
 def my_pending_notices(incident: dict[str, Any], unit: str) -> list[dict[str, Any]]:
-    return [n for n in incident["notices"]
-            if n["unit"] == unit and n["status"] in ("sent", "escalated")]
+    return [
+        n for n in incident["notices"] if n["unit"] == unit and n["status"] in ("sent", "escalated")
+    ]
 
 
 def open_obligations(incident: dict[str, Any]) -> list[dict[str, Any]]:

@@ -50,7 +50,7 @@ def delay_after(failures: int, free: int, policy: ThrottlePolicy) -> float:
     if failures < free:
         return 0.0
     doublings = min(failures - free, 64)
-    return float(min(policy.max_delay_seconds, policy.delay_seconds * 2.0 ** doublings))
+    return float(min(policy.max_delay_seconds, policy.delay_seconds * 2.0**doublings))
 
 
 def _digest(*parts: str) -> str:
@@ -58,8 +58,9 @@ def _digest(*parts: str) -> str:
 
 
 class LoginThrottle:
-    def __init__(self, db: sa.Engine, now: Callable[[], datetime],
-                 policy: ThrottlePolicy | None = None) -> None:
+    def __init__(
+        self, db: sa.Engine, now: Callable[[], datetime], policy: ThrottlePolicy | None = None
+    ) -> None:
         self.db = db
         self.now = now
         self.policy = policy or ThrottlePolicy()
@@ -67,13 +68,20 @@ class LoginThrottle:
     def _keys(self, username: str, address: str) -> list[tuple[str, str, int]]:
         """(scope, key, free failures), in one order so that PostgreSQL row locks never cross."""
         name = username.strip().lower()
-        return sorted([(ADDRESS, _digest(address), self.policy.free_per_address),
-                       (PAIR, _digest(name, address), self.policy.free_per_user)])
+        return sorted(
+            [
+                (ADDRESS, _digest(address), self.policy.free_per_address),
+                (PAIR, _digest(name, address), self.policy.free_per_user),
+            ]
+        )
 
     def _insert_missing(self, session: Session, scope: str, key: str, now: datetime) -> None:
         dialect = postgresql if self.db.dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(LoginFailure).values(
-            scope=scope, key=key, failures=0, last_failed_at=now).on_conflict_do_nothing())
+        session.execute(
+            dialect.insert(LoginFailure)
+            .values(scope=scope, key=key, failures=0, last_failed_at=now)
+            .on_conflict_do_nothing()
+        )
 
     def _remaining(self, row: LoginFailure, free: int, now: datetime) -> float:
         """Seconds left of the key's delay; a charge stamped a little later than `now` (another
@@ -86,16 +94,20 @@ class LoginThrottle:
         else the whole seconds to wait before the next one (nothing is counted)."""
         with transaction(self.db) as session:
             # A write first: on SQLite it takes the write lock before anything is read.
-            session.execute(sa.delete(LoginFailure).where(
-                col(LoginFailure.last_failed_at)
-                < self.now() - timedelta(seconds=self.policy.forget_after_seconds)))
+            session.execute(
+                sa.delete(LoginFailure).where(
+                    col(LoginFailure.last_failed_at)
+                    < self.now() - timedelta(seconds=self.policy.forget_after_seconds)
+                )
+            )
             now = self.now()  # after the lock: others' charges are not in our future
             keys = self._keys(username, address)
             rows = []
             for scope, key, free in keys:
                 self._insert_missing(session, scope, key, now)
-                row = session.get(LoginFailure, (scope, key), with_for_update=True,
-                                  populate_existing=True)
+                row = session.get(
+                    LoginFailure, (scope, key), with_for_update=True, populate_existing=True
+                )
                 assert row is not None
                 rows.append((row, free))
             wait = max(self._remaining(row, free, now) for row, free in rows)
@@ -112,8 +124,13 @@ class LoginThrottle:
         keys = {scope: key for scope, key, _ in self._keys(username, address)}
         failures = col(LoginFailure.failures)
         with transaction(self.db) as session:
-            session.execute(sa.delete(LoginFailure).where(
-                col(LoginFailure.scope) == PAIR, col(LoginFailure.key) == keys[PAIR]))
-            session.execute(sa.update(LoginFailure).where(
-                col(LoginFailure.scope) == ADDRESS, col(LoginFailure.key) == keys[ADDRESS])
-                .values(failures=sa.case((failures > 0, failures - 1), else_=0)))
+            session.execute(
+                sa.delete(LoginFailure).where(
+                    col(LoginFailure.scope) == PAIR, col(LoginFailure.key) == keys[PAIR]
+                )
+            )
+            session.execute(
+                sa.update(LoginFailure)
+                .where(col(LoginFailure.scope) == ADDRESS, col(LoginFailure.key) == keys[ADDRESS])
+                .values(failures=sa.case((failures > 0, failures - 1), else_=0))
+            )

@@ -38,8 +38,11 @@ TERMINATION_STEPS = ("propose_termination", "approve_termination", "announce_ter
 # The whole I-level incident of `full_incident`, as its numbers should appear in the report.
 FULL = {
     "address": "鹦鹉大道318号3栋",
-    "dead": 2, "missing": 1, "injured": 6, "loss_yuan": 2_350_000,
-    "initial_report_late_minutes": 12,   # due 08:20 + 1 h = 09:20, met 09:32
+    "dead": 2,
+    "missing": 1,
+    "injured": 6,
+    "loss_yuan": 2_350_000,
+    "initial_report_late_minutes": 12,  # due 08:20 + 1 h = 09:20, met 09:32
     "city_hq_report_late_minutes": 200,  # due 09:40, never met; measured at 13:00
 }
 
@@ -59,19 +62,29 @@ class Desk:
         return instant
 
     def report(self, **facts: Any) -> int:
-        data = {"address": "汉阳区晴川街龟山北路1号", "street": "qingchuan",
-                "condition": "hidden_danger",
-                "discovered_at": (self.clock.now - timedelta(minutes=10)).isoformat()} | facts
+        data = {
+            "address": "汉阳区晴川街龟山北路1号",
+            "street": "qingchuan",
+            "condition": "hidden_danger",
+            "discovered_at": (self.clock.now - timedelta(minutes=10)).isoformat(),
+        } | facts
         incident_id: int = self.service.report(data)["id"]
         return incident_id
 
-    def act(self, incident_id: int, action: str, actor: str,
-            data: dict[str, Any] | None = None) -> dict[str, Any]:
+    def act(
+        self, incident_id: int, action: str, actor: str, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         return self.service.act(incident_id, action, actor=actor, data=data)
 
-    def refused(self, incident_id: int, action: str, actor: str,
-                data: dict[str, Any] | None = None, *,
-                error: type[FanganError] = FanganError) -> FanganError:
+    def refused(
+        self,
+        incident_id: int,
+        action: str,
+        actor: str,
+        data: dict[str, Any] | None = None,
+        *,
+        error: type[FanganError] = FanganError,
+    ) -> FanganError:
         """The action is refused with `error`, and the incident is exactly as it was."""
         before = self.service.show(incident_id)
         with pytest.raises(error) as caught:
@@ -115,35 +128,66 @@ def level_i(desk: Desk) -> int:
 def run_full_incident(desk: Desk) -> int:
     """A partial collapse in 鹦鹉街, 2 March 2026, from report to an investigation under way."""
     desk.at(9, 0)
-    iid = desk.report(condition="partial_collapse", street="yingwu", address=FULL["address"],
-                      discovered_at="2026-03-02T08:20:00+08:00", dead=1, missing=1, injured=4,
-                      economic_loss_yuan=2_000_000, people_at_risk=80, reporter="社区网格员王芳",
-                      description="3栋东侧单元二层以上局部坍塌，有人员被困。")
+    iid = desk.report(
+        condition="partial_collapse",
+        street="yingwu",
+        address=FULL["address"],
+        discovered_at="2026-03-02T08:20:00+08:00",
+        dead=1,
+        missing=1,
+        injured=4,
+        economic_loss_yuan=2_000_000,
+        people_at_risk=80,
+        reporter="社区网格员王芳",
+        description="3栋东侧单元二层以上局部坍塌，有人员被困。",
+    )
     desk.at(9, 5)  # on site: one more dead, two more injured, the loss re-estimated
-    desk.act(iid, "verify", "district_housing_bureau",
-             {"dead": FULL["dead"], "injured": FULL["injured"],
-              "economic_loss_yuan": FULL["loss_yuan"]})
+    desk.act(
+        iid,
+        "verify",
+        "district_housing_bureau",
+        {"dead": FULL["dead"], "injured": FULL["injured"], "economic_loss_yuan": FULL["loss_yuan"]},
+    )
     desk.at(9, 10)
     desk.act(iid, "activate", "district_hq")
     desk.at(9, 15)
-    desk.act(iid, "amend_group", "district_hq",
-             {"group": "rescue", "add_units": ["district_emergency_bureau"],
-              "leader_name": "区房管局副局长陈刚"})
+    desk.act(
+        iid,
+        "amend_group",
+        "district_hq",
+        {
+            "group": "rescue",
+            "add_units": ["district_emergency_bureau"],
+            "leader_name": "区房管局副局长陈刚",
+        },
+    )
     desk.act(iid, "acknowledge", "district_public_security")
     desk.act(iid, "acknowledge", "district_health_commission")
     desk.at(9, 20)
-    desk.act(iid, "use_emergency_power", "district_hq",
-             {"measure": "cut_supply", "detail": "切断3栋及相邻4栋供电、供气"})
+    desk.act(
+        iid,
+        "use_emergency_power",
+        "district_hq",
+        {"measure": "cut_supply", "detail": "切断3栋及相邻4栋供电、供气"},
+    )
     desk.at(9, 25)
-    desk.act(iid, "use_emergency_power", "district_hq",
-             {"measure": "demolish_adjacent", "detail": "拆除毗邻自建围墙12米以开辟救援通道"})
+    desk.act(
+        iid,
+        "use_emergency_power",
+        "district_hq",
+        {"measure": "demolish_adjacent", "detail": "拆除毗邻自建围墙12米以开辟救援通道"},
+    )
     desk.at(9, 30)
     desk.act(iid, "record_report", "district_housing_bureau", {"to": "district_government"})
     desk.at(9, 32)  # the city half of the initial report, 12 minutes late
     desk.act(iid, "record_report", "duty_officer", {"to": "city_housing_bureau"})
     desk.at(10, 0)
-    desk.act(iid, "draft_statement", "district_hq_office", {"text": "鹦鹉街一居民楼局部坍塌，"
-                                                            "救援正在进行。"})
+    desk.act(
+        iid,
+        "draft_statement",
+        "district_hq_office",
+        {"text": "鹦鹉街一居民楼局部坍塌，救援正在进行。"},
+    )
     desk.act(iid, "approve_statement", "district_publicity_dept", {"statement": 1})
     desk.act(iid, "release_statement", "district_spokesperson", {"statement": 1})
     desk.at(11, 0)
@@ -151,9 +195,16 @@ def run_full_incident(desk: Desk) -> int:
     desk.terminate(iid, "I")
     desk.at(12, 0)
     desk.act(iid, "start_investigation", "district_hq")
-    desk.act(iid, "open_obligation", "district_government",
-             {"kind": "compensation", "detail": "遇难者家属抚恤及受伤人员医疗费用",
-              "owner": "district_civil_affairs"})
+    desk.act(
+        iid,
+        "open_obligation",
+        "district_government",
+        {
+            "kind": "compensation",
+            "detail": "遇难者家属抚恤及受伤人员医疗费用",
+            "owner": "district_civil_affairs",
+        },
+    )
     desk.at(13, 0)
     return iid
 

@@ -10,8 +10,11 @@ import pytest
 
 from engine.errors import FanganError, Forbidden, InvalidInput, InvalidState, PreconditionFailed
 
-DRAFTER, APPROVER, SPOKESPERSON = "district_hq_office", "district_publicity_dept", \
-    "district_spokesperson"
+DRAFTER, APPROVER, SPOKESPERSON = (
+    "district_hq_office",
+    "district_publicity_dept",
+    "district_spokesperson",
+)
 
 
 def versions(view: dict[str, Any]) -> list[tuple[int, int, str, str]]:
@@ -28,9 +31,15 @@ def test_draft_approve_release(desk: Any, level_ii: int) -> None:
     [statement] = view["statements"]
     assert statement["status"] == "released"
     assert (statement["drafted_by"], statement["approved_by"], statement["released_by"]) == (
-        DRAFTER, APPROVER, SPOKESPERSON)
+        DRAFTER,
+        APPROVER,
+        SPOKESPERSON,
+    )
     assert (statement["drafted_at"], statement["approved_at"], statement["released_at"]) == (
-        "2026-03-02T09:00:00+08:00", "2026-03-02T09:10:00+08:00", "2026-03-02T09:15:00+08:00")
+        "2026-03-02T09:00:00+08:00",
+        "2026-03-02T09:10:00+08:00",
+        "2026-03-02T09:15:00+08:00",
+    )
     kinds = [e["kind"] for e in view["timeline"]]
     assert kinds[-3:] == ["statement_drafted", "statement_approved", "statement_released"]
     # the district HQ may draft too; a new statement takes the next number
@@ -40,53 +49,69 @@ def test_draft_approve_release(desk: Any, level_ii: int) -> None:
 
 def test_nothing_is_released_unapproved(desk: Any, level_ii: int) -> None:
     desk.act(level_ii, "draft_statement", DRAFTER, {"text": "初稿"})
-    refused = desk.refused(level_ii, "release_statement", SPOKESPERSON, {"statement": 1},
-                           error=PreconditionFailed)
+    refused = desk.refused(
+        level_ii, "release_statement", SPOKESPERSON, {"statement": 1}, error=PreconditionFailed
+    )
     assert "not been approved" in refused.message and "区委宣传部" in refused.message
     assert "§4.3.3" in refused.message
 
 
-def test_a_revision_of_an_approved_statement_needs_approval_again(desk: Any,
-                                                                 level_ii: int) -> None:
+def test_a_revision_of_an_approved_statement_needs_approval_again(desk: Any, level_ii: int) -> None:
     desk.act(level_ii, "draft_statement", DRAFTER, {"text": "第一版"})
     desk.act(level_ii, "approve_statement", APPROVER, {"statement": 1})
     view = desk.act(level_ii, "draft_statement", DRAFTER, {"text": "第二版", "statement": 1})
     assert versions(view) == [(1, 1, "superseded", "第一版"), (1, 2, "draft", "第二版")]
-    desk.refused(level_ii, "release_statement", SPOKESPERSON, {"statement": 1},
-                 error=PreconditionFailed)
+    desk.refused(
+        level_ii, "release_statement", SPOKESPERSON, {"statement": 1}, error=PreconditionFailed
+    )
     desk.act(level_ii, "approve_statement", APPROVER, {"statement": 1})
     view = desk.act(level_ii, "release_statement", SPOKESPERSON, {"statement": 1})
     assert versions(view) == [(1, 1, "superseded", "第一版"), (1, 2, "released", "第二版")]
 
 
-def test_a_correction_after_release_keeps_the_released_version(desk: Any,
-                                                              level_ii: int) -> None:
-    for action, actor in (("draft_statement", DRAFTER), ("approve_statement", APPROVER),
-                          ("release_statement", SPOKESPERSON)):
-        desk.act(level_ii, action, actor, {"text": "伤亡1人"} if action == "draft_statement"
-                 else {"statement": 1})
-    view = desk.act(level_ii, "draft_statement", DRAFTER, {"text": "更正：伤亡2人",
-                                                           "statement": 1})
+def test_a_correction_after_release_keeps_the_released_version(desk: Any, level_ii: int) -> None:
+    for action, actor in (
+        ("draft_statement", DRAFTER),
+        ("approve_statement", APPROVER),
+        ("release_statement", SPOKESPERSON),
+    ):
+        desk.act(
+            level_ii,
+            action,
+            actor,
+            {"text": "伤亡1人"} if action == "draft_statement" else {"statement": 1},
+        )
+    view = desk.act(level_ii, "draft_statement", DRAFTER, {"text": "更正：伤亡2人", "statement": 1})
     assert versions(view) == [(1, 1, "released", "伤亡1人"), (1, 2, "draft", "更正：伤亡2人")]
-    desk.refused(level_ii, "release_statement", SPOKESPERSON, {"statement": 1},
-                 error=PreconditionFailed)
+    desk.refused(
+        level_ii, "release_statement", SPOKESPERSON, {"statement": 1}, error=PreconditionFailed
+    )
     desk.act(level_ii, "approve_statement", APPROVER, {"statement": 1})
     view = desk.act(level_ii, "release_statement", SPOKESPERSON, {"statement": 1})
     assert [s["status"] for s in view["statements"]] == ["released", "released"]
 
 
-@pytest.mark.parametrize(("action", "actor", "data", "error"), [
-    ("draft_statement", SPOKESPERSON, {"text": "x"}, Forbidden),
-    ("draft_statement", APPROVER, {"text": "x"}, Forbidden),
-    ("approve_statement", "district_hq", {"statement": 1}, Forbidden),
-    ("release_statement", APPROVER, {"statement": 1}, Forbidden),
-    ("release_statement", "district_hq", {"statement": 1}, Forbidden),
-    ("approve_statement", APPROVER, {"statement": 7}, InvalidInput),
-    ("draft_statement", DRAFTER, {"text": "x", "statement": 7}, InvalidInput),
-    ("draft_statement", DRAFTER, {"text": "  "}, InvalidInput),
-])
-def test_refusals(desk: Any, level_ii: int, action: str, actor: str, data: dict[str, Any],
-                  error: type[FanganError]) -> None:
+@pytest.mark.parametrize(
+    ("action", "actor", "data", "error"),
+    [
+        ("draft_statement", SPOKESPERSON, {"text": "x"}, Forbidden),
+        ("draft_statement", APPROVER, {"text": "x"}, Forbidden),
+        ("approve_statement", "district_hq", {"statement": 1}, Forbidden),
+        ("release_statement", APPROVER, {"statement": 1}, Forbidden),
+        ("release_statement", "district_hq", {"statement": 1}, Forbidden),
+        ("approve_statement", APPROVER, {"statement": 7}, InvalidInput),
+        ("draft_statement", DRAFTER, {"text": "x", "statement": 7}, InvalidInput),
+        ("draft_statement", DRAFTER, {"text": "  "}, InvalidInput),
+    ],
+)
+def test_refusals(
+    desk: Any,
+    level_ii: int,
+    action: str,
+    actor: str,
+    data: dict[str, Any],
+    error: type[FanganError],
+) -> None:
     desk.act(level_ii, "draft_statement", DRAFTER, {"text": "初稿"})
     refused = desk.refused(level_ii, action, actor, data, error=error)
     if error is Forbidden:
@@ -96,11 +121,19 @@ def test_refusals(desk: Any, level_ii: int, action: str, actor: str, data: dict[
 def test_no_step_twice(desk: Any, level_ii: int) -> None:
     desk.act(level_ii, "draft_statement", DRAFTER, {"text": "初稿"})
     desk.act(level_ii, "approve_statement", APPROVER, {"statement": 1})
-    assert "already approved" in desk.refused(level_ii, "approve_statement", APPROVER,
-                                              {"statement": 1}, error=PreconditionFailed).message
+    assert (
+        "already approved"
+        in desk.refused(
+            level_ii, "approve_statement", APPROVER, {"statement": 1}, error=PreconditionFailed
+        ).message
+    )
     desk.act(level_ii, "release_statement", SPOKESPERSON, {"statement": 1})
-    assert "already released" in desk.refused(level_ii, "release_statement", SPOKESPERSON,
-                                              {"statement": 1}, error=PreconditionFailed).message
+    assert (
+        "already released"
+        in desk.refused(
+            level_ii, "release_statement", SPOKESPERSON, {"statement": 1}, error=PreconditionFailed
+        ).message
+    )
 
 
 def test_no_statement_on_a_closed_incident(desk: Any) -> None:

@@ -16,9 +16,14 @@ from pypdf import PdfReader
 
 from engine.errors import FanganError, Forbidden, InvalidInput, InvalidState, PreconditionFailed
 
-HEADINGS = ["事件发生单位概况", "事件发生经过和事件救援情况", "事件造成的人员伤亡和直接经济损失",
-            "事件发生的原因和事件性质", "事件责任的认定以及对事件责任者的处理建议",
-            "事件防范和整改措施"]
+HEADINGS = [
+    "事件发生单位概况",
+    "事件发生经过和事件救援情况",
+    "事件造成的人员伤亡和直接经济损失",
+    "事件发生的原因和事件性质",
+    "事件责任的认定以及对事件责任者的处理建议",
+    "事件防范和整改措施",
+]
 NUMBERED = [f"{n}、{h}" for n, h in zip("一二三四五六", HEADINGS, strict=True)]
 TITLE = "汉阳区鹦鹉街鹦鹉大道318号3栋房屋安全突发事件调查报告"
 GAP = "【待调查组补充】"
@@ -49,8 +54,10 @@ def submit(desk: Any, incident_id: int) -> dict[str, str]:
 
 # -- the draft -----------------------------------------------------------------------------
 
+
 def test_the_draft_has_the_six_parts_in_order_and_the_record_s_figures(
-        desk: Any, full_incident: int) -> None:
+    desk: Any, full_incident: int
+) -> None:
     md = markdown(desk, full_incident)
     assert md.startswith(f"# {TITLE}")
     assert "草稿" in md
@@ -61,8 +68,9 @@ def test_the_draft_has_the_six_parts_in_order_and_the_record_s_figures(
     assert "死亡人数由1更正为2" in md and "受伤人数由4更正为6" in md
     assert "直接经济损失由2,000,000元更正为2,350,000元" in md
     # deadlines: met, met late and missed, and by how much
-    assert ("| 首次报告（市、区房管局） | 2026年3月2日 09:20 | 2026年3月2日 09:32 "
-            "| 逾期完成 | 12 |") in md
+    assert (
+        "| 首次报告（市、区房管局） | 2026年3月2日 09:20 | 2026年3月2日 09:32 | 逾期完成 | 12 |"
+    ) in md
     assert "| 向区人民政府报告 | 2026年3月2日 09:35 | 2026年3月2日 09:30 | 已按时完成 |" in md
     assert "（本地默认时限） | 2026年3月2日 09:40 | — | 已逾期 | 200 |" in md
     assert "“首次报告（市、区房管局）”逾期12分钟完成" in md
@@ -83,13 +91,21 @@ def test_the_draft_has_the_six_parts_in_order_and_the_record_s_figures(
 def test_the_view_offers_the_drafts_to_edit(desk: Any, full_incident: int) -> None:
     investigation = desk.service.show(full_incident)["investigation"]
     assert investigation["lead"] == "district_hq"
-    assert investigation["members"] == ["district_emergency_bureau", "district_public_security",
-                                        "district_supervisory_commission"]
+    assert investigation["members"] == [
+        "district_emergency_bureau",
+        "district_public_security",
+        "district_supervisory_commission",
+    ]
     assert investigation["submitted_at"] is None
     drafts = investigation["draft_sections"]
-    assert list(drafts) == ["unit_overview", "course_and_rescue", "casualties_and_loss",
-                            "cause_and_nature", "responsibility_and_handling",
-                            "prevention_and_rectification"]
+    assert list(drafts) == [
+        "unit_overview",
+        "course_and_rescue",
+        "casualties_and_loss",
+        "cause_and_nature",
+        "responsibility_and_handling",
+        "prevention_and_rectification",
+    ]
     assert all(text.strip() for text in drafts.values())
     assert GAP in drafts["cause_and_nature"]
     assert "逾期12分钟" in drafts["course_and_rescue"]
@@ -104,33 +120,43 @@ def test_a_level_iii_report_is_a_draft_without_investigation(desk: Any) -> None:
 
 # -- submit and close ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("change", "error", "says"), [
-    ({"cause_and_nature": None}, PreconditionFailed, "事件发生的原因和事件性质"),
-    ({"prevention_and_rectification": "   "}, PreconditionFailed, "事件防范和整改措施"),
-    ({"unit_overview": f"{GAP}产权单位"}, PreconditionFailed, GAP),
-    ({"lessons": "x"}, InvalidInput, "not a part"),
-])
+
+@pytest.mark.parametrize(
+    ("change", "error", "says"),
+    [
+        ({"cause_and_nature": None}, PreconditionFailed, "事件发生的原因和事件性质"),
+        ({"prevention_and_rectification": "   "}, PreconditionFailed, "事件防范和整改措施"),
+        ({"unit_overview": f"{GAP}产权单位"}, PreconditionFailed, GAP),
+        ({"lessons": "x"}, InvalidInput, "not a part"),
+    ],
+)
 def test_submit_refuses_a_missing_empty_or_unfinished_part(
-        desk: Any, full_incident: int, change: dict[str, Any], error: type[FanganError],
-        says: str) -> None:
+    desk: Any, full_incident: int, change: dict[str, Any], error: type[FanganError], says: str
+) -> None:
     sections = filled(desk.service.show(full_incident)["investigation"]["draft_sections"])
     for key, value in change.items():
         if value is None:
             del sections[key]
         else:
             sections[key] = value
-    refused = desk.refused(full_incident, "submit_report", "district_hq",
-                           {"sections": sections}, error=error)
+    refused = desk.refused(
+        full_incident, "submit_report", "district_hq", {"sections": sections}, error=error
+    )
     assert says in refused.message
 
 
-def test_submit_refusals_of_actor_and_order(desk: Any, full_incident: int,
-                                            level_i: int) -> None:
+def test_submit_refusals_of_actor_and_order(desk: Any, full_incident: int, level_i: int) -> None:
     sections = filled(desk.service.show(full_incident)["investigation"]["draft_sections"])
-    desk.refused(full_incident, "submit_report", "district_emergency_bureau",
-                 {"sections": sections}, error=Forbidden)
-    desk.refused(level_i, "submit_report", "district_hq", {"sections": sections},
-                 error=InvalidState)
+    desk.refused(
+        full_incident,
+        "submit_report",
+        "district_emergency_bureau",
+        {"sections": sections},
+        error=Forbidden,
+    )
+    desk.refused(
+        level_i, "submit_report", "district_hq", {"sections": sections}, error=InvalidState
+    )
     desk.refused(level_i, "start_investigation", "district_hq", error=InvalidState)
 
 
@@ -147,26 +173,38 @@ def test_the_submitted_report_replaces_the_drafts(desk: Any, full_incident: int)
     report = desk.service.investigation_report(full_incident)
     assert report.draft is False
     assert report.sections["cause_and_nature"] == (
-        "东侧承重墙长期渗水导致砌体强度下降，属责任事件。",)
+        "东侧承重墙长期渗水导致砌体强度下降，属责任事件。",
+    )
     md = markdown(desk, full_incident)
     assert "草稿" not in md and GAP not in md and "2026年3月2日" in md
     assert in_order(md, NUMBERED)
 
 
 def test_a_second_submission_is_refused_and_a_correction_keeps_the_first(
-        desk: Any, full_incident: int) -> None:
+    desk: Any, full_incident: int
+) -> None:
     """Issue 10: a second `submit_report` silently replaced the first report's text."""
     first = submit(desk, full_incident)
     second = {**first, "cause_and_nature": "经复核，系违规加建导致局部坍塌，属责任事件。"}
-    refused = desk.refused(full_incident, "submit_report", "district_hq",
-                           {"sections": second}, error=InvalidState)
+    refused = desk.refused(
+        full_incident, "submit_report", "district_hq", {"sections": second}, error=InvalidState
+    )
     assert "已提交" in refused.message
     assert desk.service.show(full_incident)["investigation"]["sections"] == first
-    desk.refused(full_incident, "submit_report", "district_hq",
-                 {"sections": second, "correction": True}, error=InvalidInput)  # no reason
+    desk.refused(
+        full_incident,
+        "submit_report",
+        "district_hq",
+        {"sections": second, "correction": True},
+        error=InvalidInput,
+    )  # no reason
     desk.clock.advance(hours=1)
-    view = desk.act(full_incident, "submit_report", "district_hq",
-                    {"sections": second, "correction": True, "reason": "原因认定有误"})
+    view = desk.act(
+        full_incident,
+        "submit_report",
+        "district_hq",
+        {"sections": second, "correction": True, "reason": "原因认定有误"},
+    )
     versions = view["investigation"]["versions"]
     assert [(v["version"], v["reason"]) for v in versions] == [(1, None), (2, "原因认定有误")]
     assert versions[0]["sections"] == first and versions[1]["sections"] == second
@@ -178,16 +216,24 @@ def test_a_second_submission_is_refused_and_a_correction_keeps_the_first(
 
 def test_a_correction_needs_a_submitted_report(desk: Any, full_incident: int) -> None:
     sections = filled(desk.service.show(full_incident)["investigation"]["draft_sections"])
-    desk.refused(full_incident, "submit_report", "district_hq",
-                 {"sections": sections, "correction": True, "reason": "更正"},
-                 error=InvalidState)
+    desk.refused(
+        full_incident,
+        "submit_report",
+        "district_hq",
+        {"sections": sections, "correction": True, "reason": "更正"},
+        error=InvalidState,
+    )
 
 
 def test_lateness_of_a_missed_deadline_stops_at_close(desk: Any, full_incident: int) -> None:
     submit(desk, full_incident)
     for obligation in desk.service.show(full_incident)["obligations"]:
-        desk.act(full_incident, "settle_obligation", "district_government",
-                 {"obligation": obligation["id"], "amount_yuan": 50_000, "how": "已支付"})
+        desk.act(
+            full_incident,
+            "settle_obligation",
+            "district_government",
+            {"obligation": obligation["id"], "amount_yuan": 50_000, "how": "已支付"},
+        )
     desk.clock.advance(minutes=20)  # closed at 13:20: 220 minutes after 09:40
     desk.act(full_incident, "close", "district_hq")
     desk.clock.advance(days=3)
@@ -195,33 +241,58 @@ def test_lateness_of_a_missed_deadline_stops_at_close(desk: Any, full_incident: 
     assert "| 已逾期 | 220 |" in md
 
 
-def test_a_level_ii_incident_needs_its_investigation_before_close(desk: Any, level_ii: int,
-                                                                 plan: Any) -> None:
-    desk.act(level_ii, "eliminate_danger", "district_housing_bureau",
-             {"experts": ["张工"], "appraisers": ["李工"]})
+def test_a_level_ii_incident_needs_its_investigation_before_close(
+    desk: Any, level_ii: int, plan: Any
+) -> None:
+    desk.act(
+        level_ii,
+        "eliminate_danger",
+        "district_housing_bureau",
+        {"experts": ["张工"], "appraisers": ["李工"]},
+    )
     desk.terminate(level_ii, "II")
     refused = desk.refused(level_ii, "close", "district_hq", error=PreconditionFailed)
     assert "start_investigation" in refused.message
-    view = desk.act(level_ii, "start_investigation", "district_hq",
-                    {"members": ["district_emergency_bureau", "district_audit_bureau"]})
+    view = desk.act(
+        level_ii,
+        "start_investigation",
+        "district_hq",
+        {"members": ["district_emergency_bureau", "district_audit_bureau"]},
+    )
     # §5.1's units stay members; `members` adds to them (SPEC R9, issue 10).
-    assert view["investigation"]["members"] == [*plan.investigation.default_members,
-                                                "district_audit_bureau"]
+    assert view["investigation"]["members"] == [
+        *plan.investigation.default_members,
+        "district_audit_bureau",
+    ]
 
 
 # -- the command line: md, html, docx, pdf -----------------------------------------------------
 
+
 def run_report(cli: Any, desk: Any, incident_id: int, fmt: str, out: Path) -> bytes:
-    code, result, stderr = cli("report", str(incident_id), "--format", fmt, "--out", str(out),
-                               now=desk.clock.now.isoformat())
+    code, result, stderr = cli(
+        "report",
+        str(incident_id),
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        now=desk.clock.now.isoformat(),
+    )
     assert code == 0, stderr
-    assert result == {"incident_id": incident_id, "format": fmt, "out": str(out),
-                      "bytes": out.stat().st_size, "draft": True}
+    assert result == {
+        "incident_id": incident_id,
+        "format": fmt,
+        "out": str(out),
+        "bytes": out.stat().st_size,
+        "draft": True,
+    }
     return out.read_bytes()
 
 
-def test_report_command_md_and_html(cli: Any, cli_incident: tuple[Any, int],
-                                    report_dir: Path) -> None:
+def test_report_command_md_and_html(
+    cli: Any, cli_incident: tuple[Any, int], report_dir: Path
+) -> None:
     desk, iid = cli_incident
     md = run_report(cli, desk, iid, "md", report_dir / "report.md").decode()
     assert in_order(md, [f"## {h}" for h in NUMBERED])
@@ -230,11 +301,13 @@ def test_report_command_md_and_html(cli: Any, cli_incident: tuple[Any, int],
     assert in_order(html, NUMBERED) and TITLE in html and "2,350,000元" in html
 
 
-def test_report_command_docx_reads_back(cli: Any, cli_incident: tuple[Any, int],
-                                        report_dir: Path) -> None:
+def test_report_command_docx_reads_back(
+    cli: Any, cli_incident: tuple[Any, int], report_dir: Path
+) -> None:
     desk, iid = cli_incident
-    document = docx.Document(io.BytesIO(run_report(cli, desk, iid, "docx",
-                                                   report_dir / "report.docx")))
+    document = docx.Document(
+        io.BytesIO(run_report(cli, desk, iid, "docx", report_dir / "report.docx"))
+    )
     text = "\n".join(p.text for p in document.paragraphs)
     assert TITLE in "".join(text.split())  # the title is set on two lines
     assert in_order(text, NUMBERED)
@@ -246,8 +319,9 @@ def test_report_command_docx_reads_back(cli: Any, cli_incident: tuple[Any, int],
     assert late["向市指挥部报告（请求市级响应）（本地默认时限）"] == "200"
 
 
-def test_report_command_pdf_has_the_title_and_figures(cli: Any, cli_incident: tuple[Any, int],
-                                                      report_dir: Path) -> None:
+def test_report_command_pdf_has_the_title_and_figures(
+    cli: Any, cli_incident: tuple[Any, int], report_dir: Path
+) -> None:
     desk, iid = cli_incident
     pdf = run_report(cli, desk, iid, "pdf", report_dir / "report.pdf")
     assert pdf.startswith(b"%PDF")
@@ -258,12 +332,16 @@ def test_report_command_pdf_has_the_title_and_figures(cli: Any, cli_incident: tu
     assert "2,350,000元" in flat
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (("report", "1", "--format", "odt", "--out", "x.odt"), "invalid_input"),
-    (("report", "99", "--format", "md", "--out", "x.md"), "not_found"),
-])
-def test_report_command_errors(cli: Any, cli_incident: tuple[Any, int], args: tuple[str, ...],
-                               code: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("report", "1", "--format", "odt", "--out", "x.odt"), "invalid_input"),
+        (("report", "99", "--format", "md", "--out", "x.md"), "not_found"),
+    ],
+)
+def test_report_command_errors(
+    cli: Any, cli_incident: tuple[Any, int], args: tuple[str, ...], code: str
+) -> None:
     exit_code, out, stderr = cli(*args)
     assert (exit_code, out) == (2, None)
     assert cli.error(stderr)["error"] == code

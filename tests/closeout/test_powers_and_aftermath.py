@@ -31,15 +31,25 @@ def test_the_view_lists_every_measure_used(desk: Any, level_i: int) -> None:
     desk.clock.advance(minutes=3)
     desk.act(level_i, "use_emergency_power", "district_hq", CUT)
     desk.clock.advance(minutes=4)
-    view = desk.act(level_i, "use_emergency_power", "district_hq",
-                    {"measure": "cordon_traffic_control", "detail": "鹦鹉大道半幅封闭"})
+    view = desk.act(
+        level_i,
+        "use_emergency_power",
+        "district_hq",
+        {"measure": "cordon_traffic_control", "detail": "鹦鹉大道半幅封闭"},
+    )
     assert [(m["measure"], m["name"], m["detail"], m["actor"]) for m in view["measures"]] == [
         ("cut_supply", "切断电力、可燃气体和液体的输送", "切断3栋供电、供气", "district_hq"),
-        ("cordon_traffic_control", "划定警示区、实行临时交通管制措施", "鹦鹉大道半幅封闭",
-         "district_hq"),
+        (
+            "cordon_traffic_control",
+            "划定警示区、实行临时交通管制措施",
+            "鹦鹉大道半幅封闭",
+            "district_hq",
+        ),
     ]
     assert [m["at"] for m in view["measures"]] == [
-        "2026-03-02T09:03:00+08:00", "2026-03-02T09:07:00+08:00"]
+        "2026-03-02T09:03:00+08:00",
+        "2026-03-02T09:07:00+08:00",
+    ]
     assert view["obligations"] == []  # only a demolition obliges the government (§2.2.1 3)
 
 
@@ -48,7 +58,10 @@ def test_a_demolition_holds_back_close_until_settled(desk: Any) -> None:
     view = desk.service.show(iid)
     [obligation] = view["obligations"]
     assert (obligation["kind"], obligation["owner"], obligation["status"]) == (
-        "repair_or_compensation", "district_government", "open")
+        "repair_or_compensation",
+        "district_government",
+        "open",
+    )
     assert view["measures"][1]["obligation"] == obligation["id"]
 
     refused = desk.refused(iid, "close", "district_hq", error=PreconditionFailed)
@@ -60,18 +73,21 @@ def test_a_demolition_holds_back_close_until_settled(desk: Any) -> None:
     view = desk.act(iid, "settle_obligation", "district_government", settle)
     assert view["obligations"][0]["status"] == "settled"
     assert view["obligations"][0]["amount_yuan"] == 86_000
-    desk.refused(iid, "settle_obligation", "district_government", settle,
-                 error=PreconditionFailed)
+    desk.refused(iid, "settle_obligation", "district_government", settle, error=PreconditionFailed)
     assert desk.act(iid, "close", "district_hq")["state"] == "closed"
 
 
-@pytest.mark.parametrize(("actor", "data", "error"), [
-    ("district_housing_bureau", CUT, Forbidden),
-    ("district_hq", {"measure": "evacuate_city", "detail": "x"}, InvalidInput),
-    ("district_hq", {"measure": "cut_supply"}, InvalidInput),
-])
-def test_emergency_power_refusals(desk: Any, level_i: int, actor: str, data: dict[str, str],
-                                  error: type[FanganError]) -> None:
+@pytest.mark.parametrize(
+    ("actor", "data", "error"),
+    [
+        ("district_housing_bureau", CUT, Forbidden),
+        ("district_hq", {"measure": "evacuate_city", "detail": "x"}, InvalidInput),
+        ("district_hq", {"measure": "cut_supply"}, InvalidInput),
+    ],
+)
+def test_emergency_power_refusals(
+    desk: Any, level_i: int, actor: str, data: dict[str, str], error: type[FanganError]
+) -> None:
     desk.refused(level_i, "use_emergency_power", actor, data, error=error)
 
 
@@ -80,12 +96,19 @@ def test_no_emergency_power_after_the_danger_is_gone(desk: Any, level_i: int) ->
     desk.refused(level_i, "use_emergency_power", "district_hq", CUT, error=InvalidState)
 
 
-def test_aftermath_items_are_opened_by_the_government_or_the_hq(desk: Any,
-                                                                level_i: int) -> None:
-    view = desk.act(level_i, "open_obligation", "district_government",
-                    {"kind": "compensation", "detail": "遇难者家属抚恤"})
-    view = desk.act(level_i, "open_obligation", "district_hq",
-                    {"kind": "repair", "detail": "4栋外墙修复", "owner": "responsible_party"})
+def test_aftermath_items_are_opened_by_the_government_or_the_hq(desk: Any, level_i: int) -> None:
+    view = desk.act(
+        level_i,
+        "open_obligation",
+        "district_government",
+        {"kind": "compensation", "detail": "遇难者家属抚恤"},
+    )
+    view = desk.act(
+        level_i,
+        "open_obligation",
+        "district_hq",
+        {"kind": "repair", "detail": "4栋外墙修复", "owner": "responsible_party"},
+    )
     assert [(o["kind"], o["owner"], o["detail"], o["status"]) for o in view["obligations"]] == [
         ("compensation", "district_government", "遇难者家属抚恤", "open"),
         ("repair", "responsible_party", "4栋外墙修复", "open"),
@@ -94,30 +117,48 @@ def test_aftermath_items_are_opened_by_the_government_or_the_hq(desk: Any,
     assert [e["data"]["name"] for e in opened] == ["赔偿或补偿", "修复"]
 
 
-@pytest.mark.parametrize(("actor", "data", "error", "says"), [
-    ("district_housing_bureau", {"kind": "repair", "detail": "x"}, Forbidden, "区人民政府"),
-    ("district_government", {"kind": "bonus", "detail": "x"}, InvalidInput, "unknown"),
-    ("district_government", {"kind": "repair", "detail": "x", "owner": "nobody"}, InvalidInput,
-     "data.owner"),
-    ("district_government", {"kind": "repair", "detail": " "}, InvalidInput, "data.detail"),
-])
-def test_open_obligation_refusals(desk: Any, level_i: int, actor: str, data: dict[str, str],
-                                  error: type[FanganError], says: str) -> None:
+@pytest.mark.parametrize(
+    ("actor", "data", "error", "says"),
+    [
+        ("district_housing_bureau", {"kind": "repair", "detail": "x"}, Forbidden, "区人民政府"),
+        ("district_government", {"kind": "bonus", "detail": "x"}, InvalidInput, "unknown"),
+        (
+            "district_government",
+            {"kind": "repair", "detail": "x", "owner": "nobody"},
+            InvalidInput,
+            "data.owner",
+        ),
+        ("district_government", {"kind": "repair", "detail": " "}, InvalidInput, "data.detail"),
+    ],
+)
+def test_open_obligation_refusals(
+    desk: Any, level_i: int, actor: str, data: dict[str, str], error: type[FanganError], says: str
+) -> None:
     assert says in desk.refused(level_i, "open_obligation", actor, data, error=error).message
 
 
-def test_an_aftermath_item_holds_back_close_after_the_report(desk: Any,
-                                                             full_incident: int) -> None:
+def test_an_aftermath_item_holds_back_close_after_the_report(desk: Any, full_incident: int) -> None:
     view = desk.service.show(full_incident)
-    sections = {k: v.replace("【待调查组补充】", "经调查，") for k, v in
-                view["investigation"]["draft_sections"].items()}
+    sections = {
+        k: v.replace("【待调查组补充】", "经调查，")
+        for k, v in view["investigation"]["draft_sections"].items()
+    }
     desk.act(full_incident, "submit_report", "district_hq", {"sections": sections})
     refused = desk.refused(full_incident, "close", "district_hq", error=PreconditionFailed)
     open_ids = [o["id"] for o in view["obligations"] if o["status"] == "open"]
     assert len(open_ids) == 2 and ", ".join(map(str, open_ids)) in refused.message
     for n, oid in enumerate(open_ids):
-        desk.act(full_incident, "settle_obligation", "district_government",
-                 {"obligation": oid, "amount_yuan": 100_000 * (n + 1), "how": "已支付"})
+        desk.act(
+            full_incident,
+            "settle_obligation",
+            "district_government",
+            {"obligation": oid, "amount_yuan": 100_000 * (n + 1), "how": "已支付"},
+        )
     assert desk.act(full_incident, "close", "district_hq")["state"] == "closed"
-    desk.refused(full_incident, "open_obligation", "district_government",
-                 {"kind": "repair", "detail": "x"}, error=InvalidState)
+    desk.refused(
+        full_incident,
+        "open_obligation",
+        "district_government",
+        {"kind": "repair", "detail": "x"},
+        error=InvalidState,
+    )

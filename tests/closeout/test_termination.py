@@ -31,8 +31,13 @@ def test_no_termination_before_the_danger_is_confirmed_gone(desk: Any, level_i: 
     refused = desk.refused(level_i, "propose_termination", "city_hq", error=InvalidState)
     assert "'active'" in refused.message
     for missing in ("experts", "appraisers"):
-        desk.refused(level_i, "eliminate_danger", "district_housing_bureau",
-                     {**ELIMINATED, missing: []}, error=InvalidInput)
+        desk.refused(
+            level_i,
+            "eliminate_danger",
+            "district_housing_bureau",
+            {**ELIMINATED, missing: []},
+            error=InvalidInput,
+        )
     desk.refused(level_i, "eliminate_danger", "district_hq", ELIMINATED, error=Forbidden)
     view = desk.act(level_i, "eliminate_danger", "district_housing_bureau", ELIMINATED)
     event = [e for e in view["timeline"] if e["kind"] == "danger_eliminated"][-1]
@@ -45,8 +50,14 @@ def test_each_step_only_by_its_authority_and_in_order(desk: Any, level: str) -> 
     desk.act(iid, "eliminate_danger", "district_housing_bureau", ELIMINATED)
     desk.refused(iid, "approve_termination", AUTHORITIES[level][1], error=InvalidState)
     for step, actor in zip(STEPS, AUTHORITIES[level], strict=True):
-        others = {"district_hq", "district_housing_bureau", "city_hq", "city_hq_office",
-                  "city_emergency_committee", "duty_officer"} - {actor}
+        others = {
+            "district_hq",
+            "district_housing_bureau",
+            "city_hq",
+            "city_hq_office",
+            "city_emergency_committee",
+            "duty_officer",
+        } - {actor}
         for other in sorted(others):
             refused = desk.refused(iid, step, other, error=Forbidden)
             assert f"({actor})" in refused.message
@@ -54,10 +65,13 @@ def test_each_step_only_by_its_authority_and_in_order(desk: Any, level: str) -> 
     assert desk.service.show(iid)["state"] == "terminated"
 
 
-def test_the_announcement_goes_to_every_unit_notified(desk: Any, level_ii: int,
-                                                    plan: Any) -> None:
-    desk.act(level_ii, "amend_group", "district_hq",
-             {"group": "medical", "add_units": ["district_fire_rescue"]})
+def test_the_announcement_goes_to_every_unit_notified(desk: Any, level_ii: int, plan: Any) -> None:
+    desk.act(
+        level_ii,
+        "amend_group",
+        "district_hq",
+        {"group": "medical", "add_units": ["district_fire_rescue"]},
+    )
     desk.act(level_ii, "eliminate_danger", "district_housing_bureau", ELIMINATED)
     before = {n["unit"] for n in desk.service.show(level_ii)["notices"]}
     view = desk.terminate(level_ii, "II")
@@ -66,7 +80,8 @@ def test_the_announcement_goes_to_every_unit_notified(desk: Any, level_ii: int,
     assert "district_fire_rescue" in told and "street_office" in told
     sent = [n for n in view["notices"] if n["kind"] == "termination"]
     assert {n["sent_at"] for n in sent} == {
-        next(e["at"] for e in view["timeline"] if e["kind"] == "announce_termination")}
+        next(e["at"] for e in view["timeline"] if e["kind"] == "announce_termination")
+    }
 
     document = desk.service.notice_document(level_ii, "street_office", "termination")
     text = "".join(document.paragraphs)

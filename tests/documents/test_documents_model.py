@@ -143,9 +143,11 @@ def test_deadline_name_is_the_callers(plan: Plan) -> None:
 
 
 def test_only_a_deadline_met_on_time_can_be_backfilled() -> None:
-    met = DeadlineRecord("initial_report", DUE, DeadlineStatus.MET, DUE, name="首次报告",
-                         backfilled=True)
+    met = DeadlineRecord(
+        "initial_report", DUE, DeadlineStatus.MET, DUE, name="首次报告", backfilled=True
+    )
     assert met.status_label == "已按时完成（补录）"
     with pytest.raises(ValueError, match="only a met one is 补录"):
-        DeadlineRecord("initial_report", DUE, DeadlineStatus.MET_LATE, DUE, name="首次报告",
-                       backfilled=True)
+        DeadlineRecord(
+            "initial_report", DUE, DeadlineStatus.MET_LATE, DUE, name="首次报告", backfilled=True
+        )

@@ -34,8 +34,9 @@ CHAR_PT = GBT9704.char_pitch_pt
 
 def _page_of(pages: list[list[PdfLine]], text: str) -> tuple[int, int]:
     """(page, line) of the last line that is exactly ``text`` (the 落款, not the 版头)."""
-    found = [(p, i) for p, lines in enumerate(pages) for i, line in enumerate(lines)
-             if line.text == text]
+    found = [
+        (p, i) for p, lines in enumerate(pages) for i, line in enumerate(lines) if line.text == text
+    ]
     assert found, f"{text!r} not printed; pages: {pages}"
     return found[-1]
 
@@ -43,16 +44,23 @@ def _page_of(pages: list[list[PdfLine]], text: str) -> tuple[int, int]:
 # -- text clean-up ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("贵单位职责（预案 §2.2.3 5 ）：配合处置。。", "贵单位职责（预案§2.2.3第5项）：配合处置。"),
-    ("本组职责（预案§4.3.2 (4)）：负责交通管制，。", "本组职责（预案§4.3.2（4））：负责交通管制。"),
-    ("依据§2.2.1 3, §5.3办理：：", "依据§2.2.1第3项、§5.3办理："),
-    ("确定应急处置工作方案； 调动相关单位", "确定应急处置工作方案；调动相关单位"),
-    ("按 JGJ 125 鉴定为 C 级", "按JGJ 125鉴定为C级"),
-    ("第一行\n第二行", "第一行\n第二行"),
-])
-def test_tidy_prints_citations_and_drops_stray_spaces_and_doubled_stops(raw: str,
-                                                                      clean: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("贵单位职责（预案 §2.2.3 5 ）：配合处置。。", "贵单位职责（预案§2.2.3第5项）：配合处置。"),
+        (
+            "本组职责（预案§4.3.2 (4)）：负责交通管制，。",
+            "本组职责（预案§4.3.2（4））：负责交通管制。",
+        ),
+        ("依据§2.2.1 3, §5.3办理：：", "依据§2.2.1第3项、§5.3办理："),
+        ("确定应急处置工作方案； 调动相关单位", "确定应急处置工作方案；调动相关单位"),
+        ("按 JGJ 125 鉴定为 C 级", "按JGJ 125鉴定为C级"),
+        ("第一行\n第二行", "第一行\n第二行"),
+    ],
+)
+def test_tidy_prints_citations_and_drops_stray_spaces_and_doubled_stops(
+    raw: str, clean: str
+) -> None:
     assert tidy(raw) == clean
     assert problems(clean) == []
     assert bool(problems(raw)) is (raw != clean)
@@ -71,8 +79,10 @@ def test_signature_and_date_never_stand_alone_on_a_page(
 ) -> None:
     """With these lengths plain flow puts the last line of text at the foot of page 1 and the
     signature alone on page 2; the last lines of text must come along."""
-    doc = make_notice(paragraphs=["汉" * (28 * lines_before - 2), "一" * 54],
-                      note="联系人：王某，联系电话：027-84000000")
+    doc = make_notice(
+        paragraphs=["汉" * (28 * lines_before - 2), "一" * 54],
+        note="联系人：王某，联系电话：027-84000000",
+    )
     pages = pdf_lines(render_notice_pdf(doc))
     page, at = _page_of(pages, SIGNATURE)
     assert pages[page][at + 1].text == "2026年11月22日"
@@ -124,8 +134,9 @@ def test_upward_document_prints_its_signer_beside_the_number(
     assert first.index(line) < title
 
 
-def test_a_document_to_subordinates_has_no_signer(notice: OfficialDocument,
-                                                  pdf_lines: Lines) -> None:
+def test_a_document_to_subordinates_has_no_signer(
+    notice: OfficialDocument, pdf_lines: Lines
+) -> None:
     first = pdf_lines(render_notice_pdf(notice))[0]
     number = next(line for line in first if line.text == "阳房应〔2026〕3号")
     assert "签发人" not in "".join(line.text for line in first)
@@ -133,14 +144,18 @@ def test_a_document_to_subordinates_has_no_signer(notice: OfficialDocument,
     assert (number.x0 + number.x1) / 2 == pytest.approx(centre, abs=3)
 
 
-@pytest.mark.parametrize("lines", [
-    ["汉阳区房屋安全突发事件", "II级应急响应启动通知"],
-    ["关于启动房屋安全突发事件", "Ⅰ级应急响应的通知"],
-    ["汉阳区房屋安全突发事件", "II级应急响应结束的通知"],
-    ["关于请求市级指挥处置", "房屋安全突发事件的报告"],
-])
-def test_titles_break_between_words(make_notice: Callable[..., OfficialDocument],
-                                    pdf_lines: Lines, lines: list[str]) -> None:
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["汉阳区房屋安全突发事件", "II级应急响应启动通知"],
+        ["关于启动房屋安全突发事件", "Ⅰ级应急响应的通知"],
+        ["汉阳区房屋安全突发事件", "II级应急响应结束的通知"],
+        ["关于请求市级指挥处置", "房屋安全突发事件的报告"],
+    ],
+)
+def test_titles_break_between_words(
+    make_notice: Callable[..., OfficialDocument], pdf_lines: Lines, lines: list[str]
+) -> None:
     title = "".join(lines)
     first = pdf_lines(render_notice_pdf(make_notice(title=title)))[0]
     printed = [line.text for line in first if line.size == GBT9704.title_pt]
@@ -166,40 +181,61 @@ def _directory(**contacts: Any) -> Directory:
 
 
 def _entry(**fields: Any) -> dict[str, Any]:
-    return {"reachable_24h": True, "last_verified": "2026-11-01",
-            "primary": [{"channel": "console", "address": "x"}], **fields}
+    return {
+        "reachable_24h": True,
+        "last_verified": "2026-11-01",
+        "primary": [{"channel": "console", "address": "x"}],
+        **fields,
+    }
 
 
-def _incident(db: Path, plan: Plan, directory: Directory, person: str | None
-              ) -> tuple[IncidentService, int]:
+def _incident(
+    db: Path, plan: Plan, directory: Directory, person: str | None
+) -> tuple[IncidentService, int]:
     """320 people at risk of an imminent collapse: II, beyond the district's scope, so the city
     is asked; then the danger is eliminated and the response ends."""
     clock = ManualClock(START)
-    service = IncidentService(f"sqlite:///{db}", plan,
-                              load_workflow("workflows.housing_safety:WORKFLOW"), clock=clock,
-                              directory=directory, channels={})
-    iid: int = service.report({
-        "address": "鹦鹉大道318号3栋", "street": "yingwu", "condition": "imminent_collapse",
-        "discovered_at": "2026-12-02T05:10:00+08:00", "people_at_risk": 320, "dead": 0,
-        "reporter": "社区网格员王芳"})["id"]
+    service = IncidentService(
+        f"sqlite:///{db}",
+        plan,
+        load_workflow("workflows.housing_safety:WORKFLOW"),
+        clock=clock,
+        directory=directory,
+        channels={},
+    )
+    iid: int = service.report(
+        {
+            "address": "鹦鹉大道318号3栋",
+            "street": "yingwu",
+            "condition": "imminent_collapse",
+            "discovered_at": "2026-12-02T05:10:00+08:00",
+            "people_at_risk": 320,
+            "dead": 0,
+            "reporter": "社区网格员王芳",
+        }
+    )["id"]
     clock.advance(minutes=7)  # 5时27分
     service.act(iid, "activate", actor="district_hq", person=person)
     clock.advance(minutes=30)
-    service.act(iid, "eliminate_danger", actor="district_housing_bureau",
-                data={"experts": ["张建国（结构）"], "appraisers": ["李明（区房屋安全鉴定站）"]})
-    for action, actor in (("propose_termination", "district_hq"),
-                          ("approve_termination", "city_hq_office"),
-                          ("announce_termination", "district_hq")):
+    service.act(
+        iid,
+        "eliminate_danger",
+        actor="district_housing_bureau",
+        data={"experts": ["张建国（结构）"], "appraisers": ["李明（区房屋安全鉴定站）"]},
+    )
+    for action, actor in (
+        ("propose_termination", "district_hq"),
+        ("approve_termination", "city_hq_office"),
+        ("announce_termination", "district_hq"),
+    ):
         clock.advance(minutes=5)
         service.act(iid, action, actor=actor)
     return service, iid
 
 
 @pytest.fixture(scope="module")
-def incident(tmp_path_factory: pytest.TempPathFactory, plan: Plan
-             ) -> tuple[IncidentService, int]:
-    directory = _directory(
-        district_hq_office=_entry(name="区指挥部办公室值班员刘洋", phone=PHONE))
+def incident(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> tuple[IncidentService, int]:
+    directory = _directory(district_hq_office=_entry(name="区指挥部办公室值班员刘洋", phone=PHONE))
     return _incident(tmp_path_factory.mktemp("form") / "fangan.db", plan, directory, "李强")
 
 
@@ -209,8 +245,7 @@ def _notices(service: IncidentService, iid: int) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def printed(incident: tuple[IncidentService, int]
-            ) -> dict[str, tuple[OfficialDocument, bytes]]:
+def printed(incident: tuple[IncidentService, int]) -> dict[str, tuple[OfficialDocument, bytes]]:
     """One printed copy of every document (notice kind) the incident produced, by kind."""
     service, iid = incident
     out: dict[str, tuple[OfficialDocument, bytes]] = {}
@@ -222,7 +257,7 @@ def printed(incident: tuple[IncidentService, int]
 
 
 def test_the_incident_printed_every_kind_of_document(
-    printed: dict[str, tuple[OfficialDocument, bytes]]
+    printed: dict[str, tuple[OfficialDocument, bytes]],
 ) -> None:
     assert {"activation_II", "city_request", "termination"} <= set(printed)
     assert any(kind.startswith("group_") for kind in printed)
@@ -243,14 +278,19 @@ def test_recipients_of_one_document_share_its_number_and_are_all_addressed(
     text = "".join(line.text for page in pdf_lines(render_notice_pdf(docs[0])) for line in page)
     assert "、".join(names) + "：" in text
     assert text.count(docs[0].doc_number) == 1
-    others = {service.notice_document(iid, n["unit"], n["kind"]).doc_number
-              for n in notices if n["kind"] != "activation_II"}
+    others = {
+        service.notice_document(iid, n["unit"], n["kind"]).doc_number
+        for n in notices
+        if n["kind"] != "activation_II"
+    }
     assert docs[0].doc_number not in others
 
 
-def test_no_title_names_its_recipient(printed: dict[str, tuple[OfficialDocument, bytes]],
-                                      incident: tuple[IncidentService, int],
-                                      plan: Plan) -> None:
+def test_no_title_names_its_recipient(
+    printed: dict[str, tuple[OfficialDocument, bytes]],
+    incident: tuple[IncidentService, int],
+    plan: Plan,
+) -> None:
     service, iid = incident
     for n in _notices(service, iid):
         doc = printed[n["kind"]][0]
@@ -309,6 +349,7 @@ def test_bodies_say_chinese_times_and_nothing_a_clerk_would_strike_out(
         text = "\n".join(line.text for page in pdf_lines(pdf) for line in page)
         assert problems(text) == [], kind
         assert not re.search(r"预案\s|\s§|§[\d.]+\s", text), kind
-    activation = "".join(line.text for page in pdf_lines(printed["activation_II"][1])
-                         for line in page)
+    activation = "".join(
+        line.text for page in pdf_lines(printed["activation_II"][1]) for line in page
+    )
     assert "2026年12月2日5时27分启动II级应急响应" in activation

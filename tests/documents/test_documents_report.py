@@ -203,13 +203,20 @@ def test_docx_east_asian_fonts(docx_draft: bytes) -> None:
 
 
 def _fc_families() -> set[str]:
-    listed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
-                            check=True).stdout
+    listed = subprocess.run(
+        ["fc-list", ":", "family"], capture_output=True, text=True, check=True
+    ).stdout
     return {name.strip() for line in listed.splitlines() for name in line.split(",")}
 
 
-_USED_STYLES = ("Normal", "Fangan Body", "Heading 1", "Fangan Title", "Caption",
-                "Fangan Table Text")
+_USED_STYLES = (
+    "Normal",
+    "Fangan Body",
+    "Heading 1",
+    "Fangan Title",
+    "Caption",
+    "Fangan Table Text",
+)
 
 
 def test_docx_declares_only_fonts_this_machine_has(docx_draft: bytes) -> None:
@@ -217,10 +224,13 @@ def test_docx_declares_only_fonts_this_machine_has(docx_draft: bytes) -> None:
         pytest.skip("no fontconfig here: the official Windows names are used")
     installed = _fc_families()
     doc = _docx(docx_draft)
-    elements = [doc.styles.element.find(qn("w:docDefaults")),
-                *(doc.styles[name].element for name in _USED_STYLES),
-                doc.element.body, doc.sections[0].footer._element,
-                doc.sections[0].even_page_footer._element]
+    elements = [
+        doc.styles.element.find(qn("w:docDefaults")),
+        *(doc.styles[name].element for name in _USED_STYLES),
+        doc.element.body,
+        doc.sections[0].footer._element,
+        doc.sections[0].even_page_footer._element,
+    ]
     slots = [qn(f"w:{slot}") for slot in ("ascii", "hAnsi", "eastAsia", "cs")]
     rfonts = [r for element in elements for r in element.iter(qn("w:rFonts"))]
     named = {r.get(slot) for r in rfonts for slot in slots} - {None}
@@ -236,15 +246,29 @@ def test_docx_declares_only_fonts_this_machine_has(docx_draft: bytes) -> None:
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_docx_opens_in_libreoffice_with_its_own_fonts(
-    docx_draft: bytes, tmp_path: Path, pdf_fonts: Callable[[bytes], dict[str, bool]],
+    docx_draft: bytes,
+    tmp_path: Path,
+    pdf_fonts: Callable[[bytes], dict[str, bool]],
     pdf_pages: Callable[[bytes], list[str]],
 ) -> None:
     source = tmp_path / "report.docx"
     source.write_bytes(docx_draft)
-    subprocess.run(["soffice", "--headless", "--norestore",
-                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     pdf = (tmp_path / "report.pdf").read_bytes()
     assert TITLE in re.sub(r"\s+", "", "".join(pdf_pages(pdf)))
     fonts = pdf_fonts(pdf)

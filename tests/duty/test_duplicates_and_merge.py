@@ -21,12 +21,19 @@ T = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
 
 
 def report(**changes: Any) -> dict[str, Any]:
-    return {"condition": "imminent_collapse", "street": "yingwu", "address": "鹦鹉大道318号3栋",
-            "discovered_at": "2026-03-02T08:40:00+08:00", "people_at_risk": 20,
-            "reporter": "王某 13800000000", **changes}
+    return {
+        "condition": "imminent_collapse",
+        "street": "yingwu",
+        "address": "鹦鹉大道318号3栋",
+        "discovered_at": "2026-03-02T08:40:00+08:00",
+        "people_at_risk": 20,
+        "reporter": "王某 13800000000",
+        **changes,
+    }
 
 
 # -- the rule, on plain data ---------------------------------------------------------------------
+
 
 def test_the_rule_flags_the_same_street_a_similar_address_within_the_window() -> None:
     candidates = [
@@ -43,19 +50,28 @@ def test_the_rule_flags_the_same_street_a_similar_address_within_the_window() ->
 
 
 def test_nothing_alike_flags_nothing() -> None:
-    assert likely_duplicates(RULE, "yingwu", "琴台大道1号", T, [
-        Candidate(1, "yingwu", "鹦鹉大道318号", T, "active")]) == []
+    assert (
+        likely_duplicates(
+            RULE, "yingwu", "琴台大道1号", T, [Candidate(1, "yingwu", "鹦鹉大道318号", T, "active")]
+        )
+        == []
+    )
 
 
 # -- through the service -------------------------------------------------------------------------
 
-def test_a_duplicate_is_flagged_then_merged_in_one_step(service: IncidentService,
-                                                        clock: ManualClock) -> None:
+
+def test_a_duplicate_is_flagged_then_merged_in_one_step(
+    service: IncidentService, clock: ManualClock
+) -> None:
     original = service.report(report())
     assert service.act(original["id"], "activate", actor="district_hq")["state"] == "active"
     clock.advance(minutes=20)
-    second = report(address="鹦鹉大道318号3栋2单元", reporter="李某 13900000000",
-                    reported_at=clock().isoformat())
+    second = report(
+        address="鹦鹉大道318号3栋2单元",
+        reporter="李某 13900000000",
+        reported_at=clock().isoformat(),
+    )
     flagged = service.duplicates(second)
     assert [(d["id"], d["state"]) for d in flagged] == [(original["id"], "active")]
     assert flagged[0]["similarity"] >= 80
@@ -78,28 +94,43 @@ def test_a_duplicate_is_flagged_then_merged_in_one_step(service: IncidentService
 def test_merge_as_an_action(service: IncidentService) -> None:
     original = service.report(report())
     dup = service.report(report(address="鹦鹉大道318号"))
-    merged = service.act(dup["id"], "merge", actor="district_hq_office",
-                         data={"into": original["id"], "reason": "同一栋楼的第二个电话"})
+    merged = service.act(
+        dup["id"],
+        "merge",
+        actor="district_hq_office",
+        data={"into": original["id"], "reason": "同一栋楼的第二个电话"},
+    )
     assert merged["state"] == "merged"
-    assert merged["timeline"][-1]["data"] == {"into": original["id"],
-                                              "reason": "同一栋楼的第二个电话"}
+    assert merged["timeline"][-1]["data"] == {
+        "into": original["id"],
+        "reason": "同一栋楼的第二个电话",
+    }
 
 
-@pytest.mark.parametrize(("target", "actor", "error", "words"), [
-    ("self", "district_housing_bureau", InvalidInput, "is this incident"),
-    ("missing", "district_housing_bureau", InvalidInput, "does not exist"),
-    ("dismissed", "district_housing_bureau", PreconditionFailed, "not open"),
-    ("drill", "district_housing_bureau", PreconditionFailed, "drill"),
-    ("open", "street_office", Forbidden, "may not merge"),
-])
+@pytest.mark.parametrize(
+    ("target", "actor", "error", "words"),
+    [
+        ("self", "district_housing_bureau", InvalidInput, "is this incident"),
+        ("missing", "district_housing_bureau", InvalidInput, "does not exist"),
+        ("dismissed", "district_housing_bureau", PreconditionFailed, "not open"),
+        ("drill", "district_housing_bureau", PreconditionFailed, "drill"),
+        ("open", "street_office", Forbidden, "may not merge"),
+    ],
+)
 def test_bad_merges_are_refused_and_change_nothing(
-        service: IncidentService, db_digest: Callable[[str], str], target: str, actor: str,
-        error: type[FanganError], words: str) -> None:
+    service: IncidentService,
+    db_digest: Callable[[str], str],
+    target: str,
+    actor: str,
+    error: type[FanganError],
+    words: str,
+) -> None:
     dup = service.report(report())
     other = service.report(report(drill=target == "drill"))
     if target == "dismissed":
-        service.act(other["id"], "dismiss", actor="district_housing_bureau",
-                    data={"reason": "报告不实"})
+        service.act(
+            other["id"], "dismiss", actor="district_housing_bureau", data={"reason": "报告不实"}
+        )
     into = {"self": dup["id"], "missing": 999}.get(target, other["id"])
     url = str(service.db.url)
     before = db_digest(url)
@@ -114,8 +145,13 @@ def test_the_cli_flags_and_merges(cli: Any) -> None:
     code, flagged, err = cli("incident", "duplicates", stdin=report(address="鹦鹉大道318号"))
     assert code == 0, err
     assert [d["id"] for d in flagged] == [first["id"]]
-    code, dup, err = cli("incident", "report", "--merge-into", str(first["id"]),
-                         stdin=report(address="鹦鹉大道318号"))
+    code, dup, err = cli(
+        "incident",
+        "report",
+        "--merge-into",
+        str(first["id"]),
+        stdin=report(address="鹦鹉大道318号"),
+    )
     assert code == 0, err
     assert dup["state"] == "merged"
     code, _, err = cli("incident", "report", "--merge-into", "0", stdin=report())

@@ -102,8 +102,13 @@ def test_a_merged_duplicate_is_not_counted_again(
     """R11: a duplicate folded into another incident is that incident, not a second one."""
     real, _ = record(service, clock, t0)
     duplicate = service.report(
-        {"address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
-         "discovered_at": AT.format("08:40"), "reported_at": AT.format("09:05")},
+        {
+            "address": "鹦鹉街3栋",
+            "street": "yingwu",
+            "condition": "imminent_collapse",
+            "discovered_at": AT.format("08:40"),
+            "reported_at": AT.format("09:05"),
+        },
         merge_into=real,
     )
     assert duplicate["state"] == "merged"

@@ -27,9 +27,18 @@ WORKFLOW = "workflows.housing_safety:WORKFLOW"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 EXAMPLES = int(os.environ.get("FANGAN_FUZZ_EXAMPLES", "15"))
 settings.register_profile(
-    "fuzz", derandomize=True, deadline=None, max_examples=EXAMPLES, database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    "fuzz",
+    derandomize=True,
+    deadline=None,
+    max_examples=EXAMPLES,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 def build_app(db_url: str) -> tuple[FastAPI, str]:
@@ -37,10 +46,15 @@ def build_app(db_url: str) -> tuple[FastAPI, str]:
     token of theirs; argon2 at its cheapest (the algorithm, not its cost, is exercised)."""
     accounts_module._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     service = IncidentService(db_url, load_plan(), load_workflow(WORKFLOW), clock=ManualClock(T0))
-    app = create_app(service, Settings(db_url=db_url), WebSettings(secret_key="fuzz-secret-key"),
-                     run_scheduler=False)
+    app = create_app(
+        service,
+        Settings(db_url=db_url),
+        WebSettings(secret_key="fuzz-secret-key"),
+        run_scheduler=False,
+    )
     accounts = app.state.accounts
-    user = accounts.create_user("fuzzer", "模糊测试", "district_hq", "correct horse 1",
-                                is_admin=True)
+    user = accounts.create_user(
+        "fuzzer", "模糊测试", "district_hq", "correct horse 1", is_admin=True
+    )
     assert user.id is not None
     return app, accounts.issue_token(user.id, "fuzz")[1]

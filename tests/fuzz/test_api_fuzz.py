@@ -25,20 +25,36 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.fuzz.support import EXAMPLES, build_app
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 APP, TOKEN = build_app(f"sqlite:///{Path(tempfile.mkdtemp(prefix='fangan-fuzz-')) / 'f.db'}")
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 with TestClient(APP) as _client:
-    assert _client.post("/api/incidents", headers=AUTH, json={
-        "address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
-        "discovered_at": "2026-03-02T08:40:00+08:00"}).status_code == 201
+    assert (
+        _client.post(
+            "/api/incidents",
+            headers=AUTH,
+            json={
+                "address": "鹦鹉街3栋",
+                "street": "yingwu",
+                "condition": "imminent_collapse",
+                "discovered_at": "2026-03-02T08:40:00+08:00",
+            },
+        ).status_code
+        == 201
+    )
 
 # /health answers 503 by design while no scheduler runs (none does here): its own tests cover it.
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path="/health")
-schema.config.generation.update(modes=["positive", "negative"], max_examples=EXAMPLES,
-                                deterministic=True)
+schema.config.generation.update(
+    modes=["positive", "negative"], max_examples=EXAMPLES, deterministic=True
+)
 
 
 @schema.parametrize()

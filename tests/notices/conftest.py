@@ -47,20 +47,30 @@ def directory(**changes: Any) -> Directory:
 
 
 @pytest.fixture
-def make_service(tmp_path: Path, plan: Plan, clock: ManualClock
-                 ) -> Callable[..., IncidentService]:
+def make_service(tmp_path: Path, plan: Plan, clock: ManualClock) -> Callable[..., IncidentService]:
     def make(senders: dict[str, Channel], **directory_changes: Any) -> IncidentService:
-        return IncidentService(f"sqlite:///{tmp_path / 'fangan.db'}", plan,
-                               load_workflow("workflows.housing_safety:WORKFLOW"), clock=clock,
-                               directory=directory(**directory_changes), channels=senders,
-                               public_url="https://fangan.example", secret_key="test-key")
+        return IncidentService(
+            f"sqlite:///{tmp_path / 'fangan.db'}",
+            plan,
+            load_workflow("workflows.housing_safety:WORKFLOW"),
+            clock=clock,
+            directory=directory(**directory_changes),
+            channels=senders,
+            public_url="https://fangan.example",
+            secret_key="test-key",
+        )
+
     return make
 
 
 def report(**overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "address": "汉阳区鹦鹉街某小区3栋", "street": "yingwu", "condition": "imminent_collapse",
-        "discovered_at": "2026-11-22T02:40:00+08:00", "people_at_risk": 120, "dead": 0,
+        "address": "汉阳区鹦鹉街某小区3栋",
+        "street": "yingwu",
+        "condition": "imminent_collapse",
+        "discovered_at": "2026-11-22T02:40:00+08:00",
+        "people_at_risk": 120,
+        "dead": 0,
         "reporter": "社区网格员张某",
     }
     data.update(overrides)

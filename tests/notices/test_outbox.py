@@ -21,10 +21,17 @@ from notifiers.base import DeliveryError, Message, Receipt
 
 from .conftest import Recorder, report
 
-ROUTE_ALL = {"default": {"reachable_24h": True, "last_verified": "2026-11-01",
-                         "primary": [{"channel": "rec", "address": "{code}@hanyang.example"}],
-                         "backup": [{"channel": "rec", "address": "{code}-b@hanyang.example"}]},
-             "contacts": {}, "channels": {"rec": {"kind": "console"}}, "drill_channel": None}
+ROUTE_ALL = {
+    "default": {
+        "reachable_24h": True,
+        "last_verified": "2026-11-01",
+        "primary": [{"channel": "rec", "address": "{code}@hanyang.example"}],
+        "backup": [{"channel": "rec", "address": "{code}-b@hanyang.example"}],
+    },
+    "contacts": {},
+    "channels": {"rec": {"kind": "console"}},
+    "drill_channel": None,
+}
 
 
 def deliveries(service: IncidentService) -> list[Delivery]:
@@ -56,8 +63,9 @@ def test_every_unit_gets_its_own_duties_and_they_are_delivered(
     duties = plan.actors["district_public_security"].duties
     assert duties is not None and duties in police.body
     # The seven on-site groups: the health commission learns it is in 医疗急救组.
-    groups = [m for m in recorder.sent
-              if m.recipient == "district_health_commission@hanyang.example"]
+    groups = [
+        m for m in recorder.sent if m.recipient == "district_health_commission@hanyang.example"
+    ]
     assert any("医疗急救组" in m.subject for m in groups)
     assert len({m.idempotency_key for m in recorder.sent}) == len(recorder.sent)
 
@@ -66,10 +74,14 @@ def test_drill_notices_are_marked_and_routed_to_the_drill_channel(
     make_service: Callable[..., IncidentService], clock: ManualClock
 ) -> None:
     real, drill = Recorder(), Recorder()
-    service = make_service({"rec": real, "drill": drill},
-                           **{**ROUTE_ALL, "channels": {"rec": {"kind": "console"},
-                                                        "drill": {"kind": "console"}},
-                              "drill_channel": "drill"})
+    service = make_service(
+        {"rec": real, "drill": drill},
+        **{
+            **ROUTE_ALL,
+            "channels": {"rec": {"kind": "console"}, "drill": {"kind": "console"}},
+            "drill_channel": "drill",
+        },
+    )
     activate_II(service, clock, drill=True)
     service.deliver()
     assert real.sent == []
@@ -83,8 +95,9 @@ def test_a_failing_channel_is_retried_with_backoff_then_alarms_the_duty_officer(
     make_service: Callable[..., IncidentService], clock: ManualClock
 ) -> None:
     recorder = Recorder()
-    service = make_service({"rec": recorder}, **{**ROUTE_ALL, "max_attempts": 3,
-                                                 "retry_base_seconds": 30})
+    service = make_service(
+        {"rec": recorder}, **{**ROUTE_ALL, "max_attempts": 3, "retry_base_seconds": 30}
+    )
     incident = service.report(report(condition="hidden_danger"))
     clock.advance(minutes=5)
     service.act(incident["id"], "activate", actor="district_housing_bureau")
@@ -104,20 +117,24 @@ def test_a_failing_channel_is_retried_with_backoff_then_alarms_the_duty_officer(
     assert [o.status for o in service.deliver() if o.delivery_id == first.id] == ["dead"]
     assert all(m.recipient != target for m in recorder.sent)  # never marked delivered falsely
     with Session(service.db) as session:
-        attempts = session.exec(select(DeliveryAttempt.outcome)
-                                .where(DeliveryAttempt.delivery_id == first.id)).all()
+        attempts = session.exec(
+            select(DeliveryAttempt.outcome).where(DeliveryAttempt.delivery_id == first.id)
+        ).all()
     assert attempts == ["triggered", "failed"] * 3
     alarm = [d for d in deliveries(service) if d.kind == "delivery_failed"]
     assert [d.recipient for d in alarm] == ["duty_officer"]
     service.deliver()
-    assert any("【投递失败】" in m.subject and m.recipient == "duty_officer@hanyang.example"
-               for m in recorder.sent)
+    assert any(
+        "【投递失败】" in m.subject and m.recipient == "duty_officer@hanyang.example"
+        for m in recorder.sent
+    )
     timeline = service.show(incident["id"])["timeline"]
     assert any(e["kind"] == "delivery_failed" for e in timeline)
 
 
-def test_a_refused_message_is_not_retried(make_service: Callable[..., IncidentService],
-                                          clock: ManualClock) -> None:
+def test_a_refused_message_is_not_retried(
+    make_service: Callable[..., IncidentService], clock: ManualClock
+) -> None:
     recorder = Recorder()
     service = make_service({"rec": recorder}, **ROUTE_ALL)
     activate_II(service, clock)
@@ -174,8 +191,9 @@ def test_a_slow_send_keeps_its_lease_and_is_not_claimed_by_another_worker(
     clock.advance(minutes=5)  # far past the lease taken at the claim
     renewed = time.monotonic() + 5
     while time.monotonic() < renewed and not any(
-            d.id == held.id and d.lease_until is not None and d.lease_until > clock.now
-            for d in deliveries(service)):
+        d.id == held.id and d.lease_until is not None and d.lease_until > clock.now
+        for d in deliveries(service)
+    ):
         time.sleep(0.01)
     second = make_service({"rec": other}, **ROUTE_ALL)
     outcomes = second.deliver()
@@ -187,8 +205,9 @@ def test_a_slow_send_keeps_its_lease_and_is_not_claimed_by_another_worker(
     assert (done.status, done.attempts) == ("delivered", 1)
 
 
-def test_alerts_reach_the_escalation_chain(make_service: Callable[..., IncidentService],
-                                           clock: ManualClock) -> None:
+def test_alerts_reach_the_escalation_chain(
+    make_service: Callable[..., IncidentService], clock: ManualClock
+) -> None:
     recorder = Recorder()
     service = make_service({"rec": recorder}, **ROUTE_ALL)
     service.report(report())
@@ -196,8 +215,9 @@ def test_alerts_reach_the_escalation_chain(make_service: Callable[..., IncidentS
     fired = service.tick()
     assert [(a.kind, a.step) for a in fired] == [("overdue", 1)]
     service.deliver()
-    leader = [m for m in recorder.sent
-              if m.recipient == "district_housing_duty_leader@hanyang.example"]
+    leader = [
+        m for m in recorder.sent if m.recipient == "district_housing_duty_leader@hanyang.example"
+    ]
     assert len(leader) == 1 and "逾期" in leader[0].subject
     assert "市房管局" in leader[0].body  # the report still missing
 
@@ -209,9 +229,11 @@ def test_acknowledgement_link_works_without_login_and_expires(
     service = make_service({"rec": recorder}, **ROUTE_ALL)
     incident_id = activate_II(service, clock)
     service.deliver()
-    message = next(m for m in recorder.sent
-                   if m.recipient == "street_office@hanyang.example"
-                   and "启动通知" in m.subject)
+    message = next(
+        m
+        for m in recorder.sent
+        if m.recipient == "street_office@hanyang.example" and "启动通知" in m.subject
+    )
     match = re.search(r"https://fangan\.example/ack/(\S+)", message.body)
     assert match is not None
     token = match.group(1)
@@ -219,8 +241,9 @@ def test_acknowledgement_link_works_without_login_and_expires(
         service.acknowledge_link(token[:-2] + "xx")
     clock.advance(minutes=5)
     shown = service.acknowledge_link(token, person="鹦鹉街道值班员李某")
-    notice = next(n for n in shown["notices"]
-                  if n["unit"] == "street_office" and n["kind"] == "activation_II")
+    notice = next(
+        n for n in shown["notices"] if n["unit"] == "street_office" and n["kind"] == "activation_II"
+    )
     assert notice["status"] == "acknowledged"
     assert notice["acknowledged_by"] == "鹦鹉街道值班员李某"
     assert shown["timeline"][-1]["kind"] == "notice_acknowledged"

@@ -24,27 +24,57 @@ from engine.service import IncidentService
 
 from .conftest import report
 
-ALERT_DATA = {"deadline_name": "首次报告（市、区房管局）", "clause": "§4.2", "local_policy": False,
-              "due_text": "2026-11-22 03:40", "step": 2, "waiting_names": "市房管局",
-              "responsible_name": "值班员"}
+ALERT_DATA = {
+    "deadline_name": "首次报告（市、区房管局）",
+    "clause": "§4.2",
+    "local_policy": False,
+    "due_text": "2026-11-22 03:40",
+    "step": 2,
+    "waiting_names": "市房管局",
+    "responsible_name": "值班员",
+}
 DATA_BY_KIND: dict[str, dict[str, Any]] = {
-    "activation_II": {"level_duty": "由区人民政府负责组织人员撤离", "level_clause": "§1.6 2",
-                      "duties": "对现场实施警戒", "duties_clause": "§2.2.3 5"},
-    "group_medical": {"group_name": "医疗急救组", "lead": "district_health_commission",
-                      "duty": "负责组织协调医疗急救和抢救伤员。", "clause": "§4.3.2 (3)"},
+    "activation_II": {
+        "level_duty": "由区人民政府负责组织人员撤离",
+        "level_clause": "§1.6 2",
+        "duties": "对现场实施警戒",
+        "duties_clause": "§2.2.3 5",
+    },
+    "group_medical": {
+        "group_name": "医疗急救组",
+        "lead": "district_health_commission",
+        "duty": "负责组织协调医疗急救和抢救伤员。",
+        "clause": "§4.3.2 (3)",
+    },
     "city_request": {"level": "I", "exceeds_district_scope": True},
     "termination": {},
     "alert_reminder": ALERT_DATA,
     "alert_overdue": ALERT_DATA,
-    "resend": {"original_subject": "启动通知", "original_body": "正文", "sent_text": "03:10",
-               "wait_minutes": 15},
-    "delivery_failed": {"original_subject": "启动通知", "recipient_name": "区民政局",
-                        "channel": "smtp", "address": "a@b", "attempts": 6, "error": "timeout"},
-    "info_initial": {"measures": "已疏散居民42人", "leaders_on_site": "副区长王某",
-                     "trend": "裂缝仍在扩展"},
+    "resend": {
+        "original_subject": "启动通知",
+        "original_body": "正文",
+        "sent_text": "03:10",
+        "wait_minutes": 15,
+    },
+    "delivery_failed": {
+        "original_subject": "启动通知",
+        "recipient_name": "区民政局",
+        "channel": "smtp",
+        "address": "a@b",
+        "attempts": 6,
+        "error": "timeout",
+    },
+    "info_initial": {
+        "measures": "已疏散居民42人",
+        "leaders_on_site": "副区长王某",
+        "trend": "裂缝仍在扩展",
+    },
     "info_progress": {"number": 2, "progress": "搜救出被困人员1名"},
-    "info_final": {"handling": "已拆除危险部位", "current_state": "险情已排除",
-                   "next_steps": "开展事故调查"},
+    "info_final": {
+        "handling": "已拆除危险部位",
+        "current_state": "险情已排除",
+        "next_steps": "开展事故调查",
+    },
 }
 
 
@@ -60,13 +90,27 @@ def test_every_notice_renders_from_a_real_incident(
     kind: str, make_service: Callable[..., IncidentService], plan: Plan, clock: ManualClock
 ) -> None:
     service = make_service({})
-    shown = service.report(report(condition="partial_collapse", dead=1, missing=2, injured=4,
-                                  economic_loss_yuan=3_500_000, drill=True))
+    shown = service.report(
+        report(
+            condition="partial_collapse",
+            dead=1,
+            missing=2,
+            injured=4,
+            economic_loss_yuan=3_500_000,
+            drill=True,
+        )
+    )
     with Session(service.db) as session:
         incident = session.get(Incident, shown["id"])
         assert incident is not None
-        rendered = NoticeRenderer(plan).render(kind, incident, "district_civil_affairs",
-                                               DATA_BY_KIND[kind], clock.now, "https://x/ack/t")
+        rendered = NoticeRenderer(plan).render(
+            kind,
+            incident,
+            "district_civil_affairs",
+            DATA_BY_KIND[kind],
+            clock.now,
+            "https://x/ack/t",
+        )
     assert rendered.subject.startswith("【演练】")
     assert rendered.body.startswith("【演练】")
     assert "None" not in rendered.body
@@ -85,8 +129,9 @@ def test_a_missing_variable_is_an_error_not_a_blank(
         incident = session.get(Incident, shown["id"])
         assert incident is not None
         with pytest.raises(UndefinedError):
-            NoticeRenderer(plan).render("info_progress", incident, "city_housing_bureau",
-                                        {"number": 1}, clock.now)
+            NoticeRenderer(plan).render(
+                "info_progress", incident, "city_housing_bureau", {"number": 1}, clock.now
+            )
 
 
 class Inbox:
@@ -113,18 +158,32 @@ def smtp_server() -> Iterator[tuple[int, Inbox]]:
 
 
 def test_notices_reach_a_real_smtp_server(
-    smtp_server: tuple[int, Inbox], tmp_path: Path,
-    make_service: Callable[..., IncidentService], clock: ManualClock
+    smtp_server: tuple[int, Inbox],
+    tmp_path: Path,
+    make_service: Callable[..., IncidentService],
+    clock: ManualClock,
 ) -> None:
     port, inbox = smtp_server
     from engine.delivery import build_channels
     from tests.notices.conftest import directory
 
-    mail = {"default": {"reachable_24h": True, "last_verified": "2026-11-01",
-                        "primary": [{"channel": "mail", "address": "{code}@hanyang.example"}]},
-            "contacts": {}, "drill_channel": None,
-            "channels": {"mail": {"kind": "smtp", "host": "127.0.0.1", "port": port,
-                                  "sender": "fangan@hanyang.example"}}}
+    mail = {
+        "default": {
+            "reachable_24h": True,
+            "last_verified": "2026-11-01",
+            "primary": [{"channel": "mail", "address": "{code}@hanyang.example"}],
+        },
+        "contacts": {},
+        "drill_channel": None,
+        "channels": {
+            "mail": {
+                "kind": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "sender": "fangan@hanyang.example",
+            }
+        },
+    }
     service = make_service(build_channels(directory(**mail)), **mail)
     incident = service.report(report(condition="hidden_danger"))
     clock.advance(minutes=5)

@@ -71,8 +71,10 @@ def test_a_key_already_written_writes_nothing(
     second.send(notice(idempotency_key="evt-42/notice-2"))
     first.send(notice(idempotency_key="evt-42/notice-2"))
 
-    keys = [json.loads(line)["idempotency_key"]
-            for line in outbox.read_text(encoding="utf-8").splitlines()]
+    keys = [
+        json.loads(line)["idempotency_key"]
+        for line in outbox.read_text(encoding="utf-8").splitlines()
+    ]
     assert keys == ["evt-42/notice-1", "evt-42/notice-2"]
 
 

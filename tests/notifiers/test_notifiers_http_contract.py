@@ -131,7 +131,8 @@ def test_idempotency_key_is_sent_and_a_resend_is_taken_once(
     again = channel.send(notice(recipient=http_service.recipient))
     channel.send(notice(recipient=http_service.recipient, idempotency_key="evt-42/notice-2"))
 
-    assert [r.headers["idempotency-key"] for r in http_service.requests_with("evt-42/notice-1")
-            ] == ["evt-42/notice-1"] * 2
+    assert [
+        r.headers["idempotency-key"] for r in http_service.requests_with("evt-42/notice-1")
+    ] == ["evt-42/notice-1"] * 2
     assert first == again
     assert len(http_service.accepted) == 2

@@ -194,5 +194,6 @@ def test_idempotency_key_travels_in_a_header_and_a_resend_is_one_mail(
     channel.send(notice(recipient=TO))
 
     assert [m["X-Idempotency-Key"] for m in smtp_server.recorder.messages] == [
-        "evt-42/notice-1"] * 2
+        "evt-42/notice-1"
+    ] * 2
     assert list(smtp_server.recorder.by_key) == ["evt-42/notice-1"]

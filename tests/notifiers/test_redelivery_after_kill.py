@@ -59,14 +59,29 @@ IncidentService(db, load_plan(), load_workflow("workflows.housing_safety:WORKFLO
 
 def contacts_file(tmp_path: Path, gateway: SmsGatewayService) -> Path:
     raw = yaml.safe_load(DEFAULT_CONTACTS_PATH.read_text(encoding="utf-8"))
-    raw.update({
-        "drill_channel": None, "contacts": {},
-        "channels": {"console": {"kind": "console", "path": str(tmp_path / "outbox.jsonl")},
-                     "sms": {"kind": "sms", "url": gateway.url, "api_key": gateway.api_key,
-                             "sender_id": gateway.SENDER_ID}},
-        "default": {"reachable_24h": True, "last_verified": "2026-11-01",
-                    "primary": [{"channel": "console", "address": "{code}"},
-                                {"channel": "sms", "address": gateway.recipient}]}})
+    raw.update(
+        {
+            "drill_channel": None,
+            "contacts": {},
+            "channels": {
+                "console": {"kind": "console", "path": str(tmp_path / "outbox.jsonl")},
+                "sms": {
+                    "kind": "sms",
+                    "url": gateway.url,
+                    "api_key": gateway.api_key,
+                    "sender_id": gateway.SENDER_ID,
+                },
+            },
+            "default": {
+                "reachable_24h": True,
+                "last_verified": "2026-11-01",
+                "primary": [
+                    {"channel": "console", "address": "{code}"},
+                    {"channel": "sms", "address": gateway.recipient},
+                ],
+            },
+        }
+    )
     path = tmp_path / "contacts.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
@@ -79,18 +94,32 @@ def test_a_kill_between_send_and_commit_is_resent_once_and_counted(
     url = f"sqlite:///{tmp_path / 'fangan.db'}"
     contacts = contacts_file(tmp_path, sms_gateway)
     clock = ManualClock(START)
-    service = IncidentService(url, load_plan(), load_workflow("workflows.housing_safety:WORKFLOW"),
-                              clock=clock, directory=load_directory(contacts), channels={})
-    incident = service.report({"address": "汉阳区鹦鹉街某小区3栋", "street": "yingwu",
-                               "condition": "hidden_danger",
-                               "discovered_at": "2026-11-22T02:40:00+08:00"})
+    service = IncidentService(
+        url,
+        load_plan(),
+        load_workflow("workflows.housing_safety:WORKFLOW"),
+        clock=clock,
+        directory=load_directory(contacts),
+        channels={},
+    )
+    incident = service.report(
+        {
+            "address": "汉阳区鹦鹉街某小区3栋",
+            "street": "yingwu",
+            "condition": "hidden_danger",
+            "discovered_at": "2026-11-22T02:40:00+08:00",
+        }
+    )
     clock.advance(minutes=5)
     service.act(incident["id"], "activate", actor="district_housing_bureau")
     sent_at = clock.advance(minutes=1)
 
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER, url, str(contacts), sent_at.isoformat(), channel],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert worker.stdout is not None
         key = worker.stdout.readline().strip()
@@ -107,21 +136,29 @@ def test_a_kill_between_send_and_commit_is_resent_once_and_counted(
     held = row()
     assert (held.channel, held.status, held.attempts) == (channel, "sending", 1)
     later = sent_at + timedelta(minutes=3)  # past the dead worker's lease
-    subprocess.run([sys.executable, "main.py", "--db", url, "--now", later.isoformat(),
-                    "deliver"], cwd=ROOT, check=True, capture_output=True,
-                   env={**os.environ, "FANGAN_CONTACTS": str(contacts)})
+    subprocess.run(
+        [sys.executable, "main.py", "--db", url, "--now", later.isoformat(), "deliver"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "FANGAN_CONTACTS": str(contacts)},
+    )
 
     done = row()
     assert (done.status, done.attempts) == ("delivered", 2)
     with Session(service.db) as session:
-        tries = session.exec(select(DeliveryAttempt.outcome)
-                             .where(DeliveryAttempt.delivery_id == done.id)
-                             .order_by(DeliveryAttempt.id)).all()  # type: ignore[arg-type]
+        tries = session.exec(
+            select(DeliveryAttempt.outcome)
+            .where(DeliveryAttempt.delivery_id == done.id)
+            .order_by(DeliveryAttempt.id)
+        ).all()  # type: ignore[arg-type]
         every = session.exec(select(Delivery)).all()
     assert tries == ["triggered", "triggered", "delivered"]
     assert {d.status for d in every} == {"delivered"}
-    lines = [json.loads(line)["idempotency_key"] for line in
-             (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = [
+        json.loads(line)["idempotency_key"]
+        for line in (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     console = sorted(d.idempotency_key for d in every if d.channel == "console")
     sms = sorted(d.idempotency_key for d in every if d.channel == "sms")
     assert sorted(lines) == console  # every console message written exactly once

@@ -34,32 +34,66 @@ def pg_url() -> Iterator[str]:
         return
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not bins:
-        pytest.skip("PostgreSQL is not installed (make test installs it); "
-                    "or set FANGAN_TEST_PG_URL")
+        pytest.skip(
+            "PostgreSQL is not installed (make test installs it); or set FANGAN_TEST_PG_URL"
+        )
     bindir = os.path.dirname(bins[-1])
     root = tempfile.mkdtemp(prefix="fangan-pg-")
     data = os.path.join(root, "data")
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     port = _free_port()
-    subprocess.run(_as_server_user([f"{bindir}/initdb", "-D", data, "-U", "fangan",
-                                    "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-                   check=True, capture_output=True)
-    subprocess.run(_as_server_user([f"{bindir}/pg_ctl", "-D", data, "-l",
-                                    os.path.join(root, "log"), "-w", "-o",
-                                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
-                                    "start"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_server_user(
+            [
+                f"{bindir}/initdb",
+                "-D",
+                data,
+                "-U",
+                "fangan",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_server_user(
+            [
+                f"{bindir}/pg_ctl",
+                "-D",
+                data,
+                "-l",
+                os.path.join(root, "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         for _ in range(50):
-            ready = subprocess.run([f"{bindir}/pg_isready", "-h", "127.0.0.1", "-p", str(port)],
-                                   capture_output=True)
+            ready = subprocess.run(
+                [f"{bindir}/pg_isready", "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+            )
             if ready.returncode == 0:
                 break
             time.sleep(0.1)
-        subprocess.run([f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U",
-                        "fangan", "fangan"], check=True, capture_output=True)
+        subprocess.run(
+            [f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "fangan", "fangan"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql+psycopg://fangan@127.0.0.1:{port}/fangan"
     finally:
-        subprocess.run(_as_server_user([f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_server_user([f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)

@@ -61,8 +61,12 @@ class Serve:
         self.log = log
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "main.py", "serve", "--port", str(self.port)], cwd=ROOT,
-                env=env, stdout=out, stderr=subprocess.STDOUT)
+                [sys.executable, "main.py", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     def health(self) -> dict[str, object] | None:
         try:
@@ -100,9 +104,14 @@ def serves(pg_url: str, tmp_path: Path) -> Iterator[tuple[list[Serve], Path]]:
         channel["path"] = str(tmp_path / "outbox.jsonl")
     contacts_path = tmp_path / "contacts.yaml"
     contacts_path.write_text(yaml.safe_dump(contacts, allow_unicode=True), encoding="utf-8")
-    env = {**os.environ, "FANGAN_DB_URL": fresh(pg_url), "FANGAN_PLAN": str(plan_path),
-           "FANGAN_CONTACTS": str(contacts_path), "FANGAN_RESYNC_SECONDS": "0.5",
-           "FANGAN_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "FANGAN_DB_URL": fresh(pg_url),
+        "FANGAN_PLAN": str(plan_path),
+        "FANGAN_CONTACTS": str(contacts_path),
+        "FANGAN_RESYNC_SECONDS": "0.5",
+        "FANGAN_LOG_LEVEL": "INFO",
+    }
     env.pop("FANGAN_LOG_FILE", None)
     first = Serve(env, tmp_path / "first.log")
     first.wait_healthy()  # migrated; the second starts on a current schema
@@ -123,17 +132,24 @@ def test_the_standby_takes_over_within_5_s_and_nothing_is_lost_or_doubled(
     roles = {s.wait_healthy()["role"]: s for s in instances}
     assert set(roles) == {"leader", "standby"}
     leader, standby = roles["leader"], roles["standby"]
-    service = IncidentService(pg_url, load_plan(plan_path),
-                              load_workflow("workflows.housing_safety:WORKFLOW"))
+    service = IncidentService(
+        pg_url, load_plan(plan_path), load_workflow("workflows.housing_safety:WORKFLOW")
+    )
     t0 = time.monotonic()
     discovered: dict[int, datetime] = {}
     killed_at = gap = None
     for i in range(INCIDENTS):
         time.sleep(max(0.0, t0 + i * SPACING - time.monotonic()))
         now = datetime.now(UTC)
-        shown = service.report({"address": f"汉阳区晴川街{i}号", "street": "qingchuan",
-                                "condition": "hidden_danger", "discovered_at": now.isoformat(),
-                                "reported_at": now.isoformat()})
+        shown = service.report(
+            {
+                "address": f"汉阳区晴川街{i}号",
+                "street": "qingchuan",
+                "condition": "hidden_danger",
+                "discovered_at": now.isoformat(),
+                "reported_at": now.isoformat(),
+            }
+        )
         discovered[shown["id"]] = now
         if killed_at is None and time.monotonic() - t0 >= KILL_AT:
             leader.proc.send_signal(signal.SIGKILL)
@@ -160,29 +176,41 @@ def test_the_standby_takes_over_within_5_s_and_nothing_is_lost_or_doubled(
     stopped = datetime.now(UTC)
 
     with service.db.connect() as connection:
-        fired = connection.execute(sa.text(
-            "SELECT incident_id, kind, step, due_at, fired_at, recipients FROM fired_alert "
-            "WHERE deadline = 'initial_report'")).all()
-        deliveries = connection.execute(sa.text(
-            "SELECT incident_id, kind, status, idempotency_key FROM delivery "
-            "WHERE kind LIKE 'alert_%'")).all()
+        fired = connection.execute(
+            sa.text(
+                "SELECT incident_id, kind, step, due_at, fired_at, recipients FROM fired_alert "
+                "WHERE deadline = 'initial_report'"
+            )
+        ).all()
+        deliveries = connection.execute(
+            sa.text(
+                "SELECT incident_id, kind, status, idempotency_key FROM delivery "
+                "WHERE kind LIKE 'alert_%'"
+            )
+        ).all()
         # Every message the file may hold (a slow send under load can also raise an alarm).
-        status = dict(connection.execute(sa.text(
-            "SELECT idempotency_key, status FROM delivery")).all())
+        status = dict(
+            connection.execute(sa.text("SELECT idempotency_key, status FROM delivery")).all()
+        )
     got = Counter((i, k, s) for i, k, s, *_ in fired)
     assert all(n == 1 for n in got.values())  # nothing doubled
     expected = {(i, k, s) for i, at in discovered.items() for k, s, _ in owed(at, until)}
     assert expected <= set(got)  # nothing lost
     latest = stopped
-    assert set(got) <= {(i, k, s) for i, at in discovered.items()
-                        for k, s, _ in owed(at, latest)}  # nothing invented
+    assert set(got) <= {
+        (i, k, s) for i, at in discovered.items() for k, s, _ in owed(at, latest)
+    }  # nothing invented
     # Each alert's messages: one delivery row per recipient, each sent and written once.
-    per_alert = Counter((i, f"alert_{k}") for i, k, _, _, _, recipients in fired
-                        for _ in (json.loads(recipients) if isinstance(recipients, str)
-                                  else recipients))
+    per_alert = Counter(
+        (i, f"alert_{k}")
+        for i, k, _, _, _, recipients in fired
+        for _ in (json.loads(recipients) if isinstance(recipients, str) else recipients)
+    )
     assert Counter((i, k) for i, k, _, _ in deliveries) == per_alert
-    lines = [json.loads(line)["idempotency_key"] for line in
-             (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = [
+        json.loads(line)["idempotency_key"]
+        for line in (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     written = Counter(lines)
     assert all(n == 1 for n in written.values())
     assert {k for k, state in status.items() if state == "delivered"} <= set(written)
@@ -190,9 +218,11 @@ def test_the_standby_takes_over_within_5_s_and_nothing_is_lost_or_doubled(
     # lease, re-sent later with the same key, which the file then ignores.
     assert {status[k] for k in written if status[k] != "delivered"} <= {"sending"}
     lateness = [(f - d).total_seconds() for _, _, _, d, f, _ in fired]
-    print(f"\nfailover: standby led {gap:.2f} s after SIGKILL; {len(fired)} alerts, "
-          f"{len(deliveries)} messages, lateness max {max(lateness):.2f} s; "
-          f"catch-up races logged: {standby.races() + leader.races()}")
+    print(
+        f"\nfailover: standby led {gap:.2f} s after SIGKILL; {len(fired)} alerts, "
+        f"{len(deliveries)} messages, lateness max {max(lateness):.2f} s; "
+        f"catch-up races logged: {standby.races() + leader.races()}"
+    )
     assert gap is not None and gap < 5.0
     assert standby.races() + leader.races() == 0  # never two schedulers at once
     service.db.dispose()

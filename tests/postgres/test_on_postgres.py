@@ -21,32 +21,49 @@ from web.accounts import Accounts
 from web.throttle import LoginThrottle
 
 START = datetime.fromisoformat("2026-11-22T03:00:00+08:00")
-SECTIONS = {"unit_overview": "某物业公司管理的砖混结构住宅",
-            "course_and_rescue": "03:00发现墙体开裂",
-            "casualties_and_loss": "无人员伤亡", "cause_and_nature": "年久失修，属责任事件",
-            "responsibility_and_handling": "建议对物业公司约谈",
-            "prevention_and_rectification": "开展全区同类房屋排查"}
+SECTIONS = {
+    "unit_overview": "某物业公司管理的砖混结构住宅",
+    "course_and_rescue": "03:00发现墙体开裂",
+    "casualties_and_loss": "无人员伤亡",
+    "cause_and_nature": "年久失修，属责任事件",
+    "responsibility_and_handling": "建议对物业公司约谈",
+    "prevention_and_rectification": "开展全区同类房屋排查",
+}
 
 
 def new_service(url: str, clock: ManualClock) -> IncidentService:
-    return IncidentService(url, load_plan(), load_workflow("workflows.housing_safety:WORKFLOW"),
-                           clock=clock, secret_key="postgres-test-secret")
+    return IncidentService(
+        url,
+        load_plan(),
+        load_workflow("workflows.housing_safety:WORKFLOW"),
+        clock=clock,
+        secret_key="postgres-test-secret",
+    )
 
 
 def test_whole_level_II_incident_on_postgres(pg_url: str) -> None:
     clock = ManualClock(START)
     service = new_service(fresh(pg_url), clock)
-    incident = service.report({"address": "某小区3栋", "street": "jiangdi",
-                               "condition": "imminent_collapse",
-                               "discovered_at": "2026-11-21T18:30:00Z", "people_at_risk": 150})
+    incident = service.report(
+        {
+            "address": "某小区3栋",
+            "street": "jiangdi",
+            "condition": "imminent_collapse",
+            "discovered_at": "2026-11-21T18:30:00Z",
+            "people_at_risk": 150,
+        }
+    )
     assert incident["discovered_at"] == "2026-11-22T02:30:00+08:00"
     steps = [
         ("verify", "district_housing_bureau", {}),
         ("activate", "district_hq", None),
         ("record_report", "duty_officer", {"to": "city_housing_bureau"}),
         ("record_report", "district_hq", {"to": "district_government"}),
-        ("eliminate_danger", "district_housing_bureau",
-         {"experts": ["王工"], "appraisers": ["李工"]}),
+        (
+            "eliminate_danger",
+            "district_housing_bureau",
+            {"experts": ["王工"], "appraisers": ["李工"]},
+        ),
         ("propose_termination", "district_hq", None),
         ("approve_termination", "city_hq_office", None),
         ("announce_termination", "district_hq", None),
@@ -68,8 +85,14 @@ def test_two_engines_on_postgres_fire_each_alert_once(pg_url: str) -> None:
     url = fresh(pg_url)
     first, second = new_service(url, clock), new_service(url, clock)
     for _ in range(15):
-        first.report({"address": "某号", "street": "sixin", "condition": "hidden_danger",
-                      "discovered_at": (START - timedelta(minutes=10)).isoformat()})
+        first.report(
+            {
+                "address": "某号",
+                "street": "sixin",
+                "condition": "hidden_danger",
+                "discovered_at": (START - timedelta(minutes=10)).isoformat(),
+            }
+        )
     clock.set(START + timedelta(hours=2))
     results: list[list[Fired]] = []
     barrier = threading.Barrier(2)
@@ -102,10 +125,16 @@ def test_logins_on_postgres_throttle_across_engines_and_sessions_end(pg_url: str
     with tempfile.TemporaryDirectory() as work:
         go = Path(work) / "go"
         at = (START + timedelta(seconds=1)).isoformat()
-        children = [subprocess.Popen(
-            [sys.executable, str(root / "tests/web/login_burst.py"), url, str(go), at, str(n)],
-            cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE,
-            text=True) for n in range(6)]
+        children = [
+            subprocess.Popen(
+                [sys.executable, str(root / "tests/web/login_burst.py"), url, str(go), at, str(n)],
+                cwd=root,
+                env={**os.environ, "PYTHONPATH": str(root)},
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(6)
+        ]
         deadline = time.monotonic() + 60
         while len(list(Path(work).glob("go.ready.*"))) < 6 and time.monotonic() < deadline:
             assert all(child.poll() is None for child in children)
@@ -128,9 +157,17 @@ def test_catch_up_and_actions_on_the_same_incidents_keep_every_chain(pg_url: str
     clock = ManualClock(START)
     url = fresh(pg_url)
     ticker, actor = new_service(url, clock), new_service(url, clock)
-    ids = [ticker.report({"address": "某号", "street": "sixin", "condition": "hidden_danger",
-                          "discovered_at": (START - timedelta(minutes=10)).isoformat()})["id"]
-           for _ in range(12)]
+    ids = [
+        ticker.report(
+            {
+                "address": "某号",
+                "street": "sixin",
+                "condition": "hidden_danger",
+                "discovered_at": (START - timedelta(minutes=10)).isoformat(),
+            }
+        )["id"]
+        for _ in range(12)
+    ]
     failures: list[BaseException] = []
     barrier = threading.Barrier(2)
 
@@ -144,8 +181,12 @@ def test_catch_up_and_actions_on_the_same_incidents_keep_every_chain(pg_url: str
         for round_ in range(3):
             for incident_id in ids:
                 try:
-                    actor.act(incident_id, "verify", actor="district_housing_bureau",
-                              data={"injured": round_ + 1})
+                    actor.act(
+                        incident_id,
+                        "verify",
+                        actor="district_housing_bureau",
+                        data={"injured": round_ + 1},
+                    )
                 except BaseException as exc:  # collected and asserted below
                     failures.append(exc)
 

@@ -12,8 +12,7 @@ from tests.race import new_service, race_contradictory
 NOW = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
 
 
-def test_contradictory_actions_from_two_processes_never_both_apply_on_postgres(
-        pg_url: str) -> None:
+def test_contradictory_actions_from_two_processes_never_both_apply_on_postgres(pg_url: str) -> None:
     engine = sa.create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

@@ -22,14 +22,21 @@ def t0() -> datetime:
 
 @pytest.fixture
 def service(tmp_path: Path, plan: Plan, clock: ManualClock) -> IncidentService:
-    return IncidentService(f"sqlite:///{tmp_path / 'fangan.db'}", plan,
-                           load_workflow("workflows.housing_safety:WORKFLOW"), clock=clock)
+    return IncidentService(
+        f"sqlite:///{tmp_path / 'fangan.db'}",
+        plan,
+        load_workflow("workflows.housing_safety:WORKFLOW"),
+        clock=clock,
+    )
 
 
 def new_report(**overrides: object) -> dict[str, object]:
     report: dict[str, object] = {
-        "address": "汉阳区鹦鹉街某小区3栋", "street": "yingwu", "condition": "hidden_danger",
-        "discovered_at": DISCOVERED.isoformat(), "reported_at": REPORTED.isoformat(),
+        "address": "汉阳区鹦鹉街某小区3栋",
+        "street": "yingwu",
+        "condition": "hidden_danger",
+        "discovered_at": DISCOVERED.isoformat(),
+        "reported_at": REPORTED.isoformat(),
     }
     report.update(overrides)
     return report

@@ -46,8 +46,12 @@ def free_port() -> int:
 class Engine:
     def __init__(self, tmp_path: Path) -> None:
         self.db = tmp_path / "fangan.db"
-        self.env = {**os.environ, "FANGAN_DB_URL": f"sqlite:///{self.db}",
-                    "FANGAN_PLAN": str(scaled_plan(tmp_path)), "FANGAN_RESYNC_SECONDS": "0.5"}
+        self.env = {
+            **os.environ,
+            "FANGAN_DB_URL": f"sqlite:///{self.db}",
+            "FANGAN_PLAN": str(scaled_plan(tmp_path)),
+            "FANGAN_RESYNC_SECONDS": "0.5",
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -55,7 +59,11 @@ class Engine:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "main.py"), "serve", "--port", str(self.port)],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -72,16 +80,25 @@ class Engine:
         return self.proc.wait(timeout=15)
 
     def cli(self, *args: str, stdin: str = "") -> dict[str, object]:
-        done = subprocess.run([sys.executable, str(ROOT / "main.py"), *args], input=stdin,
-                              capture_output=True, text=True, env=self.env, cwd=ROOT, check=True)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+        )
         result: dict[str, object] = json.loads(done.stdout)
         return result
 
     def fired(self) -> list[tuple[str, str, int, float]]:
         with sqlite3.connect(self.db) as conn:
             rows = conn.execute("SELECT deadline, kind, step, fired_at, due_at FROM fired_alert")
-            return [(d, k, s, (datetime.fromisoformat(f) - datetime.fromisoformat(u))
-                     .total_seconds()) for d, k, s, f, u in rows]
+            return [
+                (d, k, s, (datetime.fromisoformat(f) - datetime.fromisoformat(u)).total_seconds())
+                for d, k, s, f, u in rows
+            ]
 
 
 @pytest.fixture
@@ -95,13 +112,24 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 def test_overdue_alert_survives_sigkill_and_fires_exactly_once(engine: Engine) -> None:
     engine.start()
     now = datetime.now(UTC)
-    incident = engine.cli("incident", "report", stdin=json.dumps({
-        "address": "汉阳区晴川街某号", "street": "qingchuan", "condition": "hidden_danger",
-        "discovered_at": now.isoformat(), "reported_at": now.isoformat()}))
+    incident = engine.cli(
+        "incident",
+        "report",
+        stdin=json.dumps(
+            {
+                "address": "汉阳区晴川街某号",
+                "street": "qingchuan",
+                "condition": "hidden_danger",
+                "discovered_at": now.isoformat(),
+                "reported_at": now.isoformat(),
+            }
+        ),
+    )
     assert engine.kill() == -signal.SIGKILL
     # Down through the reminder (due - 4 s) and the deadline.
-    time.sleep(max(0.0, (now + timedelta(seconds=DUE_SECONDS + 1.5)
-                         - datetime.now(UTC)).total_seconds()))
+    time.sleep(
+        max(0.0, (now + timedelta(seconds=DUE_SECONDS + 1.5) - datetime.now(UTC)).total_seconds())
+    )
     assert engine.fired() == []
     engine.start()  # start-up catches up before /health turns healthy
     fired = engine.fired()
@@ -122,15 +150,27 @@ def test_overdue_alert_survives_sigkill_and_fires_exactly_once(engine: Engine) -
 def test_serve_fires_on_time_and_stops_cleanly_on_sigterm(engine: Engine) -> None:
     engine.start()
     now = datetime.now(UTC)
-    engine.cli("incident", "report", stdin=json.dumps({
-        "address": "汉阳区晴川街某号", "street": "qingchuan", "condition": "hidden_danger",
-        "discovered_at": now.isoformat(), "reported_at": now.isoformat()}))
+    engine.cli(
+        "incident",
+        "report",
+        stdin=json.dumps(
+            {
+                "address": "汉阳区晴川街某号",
+                "street": "qingchuan",
+                "condition": "hidden_danger",
+                "discovered_at": now.isoformat(),
+                "reported_at": now.isoformat(),
+            }
+        ),
+    )
     end = time.monotonic() + DUE_SECONDS + 5
     while time.monotonic() < end and len(engine.fired()) < 2:
         time.sleep(0.2)
     fired = engine.fired()
-    assert [(d, k, s) for d, k, s, _ in fired] == [("initial_report", "reminder", 1),
-                                                   ("initial_report", "overdue", 1)]
+    assert [(d, k, s) for d, k, s, _ in fired] == [
+        ("initial_report", "reminder", 1),
+        ("initial_report", "overdue", 1),
+    ]
     # Picked up by the resync job (0.5 s) and then woken at the instant: well under 2 s late.
     assert all(late < 2.0 for *_, late in fired)
     health = httpx.get(f"http://127.0.0.1:{engine.port}/health").json()
@@ -139,7 +179,7 @@ def test_serve_fires_on_time_and_stops_cleanly_on_sigterm(engine: Engine) -> Non
 
 
 def test_a_second_serve_on_the_same_file_stands_by_and_takes_over_on_sigkill(
-    tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     leader, standby = Engine(tmp_path), Engine(tmp_path)
 
@@ -153,9 +193,19 @@ def test_a_second_serve_on_the_same_file_stands_by_and_takes_over_on_sigkill(
         standby.start()
         assert (role(leader), role(standby)) == ("leader", "standby")
         now = datetime.now(UTC)
-        leader.cli("incident", "report", stdin=json.dumps({
-            "address": "汉阳区晴川街某号", "street": "qingchuan", "condition": "hidden_danger",
-            "discovered_at": now.isoformat(), "reported_at": now.isoformat()}))
+        leader.cli(
+            "incident",
+            "report",
+            stdin=json.dumps(
+                {
+                    "address": "汉阳区晴川街某号",
+                    "street": "qingchuan",
+                    "condition": "hidden_danger",
+                    "discovered_at": now.isoformat(),
+                    "reported_at": now.isoformat(),
+                }
+            ),
+        )
         assert leader.kill() == -signal.SIGKILL
         killed = time.monotonic()
         while role(standby) != "leader":
@@ -165,7 +215,9 @@ def test_a_second_serve_on_the_same_file_stands_by_and_takes_over_on_sigkill(
         while time.monotonic() < end and len(standby.fired()) < 2:
             time.sleep(0.2)
         assert [(d, k, s) for d, k, s, _ in standby.fired()] == [
-            ("initial_report", "reminder", 1), ("initial_report", "overdue", 1)]
+            ("initial_report", "reminder", 1),
+            ("initial_report", "overdue", 1),
+        ]
     finally:
         for e in (leader, standby):
             if e.proc is not None and e.proc.poll() is None:

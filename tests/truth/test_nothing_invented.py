@@ -35,8 +35,10 @@ def _plan_file() -> Path | None:
 def plan_text() -> str:
     path = _plan_file()
     if path is None:
-        pytest.skip(f"shared/plan/{PLAN_FILE} not found above the repository (CI has shared/ "
-                    "beside the clone)")
+        pytest.skip(
+            f"shared/plan/{PLAN_FILE} not found above the repository (CI has shared/ "
+            "beside the clone)"
+        )
     return _norm(path.read_text(encoding="utf-8"))
 
 
@@ -55,10 +57,11 @@ def assert_verbatim(text: str, plan_text: str, where: str) -> None:
 
 
 def _between(plan_text: str, start: str, end: str) -> str:
-    return plan_text[plan_text.index(start) + len(start):plan_text.index(end)]
+    return plan_text[plan_text.index(start) + len(start) : plan_text.index(end)]
 
 
 # -- the configuration ---------------------------------------------------------------------
+
 
 def test_every_quoted_text_of_the_config_is_the_plan_s(plan: Plan, plan_text: str) -> None:
     for code, actor in plan.actors.items():
@@ -74,7 +77,8 @@ def test_every_quoted_text_of_the_config_is_the_plan_s(plan: Plan, plan_text: st
 def _clauses(node: Any) -> list[str]:
     if isinstance(node, dict):
         return [v for k, v in node.items() if k == "clause" and isinstance(v, str)] + [
-            c for v in node.values() for c in _clauses(v)]
+            c for v in node.values() for c in _clauses(v)
+        ]
     if isinstance(node, list):
         return [c for v in node for c in _clauses(v)]
     return []
@@ -120,10 +124,18 @@ def test_every_member_unit_has_a_quoted_duty_or_says_it_has_none(plan: Plan) -> 
 
 # -- every notice, as printed ----------------------------------------------------------------
 
+
 def _run_to_notices(service: IncidentService, condition: str, **facts: Any) -> int:
     now = service.now()
-    view = service.report({"address": "鹦鹉花园3栋", "street": "yingwu", "condition": condition,
-                           "discovered_at": (now - timedelta(minutes=10)).isoformat(), **facts})
+    view = service.report(
+        {
+            "address": "鹦鹉花园3栋",
+            "street": "yingwu",
+            "condition": condition,
+            "discovered_at": (now - timedelta(minutes=10)).isoformat(),
+            **facts,
+        }
+    )
     view = service.act(view["id"], "activate", actor="district_hq")
     return int(view["id"])
 
@@ -136,18 +148,24 @@ def _printed(service: IncidentService, incident_id: int) -> list[tuple[str, str,
     return out
 
 
-def test_every_notice_quotes_only_the_plan(service: IncidentService, plan: Plan,
-                                           plan_text: str) -> None:
-    incidents = [_run_to_notices(service, "hidden_danger"),
-                 _run_to_notices(service, "imminent_collapse", people_at_risk=320),
-                 _run_to_notices(service, "partial_collapse", dead=1)]
+def test_every_notice_quotes_only_the_plan(
+    service: IncidentService, plan: Plan, plan_text: str
+) -> None:
+    incidents = [
+        _run_to_notices(service, "hidden_danger"),
+        _run_to_notices(service, "imminent_collapse", people_at_risk=320),
+        _run_to_notices(service, "partial_collapse", dead=1),
+    ]
     # the III response runs to its end, so the termination notice is read too
     iii = incidents[0]
-    service.act(iii, "eliminate_danger", actor="district_housing_bureau",
-                data={"experts": ["张工"], "appraisers": ["李工"]})
+    service.act(
+        iii,
+        "eliminate_danger",
+        actor="district_housing_bureau",
+        data={"experts": ["张工"], "appraisers": ["李工"]},
+    )
     for step in ("propose", "approve", "announce"):
-        service.act(iii, f"{step}_termination",
-                    actor=getattr(plan.termination.III, step))
+        service.act(iii, f"{step}_termination", actor=getattr(plan.termination.III, step))
     kinds, quotes, no_duty = set(), 0, set()
     for incident_id in incidents:
         for unit, kind, lines in _printed(service, incident_id):
@@ -162,11 +180,13 @@ def test_every_notice_quotes_only_the_plan(service: IncidentService, plan: Plan,
                     assert LOCAL in line, line
                     no_duty.add(unit)
                 if line.startswith("贵单位编入"):
-                    group = next(g for g in plan.onsite_groups.groups
-                                 if f"group_{g.code}" == kind)
+                    group = next(g for g in plan.onsite_groups.groups if f"group_{g.code}" == kind)
                     assert (LOCAL in line) == group.lead_local_policy, line
     assert {"activation", "group", "city", "termination"} <= kinds
     assert quotes > 50
     # 区消防救援大队, 区市场监管局, 区商务局 are told the plan names no duty for them
-    assert {"district_fire_rescue", "district_market_regulation",
-            "district_commerce_bureau"} <= no_duty
+    assert {
+        "district_fire_rescue",
+        "district_market_regulation",
+        "district_commerce_bureau",
+    } <= no_duty

@@ -58,14 +58,16 @@ class Web:
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 with its production cost takes half a second a hash here; tests need no more
     than the same algorithm."""
-    monkeypatch.setattr(accounts_module, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                                   parallelism=1))
+    monkeypatch.setattr(
+        accounts_module, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture
 def web(service: IncidentService) -> Web:
-    app = create_app(service, Settings(db_url=str(service.db.url)), WebSettings(),
-                     run_scheduler=False)
+    app = create_app(
+        service, Settings(db_url=str(service.db.url)), WebSettings(), run_scheduler=False
+    )
     accounts: Accounts = app.state.accounts
     out = Web(app, service, accounts)
     for username, (name, unit, admin) in USERS.items():
@@ -99,18 +101,24 @@ def csrf_of(html: str) -> str:
 def login() -> Callable[[TestClient, str], str]:
     def do(client: TestClient, username: str) -> str:
         token = csrf_of(client.get("/login").text)
-        response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                               "csrf_token": token, "next": "/"})
+        response = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"},
+        )
         assert response.status_code == 303, response.text
         return csrf_of(client.get("/").text)
+
     return do
 
 
 def new_report(**overrides: Any) -> dict[str, Any]:
     """Discovered 20 minutes before the tests' clock (T0 = 2026-03-02 09:00 in Wuhan)."""
     report: dict[str, Any] = {
-        "address": "鹦鹉街3栋", "street": "yingwu", "condition": "imminent_collapse",
-        "discovered_at": "2026-03-02T08:40:00+08:00", "people_at_risk": 120,
+        "address": "鹦鹉街3栋",
+        "street": "yingwu",
+        "condition": "imminent_collapse",
+        "discovered_at": "2026-03-02T08:40:00+08:00",
+        "people_at_risk": 120,
     }
     report.update(overrides)
     return report
@@ -135,8 +143,11 @@ class Served:
 
     def __init__(self, workdir: Path, **env: str) -> None:
         self.db = workdir / "fangan.db"
-        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("FANGAN_")},
-                    "FANGAN_DB_URL": f"sqlite:///{self.db}", **env}
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("FANGAN_")},
+            "FANGAN_DB_URL": f"sqlite:///{self.db}",
+            **env,
+        }
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -144,24 +155,44 @@ class Served:
 
     def accounts(self, *args: str, stdin: str = "") -> dict[str, Any]:
         """`python -m web.cli_users ARGS` against this database (JSON out)."""
-        done = subprocess.run([sys.executable, "-m", "web.cli_users", *args], input=stdin,
-                              capture_output=True, text=True, cwd=ROOT, env=self.env,
-                              timeout=60, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "web.cli_users", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=self.env,
+            timeout=60,
+            check=True,
+        )
         result: dict[str, Any] = json.loads(done.stdout)
         return result
 
     def user(self, username: str, name: str, unit: str, *, admin: bool = False) -> str:
         """Create a user; returns a bearer token for them."""
         command = "create-admin" if admin else "create"
-        self.accounts(command, "--username", username, "--name", name, "--unit", unit,
-                      "--password-stdin", stdin=PASSWORD + "\n")
+        self.accounts(
+            command,
+            "--username",
+            username,
+            "--name",
+            name,
+            "--unit",
+            unit,
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
         return str(self.accounts("token", "--username", username)["token"])
 
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, str(ROOT / "main.py"), "serve", "--port", str(self.port)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -190,9 +221,15 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")

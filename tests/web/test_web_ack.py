@@ -14,21 +14,29 @@ def street_notice_link(web: Web) -> tuple[int, str]:
     service = web.service
     incident = service.report(new_report())
     shown = service.act(incident["id"], "activate", actor="district_hq")
-    notice = next(n for n in shown["notices"]
-                  if n["unit"] == "street_office" and n["kind"] == "activation_II")
-    url = service.ack_links.url(incident["id"], notice["id"], "street_office",
-                                datetime.fromisoformat(notice["sent_at"]))
+    notice = next(
+        n for n in shown["notices"] if n["unit"] == "street_office" and n["kind"] == "activation_II"
+    )
+    url = service.ack_links.url(
+        incident["id"], notice["id"], "street_office", datetime.fromisoformat(notice["sent_at"])
+    )
     return int(incident["id"]), url.split("/ack/", 1)[1]
 
 
 def street_status(web: Web, incident_id: int) -> str:
     shown = web.service.show(incident_id)
-    return str(next(n["status"] for n in shown["notices"]
-                    if n["unit"] == "street_office" and n["kind"] == "activation_II"))
+    return str(
+        next(
+            n["status"]
+            for n in shown["notices"]
+            if n["unit"] == "street_office" and n["kind"] == "activation_II"
+        )
+    )
 
 
-def test_opening_the_link_shows_the_notice_and_changes_nothing(web: Web,
-                                                               client: TestClient) -> None:
+def test_opening_the_link_shows_the_notice_and_changes_nothing(
+    web: Web, client: TestClient
+) -> None:
     incident_id, token = street_notice_link(web)
     page = client.get(f"/ack/{token}")
     assert page.status_code == 200

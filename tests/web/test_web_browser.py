@@ -17,13 +17,21 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path("/tmp/fangan-shots")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        "Debian's Chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
 
 Page = sync_api.Page
 expect = sync_api.expect
@@ -51,8 +59,12 @@ def site(served: Any) -> Any:
 
 
 def page_for(browser: Any, site: Any, width: int, user: str, password: str) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        accept_downloads=True,
+    )
     page = context.new_page()
     page.goto(site.base + "/")
     expect(page).to_have_url(re.compile(r"/login"))
@@ -64,8 +76,13 @@ def page_for(browser: Any, site: Any, width: int, user: str, password: str) -> A
 
 
 def api(site: Any, user: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-    response = httpx.request(method, site.base + path, timeout=10,
-                             headers={"Authorization": f"Bearer {site.tokens[user]}"}, **kwargs)
+    response = httpx.request(
+        method,
+        site.base + path,
+        timeout=10,
+        headers={"Authorization": f"Bearer {site.tokens[user]}"},
+        **kwargs,
+    )
     assert response.status_code < 300, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -128,8 +145,13 @@ def test_duty_officer_flow(browser: Any, site: Any, password: str) -> None:
 
     # -- live: another user's action appears without a reload ------------------------------
     page.evaluate("window.__stayed = true")
-    api(site, "hq", "POST", "/api/incidents/1/actions/record_report",
-        json={"data": {"to": "district_government", "channel": "电话"}})
+    api(
+        site,
+        "hq",
+        "POST",
+        "/api/incidents/1/actions/record_report",
+        json={"data": {"to": "district_government", "channel": "电话"}},
+    )
     expect(page.locator(".area-timeline")).to_contain_text("已报告区人民政府", timeout=8000)
     assert page.evaluate("window.__stayed") is True
     expect(page.locator("#actions")).not_to_contain_text("撤销（报告不实）")
@@ -138,9 +160,19 @@ def test_duty_officer_flow(browser: Any, site: Any, password: str) -> None:
     page.click("a.brand")
     page.evaluate("window.__stayed = true")
     found = (datetime.now().astimezone() - timedelta(minutes=55)).isoformat()
-    api(site, "officer", "POST", "/api/incidents", json={
-        "address": "晴川街道口12号", "street": "qingchuan", "condition": "hidden_danger",
-        "discovered_at": found, "drill": True})
+    api(
+        site,
+        "officer",
+        "POST",
+        "/api/incidents",
+        json={
+            "address": "晴川街道口12号",
+            "street": "qingchuan",
+            "condition": "hidden_danger",
+            "discovered_at": found,
+            "drill": True,
+        },
+    )
     cards = page.locator("article.sb-card")
     expect(cards).to_have_count(2, timeout=8000)
     assert page.evaluate("window.__stayed") is True
@@ -162,9 +194,19 @@ def test_duty_officer_flow(browser: Any, site: Any, password: str) -> None:
 
 
 def test_report_download(browser: Any, site: Any, password: str) -> None:
-    api(site, "officer", "POST", "/api/incidents", json={
-        "address": "四新街某厂房", "street": "sixin", "condition": "partial_collapse",
-        "discovered_at": datetime.now().astimezone().isoformat(), "dead": 1})
+    api(
+        site,
+        "officer",
+        "POST",
+        "/api/incidents",
+        json={
+            "address": "四新街某厂房",
+            "street": "sixin",
+            "condition": "partial_collapse",
+            "discovered_at": datetime.now().astimezone().isoformat(),
+            "dead": 1,
+        },
+    )
     page = page_for(browser, site, 1280, "hq", password)
     page.goto(site.base + "/incidents/1")
     with page.expect_download() as download:
@@ -173,17 +215,26 @@ def test_report_download(browser: Any, site: Any, password: str) -> None:
     assert "四新街某厂房" in saved.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("path", "shown"), [
-    ("/docs", ".opblock-summary-path"),  # Swagger UI lists the operations
-    ("/redoc", "[data-section-id]"),  # ReDoc lists the operations in its menu
-])
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/docs", ".opblock-summary-path"),  # Swagger UI lists the operations
+        ("/redoc", "[data-section-id]"),  # ReDoc lists the operations in its menu
+    ],
+)
 def test_api_docs_render_offline(browser: Any, site: Any, path: str, shown: str) -> None:
     """/docs and /redoc render with nothing loaded from another origin (served assets only)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     elsewhere: list[str] = []
-    page.on("request", lambda request: None if request.url.startswith(
-        (site.base, "data:", "blob:")) else elsewhere.append(request.url))
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((site.base, "data:", "blob:"))
+            else elsewhere.append(request.url)
+        ),
+    )
     page.goto(site.base + path)
     expect(page.locator(shown).first).to_be_visible(timeout=30000)
     assert elsewhere == [], f"{path} asked other origins for {elsewhere}"

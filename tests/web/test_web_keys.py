@@ -41,21 +41,26 @@ def _cookie(secret: str, session: dict[str, object]) -> str:
     return TimestampSigner(secret).sign(data).decode("utf-8")
 
 
-def test_a_session_forged_with_the_database_key_is_refused(tmp_path: Path, plan: Plan,
-                                                           clock: ManualClock) -> None:
+def test_a_session_forged_with_the_database_key_is_refused(
+    tmp_path: Path, plan: Plan, clock: ManualClock
+) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     _at_revision(url, "0003")
     with make_engine(url).begin() as connection:
-        connection.execute(sa.text("INSERT INTO secret (name, value, created_at) VALUES "
-                                   "('session', :v, :t), ('ack_links', :v, :t)"),
-                           {"v": STOLEN, "t": datetime(2026, 1, 1, tzinfo=UTC).replace(
-                               tzinfo=None)})
+        connection.execute(
+            sa.text(
+                "INSERT INTO secret (name, value, created_at) VALUES "
+                "('session', :v, :t), ('ack_links', :v, :t)"
+            ),
+            {"v": STOLEN, "t": datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)},
+        )
     service = IncidentService(url, plan, load_workflow(WORKFLOW), clock=clock)  # upgrades
     with service.db.connect() as connection:
         assert "secret" not in sa.inspect(connection).get_table_names()
     app = create_app(service, Settings(db_url=url), WebSettings(), run_scheduler=False)
-    admin = app.state.accounts.create_user("admin", "管理员", "district_housing_bureau",
-                                           "a long password", is_admin=True)
+    admin = app.state.accounts.create_user(
+        "admin", "管理员", "district_housing_bureau", "a long password", is_admin=True
+    )
     assert admin.id is not None
     sid = app.state.accounts.open_session(admin.id, 12)  # a real session: only the key is forged
     session = {"sid": sid, "av": admin.auth_version, "csrf": "x"}
@@ -67,13 +72,19 @@ def test_a_session_forged_with_the_database_key_is_refused(tmp_path: Path, plan:
     assert service.keys.session != STOLEN and service.keys.ack_links != STOLEN
 
 
-def test_an_upgraded_timeline_is_sealed_once_then_verifies(tmp_path: Path, plan: Plan,
-                                                           clock: ManualClock) -> None:
+def test_an_upgraded_timeline_is_sealed_once_then_verifies(
+    tmp_path: Path, plan: Plan, clock: ManualClock
+) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     service = IncidentService(url, plan, load_workflow(WORKFLOW), clock=clock)
-    incident = service.report({"address": "某小区3栋", "street": "yingwu",
-                               "condition": "hidden_danger",
-                               "discovered_at": clock().isoformat()})
+    incident = service.report(
+        {
+            "address": "某小区3栋",
+            "street": "yingwu",
+            "condition": "hidden_danger",
+            "discovered_at": clock().isoformat(),
+        }
+    )
     clock.advance(minutes=5)
     service.act(incident["id"], "verify", actor="district_housing_bureau", data={"injured": 1})
     service.db.dispose()

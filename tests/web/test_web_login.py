@@ -48,8 +48,9 @@ def browser(app: FastAPI, address: str) -> TestClient:
 def post_login(client: TestClient, username: str, password: str) -> httpx.Response:
     found = CSRF.search(client.get("/login").text)
     assert found
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": found.group(1)})
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": found.group(1)}
+    )
 
 
 def burst(url: str, clock: ManualClock, workdir: Path, processes: int = 6) -> list[int]:
@@ -60,9 +61,16 @@ def burst(url: str, clock: ManualClock, workdir: Path, processes: int = 6) -> li
     go = workdir / "go"
     at = (clock() + timedelta(seconds=1)).isoformat()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    children = [subprocess.Popen([sys.executable, str(BURST), url, str(go), at, str(n)],
-                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-                for n in range(processes)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(BURST), url, str(go), at, str(n)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(processes)
+    ]
     deadline = time.monotonic() + 60
     while len(list(workdir.glob("go.ready.*"))) < processes and time.monotonic() < deadline:
         assert all(child.poll() is None for child in children)
@@ -86,10 +94,12 @@ def test_the_delay_doubles_after_the_free_failures_up_to_the_cap() -> None:
 
 
 def test_a_guesser_waits_longer_each_time_and_is_never_locked_out(
-        web: Any, clock: ManualClock, password: str) -> None:
+    web: Any, clock: ManualClock, password: str
+) -> None:
     with browser(web.app, "203.0.113.5") as client:
-        assert [post_login(client, "officer", "guess guess").status_code
-                for _ in range(3)] == [401] * 3
+        assert [post_login(client, "officer", "guess guess").status_code for _ in range(3)] == [
+            401
+        ] * 3
         for wait in (1, 2, 4, 8):
             refused = post_login(client, "officer", password)
             assert refused.status_code == 429, refused.text
@@ -110,7 +120,8 @@ def test_a_guesser_waits_longer_each_time_and_is_never_locked_out(
 
 
 def test_a_clock_a_little_ahead_elsewhere_does_not_delay_free_attempts(
-        service: IncidentService, clock: ManualClock) -> None:
+    service: IncidentService, clock: ManualClock
+) -> None:
     """Another instance's clock ahead of ours (or a charge committed while we waited for the
     lock) must not turn a free attempt into a refusal."""
     ahead = ManualClock(clock() + timedelta(seconds=2))
@@ -121,21 +132,19 @@ def test_a_clock_a_little_ahead_elsewhere_does_not_delay_free_attempts(
     assert here.charge("officer", "10.1.1.1") == 1  # the fourth one waits, as ever
 
 
-def test_a_burst_when_the_delay_ends_gets_one_try(service: IncidentService, clock: ManualClock,
-                                                  tmp_path: Path) -> None:
+def test_a_burst_when_the_delay_ends_gets_one_try(
+    service: IncidentService, clock: ManualClock, tmp_path: Path
+) -> None:
     """Six processes charge at the instant the delay runs out: one may try, five wait."""
     assert burst(str(service.db.url), clock, tmp_path) == [0] + [2] * 5
 
 
 def test_the_real_user_logs_in_while_another_address_floods(web: Any, password: str) -> None:
-    with browser(web.app, "203.0.113.9") as attacker, \
-            browser(web.app, "10.20.0.7") as officer:
-        flood = [post_login(attacker, "officer", f"guess {n:04d}").status_code
-                 for n in range(20)]
+    with browser(web.app, "203.0.113.9") as attacker, browser(web.app, "10.20.0.7") as officer:
+        flood = [post_login(attacker, "officer", f"guess {n:04d}").status_code for n in range(20)]
         assert flood.count(401) == 3 and flood.count(429) == 17
         # Many usernames from one address: the address's own key slows them (10 free).
-        names = [post_login(attacker, f"user{n}", "guess guess").status_code
-                 for n in range(12)]
+        names = [post_login(attacker, f"user{n}", "guess guess").status_code for n in range(12)]
         assert names.count(401) == 7 and names.count(429) == 5
         # Even the right password waits at the flooding address...
         assert post_login(attacker, "officer", password).status_code == 429
@@ -145,14 +154,21 @@ def test_the_real_user_logs_in_while_another_address_floods(web: Any, password: 
 
 
 def test_the_count_is_shared_by_two_instances_on_one_database(
-        web: Any, clock: ManualClock, password: str) -> None:
-    other_service = IncidentService(str(web.service.db.url), web.service.plan,
-                                    web.service.workflow, clock=clock)
-    other = create_app(other_service, Settings(db_url=str(web.service.db.url)),
-                       WebSettings(secret_key="test-secret-key"), run_scheduler=False)
+    web: Any, clock: ManualClock, password: str
+) -> None:
+    other_service = IncidentService(
+        str(web.service.db.url), web.service.plan, web.service.workflow, clock=clock
+    )
+    other = create_app(
+        other_service,
+        Settings(db_url=str(web.service.db.url)),
+        WebSettings(secret_key="test-secret-key"),
+        run_scheduler=False,
+    )
     with browser(web.app, "198.51.100.7") as first, browser(other, "198.51.100.7") as second:
-        assert [post_login(first, "officer", "guess guess").status_code
-                for _ in range(3)] == [401] * 3
+        assert [post_login(first, "officer", "guess guess").status_code for _ in range(3)] == [
+            401
+        ] * 3
         assert post_login(second, "officer", password).status_code == 429
         clock.advance(seconds=1)
         assert post_login(second, "officer", password).status_code == 303
@@ -169,8 +185,7 @@ def test_a_cookie_replayed_after_logout_is_refused(web: Any, password: str) -> N
         csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
         assert csrf
         assert client.post("/logout", data={"csrf_token": csrf.group(1)}).status_code == 303
-    with TestClient(web.app, follow_redirects=False,
-                    cookies={"fangan_session": cookie}) as replay:
+    with TestClient(web.app, follow_redirects=False, cookies={"fangan_session": cookie}) as replay:
         assert replay.get("/").headers["location"].startswith("/login")
         assert replay.get("/api/me").status_code == 401
 
@@ -182,14 +197,15 @@ def test_a_password_change_ends_every_older_session(web: Any, password: str) -> 
         before = here.cookies["fangan_session"]
         csrf = re.search(r'name="csrf-token" content="([^"]+)"', here.get("/account").text)
         assert csrf
-        changed = here.post("/account/password", data={
-            "csrf_token": csrf.group(1), "current": password, "password": "a new one 22"})
+        changed = here.post(
+            "/account/password",
+            data={"csrf_token": csrf.group(1), "current": password, "password": "a new one 22"},
+        )
         assert changed.status_code == 303
         assert here.get("/account").status_code == 200  # this browser has a new session
         assert elsewhere.get("/").headers["location"].startswith("/login")
         assert elsewhere.get("/api/me").status_code == 401
-    with TestClient(web.app, follow_redirects=False,
-                    cookies={"fangan_session": before}) as replay:
+    with TestClient(web.app, follow_redirects=False, cookies={"fangan_session": before}) as replay:
         assert replay.get("/").headers["location"].startswith("/login")
 
 
@@ -226,18 +242,33 @@ def gated(monkeypatch: pytest.MonkeyPatch) -> Iterator[GatedHasher]:
 
 SLOW_POSTS = {
     "login": ("/login", {"username": "officer", "password": "correct horse 1"}),
-    "password_change": ("/account/password", {"current": "correct horse 1",
-                                              "password": "a new one 22"}),
-    "create_user": ("/admin/users", {"username": "duty9", "display_name": "值班员戊",
-                                     "unit": "duty_officer", "password": "long enough"}),
-    "admin_sets_password": ("/admin/users/2", {"display_name": "指挥部乙", "unit": "district_hq",
-                                               "active": "on", "password": "long enough"}),
+    "password_change": (
+        "/account/password",
+        {"current": "correct horse 1", "password": "a new one 22"},
+    ),
+    "create_user": (
+        "/admin/users",
+        {
+            "username": "duty9",
+            "display_name": "值班员戊",
+            "unit": "duty_officer",
+            "password": "long enough",
+        },
+    ),
+    "admin_sets_password": (
+        "/admin/users/2",
+        {
+            "display_name": "指挥部乙",
+            "unit": "district_hq",
+            "active": "on",
+            "password": "long enough",
+        },
+    ),
 }
 
 
 @pytest.mark.parametrize("route", list(SLOW_POSTS))
-def test_hashing_does_not_hold_up_other_requests(web: Any, gated: GatedHasher,
-                                                 route: str) -> None:
+def test_hashing_does_not_hold_up_other_requests(web: Any, gated: GatedHasher, route: str) -> None:
     """While a password is being hashed or checked (held by the gate), /api/me still answers:
     were the hashing on the event loop, nothing else could run until it returned."""
     path, form = SLOW_POSTS[route]
@@ -249,8 +280,10 @@ def test_hashing_does_not_hold_up_other_requests(web: Any, gated: GatedHasher,
             assert found
             csrf = found.group(1)
             if route != "login":
-                logged_in = await ua.post("/login", data={
-                    "username": "officer", "password": "correct horse 1", "csrf_token": csrf})
+                logged_in = await ua.post(
+                    "/login",
+                    data={"username": "officer", "password": "correct horse 1", "csrf_token": csrf},
+                )
                 assert logged_in.status_code == 303
                 page = (await ua.get("/account")).text
                 found = re.search(r'name="csrf-token" content="([^"]+)"', page)

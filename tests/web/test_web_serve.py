@@ -33,8 +33,9 @@ def test_the_generated_session_key_survives_a_restart(served: Any, password: str
     with httpx.Client(base_url=served.base, timeout=5, follow_redirects=False) as browser:
         page = browser.get("/login").text
         csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        logged_in = browser.post("/login", data={"username": "admin", "csrf_token": csrf,
-                                                 "password": password})
+        logged_in = browser.post(
+            "/login", data={"username": "admin", "csrf_token": csrf, "password": password}
+        )
         assert logged_in.status_code == 303
         assert served.stop() == 0
         served.start()
@@ -44,6 +45,8 @@ def test_the_generated_session_key_survives_a_restart(served: Any, password: str
     assert served.log.read_text().count("generated the key file") == 1
     assert served.db.with_suffix(".key").stat().st_mode & 0o777 == 0o600
     with sqlite3.connect(served.db) as connection:
-        tables = {name for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     assert "secret" not in tables

@@ -15,6 +15,7 @@ TERMINATION_STEPS = {
     "announce_termination": "announce",
 }
 
+
 def allowed_actors(
     plan: Plan,
     action: str,
@@ -44,9 +45,11 @@ def allowed_actors(
         return [getattr(steps, TERMINATION_STEPS[action])]
     if action in ("draft_statement", "approve_statement", "release_statement"):
         release = plan.information_release
-        return {"draft_statement": release.draft,
-                "approve_statement": [release.approve],
-                "release_statement": [release.release]}[action]
+        return {
+            "draft_statement": release.draft,
+            "approve_statement": [release.approve],
+            "release_statement": [release.release],
+        }[action]
     rule = plan.authority.get(action)
     if rule is None:
         return []
@@ -77,8 +80,11 @@ def reporters(plan: Plan, recipient: str | None) -> list[str]:
     """Who may record a report made to `recipient` (any, if None): the party that makes it
     (the deadline's responsible unit) or the desk (config `authority.record_report`), so no
     other unit can silence an escalation by saying the report was made (R11)."""
-    parties = [rule.responsible for rule in plan.deadlines.values()
-               if recipient is None or recipient in rule.recipients]
+    parties = [
+        rule.responsible
+        for rule in plan.deadlines.values()
+        if recipient is None or recipient in rule.recipients
+    ]
     return list(dict.fromkeys([*plan.authority["record_report"].actors, *parties]))
 
 
@@ -87,8 +93,10 @@ def may_record_report(ctx: ActionContext) -> None:
     allowed = reporters(ctx.plan, ctx.payload.to)
     if ctx.actor not in allowed:
         who = "、".join(f"{ctx.plan.actor_name(a)} ({a})" for a in allowed)
-        raise Forbidden(f"'{ctx.actor}' may not record a report to '{ctx.payload.to}': only "
-                        f"{who} may (the party that made it, or the desk)")
+        raise Forbidden(
+            f"'{ctx.actor}' may not record a report to '{ctx.payload.to}': only "
+            f"{who} may (the party that made it, or the desk)"
+        )
 
 
 def actors_now(plan: Plan, action: str, level: Level, pending: Sequence[str]) -> list[str] | None:

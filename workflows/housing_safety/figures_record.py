@@ -39,9 +39,12 @@ MILESTONE_EVENTS = {
 
 def load(db: sa.Engine, period: Period) -> list[IncidentFact]:
     """The incidents reported in the period (drills too: `compute` keeps them apart)."""
-    where = [col(Incident.reported_at) >= period.start, col(Incident.reported_at) < period.end,
-             # A duplicate folded into another incident is that incident (R11): not counted.
-             col(Incident.state) != "merged"]
+    where = [
+        col(Incident.reported_at) >= period.start,
+        col(Incident.reported_at) < period.end,
+        # A duplicate folded into another incident is that incident (R11): not counted.
+        col(Incident.state) != "merged",
+    ]
     if period.street is not None:
         where.append(col(Incident.street) == period.street)
     if period.level is not None:

@@ -21,12 +21,21 @@ def form_onsite_command(ctx: ActionContext) -> None:
     if not groups:
         for spec in ctx.plan.onsite_groups.groups:
             groups[spec.code] = OnsiteGroup(
-                incident_id=ctx.record.id, code=spec.code, name=spec.name, lead=spec.lead,
-                members=list(spec.members), formed_at=ctx.at)
+                incident_id=ctx.record.id,
+                code=spec.code,
+                name=spec.name,
+                lead=spec.lead,
+                members=list(spec.members),
+                formed_at=ctx.at,
+            )
             ctx.record.add(groups[spec.code], flush=True)
-        ctx.record.log("onsite_command_formed", ctx.actor, ctx.at,
-                       {"groups": list(groups), "clause": ctx.plan.onsite_groups.clause},
-                       person=ctx.person)
+        ctx.record.log(
+            "onsite_command_formed",
+            ctx.actor,
+            ctx.at,
+            {"groups": list(groups), "clause": ctx.plan.onsite_groups.clause},
+            person=ctx.person,
+        )
     for row in groups.values():
         notify_group_members(ctx, row, row.members)
 
@@ -35,12 +44,20 @@ def notify_group_members(ctx: ActionContext, row: OnsiteGroup, units: list[str])
     """Each unit's assignment: its group, the group's duty (§4.3.2) and who leads it."""
     spec = next(g for g in ctx.plan.onsite_groups.groups if g.code == row.code)
     for unit in units:
-        ctx.record.notify(unit, f"group_{row.code}", ctx.at, {
-            "group": row.code, "group_name": row.name, "duty": spec.duty,
-            "clause": spec.duty_clause or spec.clause,
-            "lead": row.lead, "lead_name": ctx.plan.actor_name(row.lead),
-            "leader_name": row.leader_name,
-        })
+        ctx.record.notify(
+            unit,
+            f"group_{row.code}",
+            ctx.at,
+            {
+                "group": row.code,
+                "group_name": row.name,
+                "duty": spec.duty,
+                "clause": spec.duty_clause or spec.clause,
+                "lead": row.lead,
+                "lead_name": ctx.plan.actor_name(row.lead),
+                "leader_name": row.leader_name,
+            },
+        )
 
 
 def group_amendable(ctx: ActionContext) -> None:
@@ -49,11 +66,13 @@ def group_amendable(ctx: ActionContext) -> None:
     if not groups:
         raise PreconditionFailed(
             f"no on-site command on this incident: it is formed at levels "
-            f"{', '.join(ctx.plan.onsite_groups.levels)} ({ctx.plan.onsite_groups.clause})")
+            f"{', '.join(ctx.plan.onsite_groups.levels)} ({ctx.plan.onsite_groups.clause})"
+        )
     row = groups.get(payload.group)
     if row is None:
-        raise InvalidInput(f"data.group: unknown group '{payload.group}' "
-                           f"(known: {', '.join(groups)})")
+        raise InvalidInput(
+            f"data.group: unknown group '{payload.group}' (known: {', '.join(groups)})"
+        )
     for unit in payload.add_units:
         if unit not in ctx.plan.actors:
             raise InvalidInput(f"data.add_units: unknown unit '{unit}'")
@@ -78,11 +97,20 @@ def group_amended(ctx: ActionContext) -> None:
     if payload.leader_name is not None:
         row.leader_name = payload.leader_name
     ctx.record.add(row)
-    ctx.record.log("group_amended", ctx.actor, ctx.at, {
-        "group": row.code, "group_name": row.name, "added": added,
-        "removed": payload.remove_units, "leader_name": payload.leader_name,
-        "members": row.members,
-    }, person=ctx.person)
+    ctx.record.log(
+        "group_amended",
+        ctx.actor,
+        ctx.at,
+        {
+            "group": row.code,
+            "group_name": row.name,
+            "added": added,
+            "removed": payload.remove_units,
+            "leader_name": payload.leader_name,
+            "members": row.members,
+        },
+        person=ctx.person,
+    )
     notify_group_members(ctx, row, added)
     withdraw_assignments(ctx, row, payload.remove_units)
 
@@ -91,11 +119,18 @@ def withdraw_assignments(ctx: ActionContext, row: OnsiteGroup, units: list[str])
     """A unit taken out of a group no longer owes an acknowledgement of that assignment, so its
     notice stops waiting (and is never re-sent to its backup contact)."""
     for notice in ctx.record.notices():
-        if (notice.unit in units and notice.kind == f"group_{row.code}"
-                and notice.status in ("sent", "escalated")):
+        if (
+            notice.unit in units
+            and notice.kind == f"group_{row.code}"
+            and notice.status in ("sent", "escalated")
+        ):
             notice.status = "withdrawn"
             notice.ack_due_at = None
             ctx.record.add(notice)
-            ctx.record.log("notice_withdrawn", ctx.actor, ctx.at,
-                           {"unit": notice.unit, "kind": notice.kind, "notice": notice.id},
-                           person=ctx.person)
+            ctx.record.log(
+                "notice_withdrawn",
+                ctx.actor,
+                ctx.at,
+                {"unit": notice.unit, "kind": notice.kind, "notice": notice.id},
+                person=ctx.person,
+            )

@@ -76,8 +76,10 @@ class AmendGroup(Input):
     group: str
     add_units: list[str] = Field(default_factory=list)
     remove_units: list[str] = Field(default_factory=list)
-    leader_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                  max_length=200)] | None = None
+    leader_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
 
 
 class DraftStatement(Input):
@@ -91,6 +93,5 @@ class StatementRef(Input):
 
 class OpenObligation(Input):
     kind: str
-    detail: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=4000)]
+    detail: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     owner: str | None = None

@@ -49,12 +49,30 @@ GAP = "【待调查组补充】"
 CASUALTY_FIELDS = ("dead", "missing", "injured", "economic_loss_yuan")
 FACT_COUNTS = frozenset({*CASUALTY_FIELDS, "people_at_risk"})  # unknown is 不详（待核实）
 # The course of the response, told in order in part two.
-MILESTONES = ("verified", "activated", "level_raised", "level_lowered", "onsite_command_formed",
-              "group_amended", "danger_eliminated", "propose_termination",
-              "approve_termination", "announce_termination")
+MILESTONES = (
+    "verified",
+    "activated",
+    "level_raised",
+    "level_lowered",
+    "onsite_command_formed",
+    "group_amended",
+    "danger_eliminated",
+    "propose_termination",
+    "approve_termination",
+    "announce_termination",
+)
 # Left out of the timeline appendix: bookkeeping, or summed up in part two instead.
-NOT_IN_APPENDIX = frozenset({"notice_sent", "notice_acknowledged", "notice_superseded",
-                             "deadline_started", "level_in_force", "alert_reminder"})
+NOT_IN_APPENDIX = frozenset(
+    {
+        "notice_sent",
+        "notice_acknowledged",
+        "notice_superseded",
+        "deadline_started",
+        "level_in_force",
+        "alert_reminder",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Record:
@@ -80,12 +98,19 @@ class Record:
     @classmethod
     def of(cls, snapshot: Snapshot) -> Record:
         return cls(
-            plan=snapshot.plan, incident=snapshot.incident, events=snapshot.events,
-            backfilled=snapshot.backfilled, deadlines=snapshot.deadlines,
-            notices=snapshot.notices, obligations=snapshot.obligations,
-            revisions=snapshot.revisions, statements=snapshot.statements,
-            investigation=snapshot.investigation, as_of=snapshot.as_of,
-            versions=snapshot.report_versions)
+            plan=snapshot.plan,
+            incident=snapshot.incident,
+            events=snapshot.events,
+            backfilled=snapshot.backfilled,
+            deadlines=snapshot.deadlines,
+            notices=snapshot.notices,
+            obligations=snapshot.obligations,
+            revisions=snapshot.revisions,
+            statements=snapshot.statements,
+            investigation=snapshot.investigation,
+            as_of=snapshot.as_of,
+            versions=snapshot.report_versions,
+        )
 
     def name(self, code: str) -> str:
         return "系统" if code == "system" else self.plan.actor_name(code)
@@ -101,6 +126,7 @@ class Record:
 
 
 # -- the public functions ------------------------------------------------------------------
+
 
 def build_report(snapshot: Snapshot) -> doc.InvestigationReport:
     """The report to render: the submitted parts once submitted (final), else the drafts."""
@@ -121,29 +147,48 @@ def build_report(snapshot: Snapshot) -> doc.InvestigationReport:
     return doc.InvestigationReport(
         title=f"{place(plan, incident, with_district=True)}房屋安全突发事件调查报告",
         summary=doc.IncidentSummary(
-            address=incident.address, street=street,
+            address=incident.address,
+            street=street,
             condition_name=plan.conditions[incident.condition].name,
             grade_name=plan.grading.grade_name(incident.grade),
-            response_level=incident.response_level, discovered_at=incident.discovered_at,
-            reported_at=incident.reported_at, drill=incident.drill),
+            response_level=incident.response_level,
+            discovered_at=incident.discovered_at,
+            reported_at=incident.reported_at,
+            drill=incident.drill,
+        ),
         sections=sections,
-        parts=[doc.SectionSpec(key, heading)
-               for key, heading in plan.investigation.report_sections.items.items()],
+        parts=[
+            doc.SectionSpec(key, heading)
+            for key, heading in plan.investigation.report_sections.items.items()
+        ],
         casualties=casualties(incident),
         deadlines=[_deadline_record(rec, row) for row in rec.deadlines],
-        measures=[doc.EmergencyMeasure(measure=e.data["name"], detail=e.data["detail"],
-                                       at=e.at, unit=rec.name(e.actor))
-                  for e in rec.of_kind("emergency_power_used")],
+        measures=[
+            doc.EmergencyMeasure(
+                measure=e.data["name"], detail=e.data["detail"], at=e.at, unit=rec.name(e.actor)
+            )
+            for e in rec.of_kind("emergency_power_used")
+        ],
         members=_members(rec),
-        timeline=[doc.TimelineEntry(at=e.at, actor=rec.name(e.actor), description=text)
-                  for e in rec.events if (text := describe(rec, e)) is not None],
-        draft=not submitted, date=date, generated_at=rec.as_of,
-        author=f"{plan.plan.district}房屋安全事件调查组")
+        timeline=[
+            doc.TimelineEntry(at=e.at, actor=rec.name(e.actor), description=text)
+            for e in rec.events
+            if (text := describe(rec, e)) is not None
+        ],
+        draft=not submitted,
+        date=date,
+        generated_at=rec.as_of,
+        author=f"{plan.plan.district}房屋安全事件调查组",
+    )
 
 
 def casualties(incident: Incident) -> doc.Casualties:
-    return doc.Casualties(dead=incident.dead, missing=incident.missing, injured=incident.injured,
-                          direct_loss_yuan=incident.economic_loss_yuan)
+    return doc.Casualties(
+        dead=incident.dead,
+        missing=incident.missing,
+        injured=incident.injured,
+        direct_loss_yuan=incident.economic_loss_yuan,
+    )
 
 
 def draft_sections(snapshot: Snapshot) -> dict[str, str]:
@@ -155,8 +200,10 @@ def check_parts(plan: Plan) -> None:
     """Start-up: every part of the report the plan lists has a drafter (else PlanError)."""
     for key in plan.investigation.report_sections.items:
         if key not in DRAFTERS:
-            raise PlanError(f"investigation.report_sections.items.{key}: no drafter for this "
-                            f"part (the workflow drafts: {', '.join(DRAFTERS)})")
+            raise PlanError(
+                f"investigation.report_sections.items.{key}: no drafter for this "
+                f"part (the workflow drafts: {', '.join(DRAFTERS)})"
+            )
 
 
 class Reporting:
@@ -179,10 +226,13 @@ def draft(rec: Record) -> dict[str, list[str]]:
 def _versions_note(versions: list[ReportVersion]) -> str:
     """The latest version says it corrects the earlier ones, which stay on file."""
     latest = versions[-1]
-    earlier = "、".join(f"第{v.version}版（{cn_datetime_text(v.submitted_at)}提交）"
-                       for v in versions[:-1])
-    return (f"（本报告为第{latest.version}版，于{cn_datetime_text(latest.submitted_at)}提交，"
-            f"更正原因：{latest.reason}；此前{earlier}存档备查。）")
+    earlier = "、".join(
+        f"第{v.version}版（{cn_datetime_text(v.submitted_at)}提交）" for v in versions[:-1]
+    )
+    return (
+        f"（本报告为第{latest.version}版，于{cn_datetime_text(latest.submitted_at)}提交，"
+        f"更正原因：{latest.reason}；此前{earlier}存档备查。）"
+    )
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -191,13 +241,16 @@ def _paragraphs(text: str) -> list[str]:
 
 # -- the six parts -------------------------------------------------------------------------
 
+
 def unit_overview(rec: Record) -> list[str]:
     i, plan = rec.incident, rec.plan
     grade = plan.grading.grade_name(i.grade)
-    out = [f"事发房屋位于{place(plan, i, with_district=True)}。",
-           f"险情类型为{plan.conditions[i.condition].name}；"
-           + (f"事件等级为{grade}；" if grade else "房屋安全隐患不分级；")
-           + f"区级启动{rec.level_name(i.response_level)}。"]
+    out = [
+        f"事发房屋位于{place(plan, i, with_district=True)}。",
+        f"险情类型为{plan.conditions[i.condition].name}；"
+        + (f"事件等级为{grade}；" if grade else "房屋安全隐患不分级；")
+        + f"区级启动{rec.level_name(i.response_level)}。",
+    ]
     if i.description:
         out.append(f"报告情况：{i.description}")
     if i.reporter:
@@ -208,15 +261,22 @@ def unit_overview(rec: Record) -> list[str]:
 
 def course_and_rescue(rec: Record) -> list[str]:
     i = rec.incident
-    steps = [(i.discovered_at, "发现险情"),
-             (i.reported_at, f"{rec.name('district_housing_bureau')}接报"),
-             *((e.at, f"{rec.name(e.actor)}{describe(rec, e)}") for e in rec.of_kind(*MILESTONES))]
+    steps = [
+        (i.discovered_at, "发现险情"),
+        (i.reported_at, f"{rec.name('district_housing_bureau')}接报"),
+        *((e.at, f"{rec.name(e.actor)}{describe(rec, e)}") for e in rec.of_kind(*MILESTONES)),
+    ]
     times = _narrative_times([at for at, _ in steps])
-    out = ["；".join(f"{when}，{what}" for when, (_, what) in zip(times, steps, strict=True))
-           + "。", _corrections(rec, None)]
+    out = [
+        "；".join(f"{when}，{what}" for when, (_, what) in zip(times, steps, strict=True)) + "。",
+        _corrections(rec, None),
+    ]
     measures = rec.of_kind("emergency_power_used")
-    out.append(f"现场共采取应急处置措施{len(measures)}项（预案§2.2.1，见下列清单）。" if measures
-               else "未采取预案§2.2.1规定的应急处置措施。")
+    out.append(
+        f"现场共采取应急处置措施{len(measures)}项（预案§2.2.1，见下列清单）。"
+        if measures
+        else "未采取预案§2.2.1规定的应急处置措施。"
+    )
     out += [_deadlines_text(rec), _notices_text(rec), _statements_text(rec)]
     return out
 
@@ -224,9 +284,11 @@ def course_and_rescue(rec: Record) -> list[str]:
 def casualties_and_loss(rec: Record) -> list[str]:
     i = rec.incident
     both = casualties(i).dead_and_missing
-    out = [f"据事件记录，事件共造成死亡{cn_count(i.dead)}、失踪{cn_count(i.missing)}、"
-           f"受伤{cn_count(i.injured)}，死亡（含失踪）合计{cn_count(both)}；"
-           f"直接经济损失{cn_yuan(i.economic_loss_yuan)}。"]
+    out = [
+        f"据事件记录，事件共造成死亡{cn_count(i.dead)}、失踪{cn_count(i.missing)}、"
+        f"受伤{cn_count(i.injured)}，死亡（含失踪）合计{cn_count(both)}；"
+        f"直接经济损失{cn_yuan(i.economic_loss_yuan)}。"
+    ]
     corrected = _corrections(rec, CASUALTY_FIELDS)
     if corrected:
         out.append(corrected)
@@ -239,18 +301,28 @@ def cause_and_nature(rec: Record) -> list[str]:
     i = rec.incident
     result = classify(rec.plan, facts_of(i))
     reasons = "；".join(f"{r.text}（预案{r.clause}）" for r in result.reasons)
-    return [f"按事件记录的事实初步判定：{reasons}。",
-            f"{GAP}事件发生的直接原因、间接原因和事件性质。"]
+    return [
+        f"按事件记录的事实初步判定：{reasons}。",
+        f"{GAP}事件发生的直接原因、间接原因和事件性质。",
+    ]
 
 
 def responsibility_and_handling(rec: Record) -> list[str]:
     out = []
-    late = [(row, text) for row in rec.deadlines
-            if (text := _deadline_text(rec, row)) and _status(rec, row) in ("met_late", "overdue")]
+    late = [
+        (row, text)
+        for row in rec.deadlines
+        if (text := _deadline_text(rec, row)) and _status(rec, row) in ("met_late", "overdue")
+    ]
     if late:
-        out.append("信息报送时限未落实：" + "；".join(
-            f"{text}，责任单位{rec.name(rec.plan.deadlines[row.code].responsible)}"
-            for row, text in late) + "（预案§4.2）。")
+        out.append(
+            "信息报送时限未落实："
+            + "；".join(
+                f"{text}，责任单位{rec.name(rec.plan.deadlines[row.code].responsible)}"
+                for row, text in late
+            )
+            + "（预案§4.2）。"
+        )
     else:
         out.append("各项信息报送均在时限内完成或尚未到期（预案§4.2）。")
     silent = _silent_units(rec)
@@ -283,6 +355,7 @@ DRAFTERS: dict[str, Callable[[Record], list[str]]] = {
 
 # -- pieces of text --------------------------------------------------------------------------
 
+
 def _narrative_times(instants: list[datetime]) -> list[str]:
     """Times for running text, the date written only when it changes, as a narrative does."""
     out, last_day = [], None
@@ -309,10 +382,13 @@ def _value(rec: Record, field: str, value: Any) -> str:
 
 def _corrections(rec: Record, fields: tuple[str, ...] | None) -> str:
     """Every correction of the facts (or of `fields`), with its before and after values."""
-    items = [f"{cn_datetime_text(r.at)}{rec.name(r.actor)}将{words.FACTS.get(f, f)}由"
-             f"{_value(rec, f, c['from'])}更正为{_value(rec, f, c['to'])}"
-             for r in rec.revisions for f, c in r.changes.items()
-             if fields is None or f in fields]
+    items = [
+        f"{cn_datetime_text(r.at)}{rec.name(r.actor)}将{words.FACTS.get(f, f)}由"
+        f"{_value(rec, f, c['from'])}更正为{_value(rec, f, c['to'])}"
+        for r in rec.revisions
+        for f, c in r.changes.items()
+        if fields is None or f in fields
+    ]
     if not items:
         return "" if fields else "登记的事件事实未经更正。"
     return ("其中经过更正：" if fields else "事实更正：") + "；".join(items) + "。"
@@ -344,51 +420,73 @@ def _deadline_text(rec: Record, row: DeadlineRow) -> str:
         return f"“{name}”按时完成（应于{due}前，{cn_datetime_text(row.met_at)}完成{later}）"
     if status == "met_late":
         assert row.met_at is not None
-        return (f"“{name}”逾期{_late_minutes(rec, row)}分钟完成（应于{due}前，"
-                f"{cn_datetime_text(row.met_at)}完成）")
+        return (
+            f"“{name}”逾期{_late_minutes(rec, row)}分钟完成（应于{due}前，"
+            f"{cn_datetime_text(row.met_at)}完成）"
+        )
     if status == "overdue":
-        return (f"“{name}”逾期未完成（应于{due}前，截至{cn_datetime_text(rec.as_of)}"
-                f"已逾期{_late_minutes(rec, row)}分钟）")
+        return (
+            f"“{name}”逾期未完成（应于{due}前，截至{cn_datetime_text(rec.as_of)}"
+            f"已逾期{_late_minutes(rec, row)}分钟）"
+        )
     return f"“{name}”尚未到期（应于{due}前）"
 
 
 def _deadline_record(rec: Record, row: DeadlineRow) -> doc.DeadlineRecord:
-    return doc.DeadlineRecord(code=row.code, due_at=row.due_at,
-                              status=doc.DeadlineStatus(_status(rec, row)), met_at=row.met_at,
-                              name=_deadline_name(rec, row),
-                              backfilled=(row.code, row.occasion) in rec.backfilled)
+    return doc.DeadlineRecord(
+        code=row.code,
+        due_at=row.due_at,
+        status=doc.DeadlineStatus(_status(rec, row)),
+        met_at=row.met_at,
+        name=_deadline_name(rec, row),
+        backfilled=(row.code, row.occasion) in rec.backfilled,
+    )
 
 
 def _deadlines_text(rec: Record) -> str:
     if not rec.deadlines:
         return "无信息报送时限记录。"
-    return (f"信息报送时限共{len(rec.deadlines)}项（预案§4.1、§4.2）："
-            + "；".join(_deadline_text(rec, row) for row in rec.deadlines) + "。")
+    return (
+        f"信息报送时限共{len(rec.deadlines)}项（预案§4.1、§4.2）："
+        + "；".join(_deadline_text(rec, row) for row in rec.deadlines)
+        + "。"
+    )
 
 
 def _silent_units(rec: Record) -> list[str]:
     """Units that left a notice of the response unacknowledged (the closing notice aside)."""
-    return list(dict.fromkeys(rec.name(n.unit) for n in rec.notices
-                              if n.status in ("sent", "escalated") and n.kind != "termination"))
+    return list(
+        dict.fromkeys(
+            rec.name(n.unit)
+            for n in rec.notices
+            if n.status in ("sent", "escalated") and n.kind != "termination"
+        )
+    )
 
 
 def _notices_text(rec: Record) -> str:
     if not rec.notices:
         return "未发出通知。"
-    count = {s: sum(1 for n in rec.notices if n.status == s)
-             for s in ("acknowledged", "informational", "withdrawn", "superseded")}
+    count = {
+        s: sum(1 for n in rec.notices if n.status == s)
+        for s in ("acknowledged", "informational", "withdrawn", "superseded")
+    }
     waiting = len(rec.notices) - sum(count.values())
-    text = (f"共向{len({n.unit for n in rec.notices})}家单位发出通知{len(rec.notices)}份，"
-            f"已确认{count['acknowledged']}份，无需确认{count['informational']}份，"
-            f"未确认{waiting}份")
+    text = (
+        f"共向{len({n.unit for n in rec.notices})}家单位发出通知{len(rec.notices)}份，"
+        f"已确认{count['acknowledged']}份，无需确认{count['informational']}份，"
+        f"未确认{waiting}份"
+    )
     if count["withdrawn"]:
         text += f"，因调整工作组撤回{count['withdrawn']}份"
     if count["superseded"]:
         text += f"，因响应级别调整被替代{count['superseded']}份"
     resent = sum(1 for n in rec.notices if n.resent_at is not None)
     if resent:
-        text += (f"；{resent}份因未在{rec.plan.alerts.acknowledgement_minutes:g}分钟内确认"
-                 "已转发备用联系人（本地规则）")
+        text += (
+            f"；{resent}份因未在{rec.plan.alerts.acknowledgement_minutes:g}分钟内确认"
+            "已转发备用联系人（本地规则）"
+        )
     return text + "。"
 
 
@@ -397,12 +495,18 @@ def _statements_text(rec: Record) -> str:
         return "未对外发布信息（预案§4.3.3）。"
     released = [s for s in rec.statements if s.status == "released"]
     numbers = len({s.number for s in rec.statements})
-    items = "；".join(f"第{s.number}号第{s.version}版于{cn_datetime_text(s.released_at)}"
-                     f"由{rec.name(s.released_by or '')}发布" for s in released
-                     if s.released_at is not None)
-    return (f"信息发布：拟定发布稿{numbers}份（共{len(rec.statements)}个版本），"
-            f"经{rec.name(rec.plan.information_release.approve)}审核后发布{len(released)}个版本"
-            + (f"：{items}" if items else "") + "（预案§4.3.3）。")
+    items = "；".join(
+        f"第{s.number}号第{s.version}版于{cn_datetime_text(s.released_at)}"
+        f"由{rec.name(s.released_by or '')}发布"
+        for s in released
+        if s.released_at is not None
+    )
+    return (
+        f"信息发布：拟定发布稿{numbers}份（共{len(rec.statements)}个版本），"
+        f"经{rec.name(rec.plan.information_release.approve)}审核后发布{len(released)}个版本"
+        + (f"：{items}" if items else "")
+        + "（预案§4.3.3）。"
+    )
 
 
 def _obligations_text(rec: Record) -> str:
@@ -411,11 +515,15 @@ def _obligations_text(rec: Record) -> str:
     names = _obligation_names(rec)
     items = []
     for n, o in enumerate(rec.obligations, 1):
-        state = ("尚未办结" if o.status == "open" or o.settled_at is None else
-                 f"已于{cn_datetime_text(o.settled_at)}办结（{o.how}，"
-                 f"金额{cn_yuan(o.amount_yuan or 0)}）")
-        items.append(f"（{n}）{names.get(o.id, o.kind)}：{o.detail}，承办单位{rec.name(o.owner)}，"
-                     f"{state}")
+        state = (
+            "尚未办结"
+            if o.status == "open" or o.settled_at is None
+            else f"已于{cn_datetime_text(o.settled_at)}办结（{o.how}，"
+            f"金额{cn_yuan(o.amount_yuan or 0)}）"
+        )
+        items.append(
+            f"（{n}）{names.get(o.id, o.kind)}：{o.detail}，承办单位{rec.name(o.owner)}，{state}"
+        )
     return "善后事项（预案§5.3）：" + "；".join(items) + "。"
 
 
@@ -433,9 +541,14 @@ def _members(rec: Record) -> list[doc.InvestigationMember]:
     if rec.investigation is None:
         return []
     lead = rec.plan.investigation.lead
-    return [doc.InvestigationMember(name="", unit=rec.name(lead), role="牵头单位"),
-            *(doc.InvestigationMember(name="", unit=rec.name(u), role="成员单位")
-              for u in rec.investigation.members if u != lead)]
+    return [
+        doc.InvestigationMember(name="", unit=rec.name(lead), role="牵头单位"),
+        *(
+            doc.InvestigationMember(name="", unit=rec.name(u), role="成员单位")
+            for u in rec.investigation.members
+            if u != lead
+        ),
+    ]
 
 
 # -- the timeline in words -------------------------------------------------------------------
@@ -445,14 +558,18 @@ Describer = Callable[[Record, dict[str, Any]], str]
 
 def _level_change(rec: Record, d: dict[str, Any]) -> str:
     verb = "提高" if d["kind"] == "level_raised" else "调整"
-    return (f"将响应级别由{rec.level_name(d['from'])}{verb}至{rec.level_name(d['to'])}"
-            f"（{d.get('reason', '')}）")
+    return (
+        f"将响应级别由{rec.level_name(d['from'])}{verb}至{rec.level_name(d['to'])}"
+        f"（{d.get('reason', '')}）"
+    )
 
 
 def _group_amended(rec: Record, d: dict[str, Any]) -> str:
-    parts = [f"增加{rec.names(d['added'])}" if d.get("added") else "",
-             f"移出{rec.names(d['removed'])}" if d.get("removed") else "",
-             f"组长为{d['leader_name']}" if d.get("leader_name") else ""]
+    parts = [
+        f"增加{rec.names(d['added'])}" if d.get("added") else "",
+        f"移出{rec.names(d['removed'])}" if d.get("removed") else "",
+        f"组长为{d['leader_name']}" if d.get("leader_name") else "",
+    ]
     return f"调整{d['group_name']}：" + "，".join(p for p in parts if p)
 
 
@@ -467,43 +584,57 @@ DESCRIBERS: dict[str, Describer] = {
     "level_raised": _level_change,
     "level_lowered": _level_change,
     "facts_updated": lambda rec, d: "更新事件事实",
-    "report_recorded": lambda rec, d: f"向{rec.name(d['to'])}报告"
-                                      + (f"（{d['channel']}）" if d.get("channel") else ""),
-    "deadline_met": lambda rec, d: (f"时限“{rec.plan.deadlines[d['deadline']].name}”"
-                                    + ("逾期完成" if d.get("status") == "met_late" else "完成")),
+    "report_recorded": lambda rec, d: (
+        f"向{rec.name(d['to'])}报告" + (f"（{d['channel']}）" if d.get("channel") else "")
+    ),
+    "deadline_met": lambda rec, d: (
+        f"时限“{rec.plan.deadlines[d['deadline']].name}”"
+        + ("逾期完成" if d.get("status") == "met_late" else "完成")
+    ),
     "emergency_power_used": lambda rec, d: f"采取应急处置措施：{d['name']}（{d['detail']}）",
-    "danger_eliminated": lambda rec, d: (f"确认危险因素已排除（专家：{'、'.join(d['experts'])}；"
-                                         f"鉴定技术人员：{'、'.join(d['appraisers'])}）"),
+    "danger_eliminated": lambda rec, d: (
+        f"确认危险因素已排除（专家：{'、'.join(d['experts'])}；"
+        f"鉴定技术人员：{'、'.join(d['appraisers'])}）"
+    ),
     "propose_termination": lambda rec, d: "提出终止应急响应建议",
     "approve_termination": lambda rec, d: "同意终止应急响应",
     "announce_termination": lambda rec, d: f"宣布{rec.level_name(d['level'])}结束",
-    "acknowledgement_waits_ended": lambda rec, d: (f"{len(d['notices'])}份通知不再等待签收"
-                                                   f"（{words.reason(d['reason'])}）"),
-    "notice_withdrawn": lambda rec, d: (f"撤回{rec.name(d['unit'])}的"
-                                        f"{words.notice_kind(rec.plan, d['kind'])}"),
+    "acknowledgement_waits_ended": lambda rec, d: (
+        f"{len(d['notices'])}份通知不再等待签收（{words.reason(d['reason'])}）"
+    ),
+    "notice_withdrawn": lambda rec, d: (
+        f"撤回{rec.name(d['unit'])}的{words.notice_kind(rec.plan, d['kind'])}"
+    ),
     "onsite_command_formed": lambda rec, d: f"成立现场指挥部，下设{len(d['groups'])}个工作组",
     "group_amended": _group_amended,
     "statement_drafted": _statement("拟定"),
     "statement_approved": _statement("审核同意"),
     "statement_released": _statement("发布"),
     "obligation_opened": lambda rec, d: f"登记善后事项：{d['name']}（{d['detail']}）",
-    "obligation_settled": lambda rec, d: (f"善后事项{d['obligation']}办结：{d['how']}，"
-                                          f"金额{cn_yuan(d['amount_yuan'])}"),
-    "investigation_started": lambda rec, d: (f"成立事件调查组（成员单位："
-                                             f"{rec.names(d['members'])}）"),
+    "obligation_settled": lambda rec, d: (
+        f"善后事项{d['obligation']}办结：{d['how']}，金额{cn_yuan(d['amount_yuan'])}"
+    ),
+    "investigation_started": lambda rec, d: (
+        f"成立事件调查组（成员单位：{rec.names(d['members'])}）"
+    ),
     "report_submitted": lambda rec, d: "提交事件调查报告",
     "closed": lambda rec, d: "事件处置结案",
     "dismissed": lambda rec, d: f"经核实报告不实，予以撤销（{d.get('reason', '')}）",
     "merged": lambda rec, d: f"经核实为重复报告，并入事件{d['into']}",
-    "duplicate_merged": lambda rec, d: (f"重复报告（事件{d['duplicate']}"
-                                        + (f"，报告人{d['reporter']}" if d.get("reporter") else "")
-                                        + "）并入本事件"),
-    "alert_overdue": lambda rec, d: (f"时限“{rec.plan.deadlines[d['deadline']].name}”逾期，"
-                                     f"发出第{d['step']}级逾期提醒"
-                                     + ("（补报）" if d.get("after_response") else "")),
-    "alert_resend": lambda rec, d: (f"{rec.name(d['unit'])}未确认"
-                                    f"{words.notice_kind(rec.plan, d['notice_kind'])}，"
-                                    "转发备用联系人"),
+    "duplicate_merged": lambda rec, d: (
+        f"重复报告（事件{d['duplicate']}"
+        + (f"，报告人{d['reporter']}" if d.get("reporter") else "")
+        + "）并入本事件"
+    ),
+    "alert_overdue": lambda rec, d: (
+        f"时限“{rec.plan.deadlines[d['deadline']].name}”逾期，"
+        f"发出第{d['step']}级逾期提醒" + ("（补报）" if d.get("after_response") else "")
+    ),
+    "alert_resend": lambda rec, d: (
+        f"{rec.name(d['unit'])}未确认"
+        f"{words.notice_kind(rec.plan, d['notice_kind'])}，"
+        "转发备用联系人"
+    ),
 }
 
 

@@ -20,11 +20,20 @@ from workflows.housing_safety.states import OPEN_STATES
 
 # What starts a deadline (config `deadlines.*.starts_on`): intake, the first verification, a
 # level coming into force, and each occasion the city HQ must be asked.
-TRIGGERS = frozenset({"reported", "verified", "level_III", "level_II", "level_I",
-                      "level_I_or_beyond_scope"})
+TRIGGERS = frozenset(
+    {"reported", "verified", "level_III", "level_II", "level_I", "level_I_or_beyond_scope"}
+)
 
-REPORTED_FACTS = ("condition", "street", "address", "dead", "missing", "injured",
-                  "economic_loss_yuan", "people_at_risk")
+REPORTED_FACTS = (
+    "condition",
+    "street",
+    "address",
+    "dead",
+    "missing",
+    "injured",
+    "economic_loss_yuan",
+    "people_at_risk",
+)
 
 
 @dataclass
@@ -36,8 +45,10 @@ class PendingNotices:
 
 # -- rules shared by the actions of this chapter ----------------------------------------------
 
-def apply_classification(ctx: ActionContext, *, may_lower: bool) -> tuple[Classification,
-                                                                          Level | None]:
+
+def apply_classification(
+    ctx: ActionContext, *, may_lower: bool
+) -> tuple[Classification, Level | None]:
     """Re-grade from the record's facts. Before activation the level follows the facts; after,
     only upwards (unless `may_lower`). Returns the grading and the new level if it changed."""
     record = ctx.record
@@ -72,10 +83,17 @@ def ask_city_hq(ctx: ActionContext) -> None:
     """Each occasion its own (R2, §4.1.3, §1.5): a new `city_hq_report` and a new request to
     the city HQ, even when an earlier one was met."""
     rows = start_deadlines_on(ctx, "level_I_or_beyond_scope", again=True)
-    ctx.record.notify("city_hq", "city_request", ctx.at, {
-        "level": ctx.record.level,
-        "exceeds_district_scope": ctx.record.incident.exceeds_district_scope,
-    }, needs_ack=False, occasion=rows[0].occasion if rows else None)
+    ctx.record.notify(
+        "city_hq",
+        "city_request",
+        ctx.at,
+        {
+            "level": ctx.record.level,
+            "exceeds_district_scope": ctx.record.incident.exceeds_district_scope,
+        },
+        needs_ack=False,
+        occasion=rows[0].occasion if rows else None,
+    )
 
 
 def start_level(ctx: ActionContext, level: Level, exceeded_before: bool = False) -> None:
@@ -84,22 +102,38 @@ def start_level(ctx: ActionContext, level: Level, exceeded_before: bool = False)
     the district's scope (at activation, beyond scope counts as new)."""
     plan, record = ctx.plan, ctx.record
     duties = plan.activation_duties.for_level(level)
-    units = [u for code in duties.notify
-             for u in (plan.member_units if code == "all_members" else [code])]
+    units = [
+        u
+        for code in duties.notify
+        for u in (plan.member_units if code == "all_members" else [code])
+    ]
     for unit in dict.fromkeys(units):
         actor = plan.actors[unit]
-        record.notify(unit, f"activation_{level}", ctx.at, {
-            "level": level, "level_duty": duties.text, "level_clause": duties.clause,
-            "duties": actor.duties, "duties_clause": actor.duties_clause,
-        })
+        record.notify(
+            unit,
+            f"activation_{level}",
+            ctx.at,
+            {
+                "level": level,
+                "level_duty": duties.text,
+                "level_clause": duties.clause,
+                "duties": actor.duties,
+                "duties_clause": actor.duties_clause,
+            },
+        )
     if level in plan.onsite_groups.levels:
         form_onsite_command(ctx)
     start_deadlines_on(ctx, f"level_{level}")
-    if plan.levels[level].city_request or (record.incident.exceeds_district_scope
-                                           and not exceeded_before):
+    if plan.levels[level].city_request or (
+        record.incident.exceeds_district_scope and not exceeded_before
+    ):
         ask_city_hq(ctx)
-    record.log("level_in_force", ctx.actor, ctx.at,
-               {"level": level, "duty": duties.text, "clause": duties.clause})
+    record.log(
+        "level_in_force",
+        ctx.actor,
+        ctx.at,
+        {"level": level, "duty": duties.text, "clause": duties.clause},
+    )
 
 
 def start_deadlines_on(ctx: ActionContext, trigger: str, again: bool = False) -> list[DeadlineRow]:
@@ -116,6 +150,7 @@ def start_deadlines_on(ctx: ActionContext, trigger: str, again: bool = False) ->
 
 # -- guards --------------------------------------------------------------------------------
 
+
 def facts_are_valid(ctx: ActionContext) -> None:
     check_codes(ctx.plan, ctx.payload, "data.")
     discovered = ctx.payload.discovered_at
@@ -128,10 +163,17 @@ def facts_are_valid(ctx: ActionContext) -> None:
 def may_raise(ctx: ActionContext) -> None:
     payload: RaiseLevel = ctx.payload
     facts_are_valid(ctx)
-    lowering = (payload.level is not None
-                and level_rank(payload.level) < level_rank(ctx.record.level))
-    authorize(ctx.plan, "raise_level", ctx.actor, ctx.record.level,
-              target_level=payload.level, lowering=lowering)
+    lowering = payload.level is not None and level_rank(payload.level) < level_rank(
+        ctx.record.level
+    )
+    authorize(
+        ctx.plan,
+        "raise_level",
+        ctx.actor,
+        ctx.record.level,
+        target_level=payload.level,
+        lowering=lowering,
+    )
     if lowering and payload.reason is None:
         raise InvalidInput("data.reason: required to lower a response level")
     if payload.level is None and not payload.changes():
@@ -141,14 +183,19 @@ def may_raise(ctx: ActionContext) -> None:
 def report_recipient_known(ctx: ActionContext) -> None:
     known = sorted({r for rule in ctx.plan.deadlines.values() for r in rule.recipients})
     if ctx.payload.to not in known:
-        raise InvalidInput(f"data.to: unknown recipient '{ctx.payload.to}' "
-                           f"(known: {', '.join(known)})")
+        raise InvalidInput(
+            f"data.to: unknown recipient '{ctx.payload.to}' (known: {', '.join(known)})"
+        )
 
 
 def has_pending_notice(ctx: ActionContext) -> None:
-    pending = [n for n in ctx.record.notices() if n.unit == ctx.actor
-               and n.status not in ("acknowledged", "superseded")
-               and (ctx.payload.kind is None or n.kind == ctx.payload.kind)]
+    pending = [
+        n
+        for n in ctx.record.notices()
+        if n.unit == ctx.actor
+        and n.status not in ("acknowledged", "superseded")
+        and (ctx.payload.kind is None or n.kind == ctx.payload.kind)
+    ]
     if not pending:
         raise PreconditionFailed(f"'{ctx.actor}' has no unacknowledged notice on this incident")
     ctx.hand(PendingNotices(pending))
@@ -156,19 +203,31 @@ def has_pending_notice(ctx: ActionContext) -> None:
 
 # -- effects -------------------------------------------------------------------------------
 
+
 def on_report(ctx: ActionContext) -> None:
     """Intake: grade, the district's half of the initial report, the first deadlines."""
     record = ctx.record
     result, _ = apply_classification(ctx, may_lower=True)
     incident = record.incident
-    record.log("reported", ctx.actor, incident.reported_at, {
-        "facts": {k: plain(getattr(incident, k)) for k in REPORTED_FACTS},
-        "classification": result.as_dict(),
-    }, person=ctx.person)
+    record.log(
+        "reported",
+        ctx.actor,
+        incident.reported_at,
+        {
+            "facts": {k: plain(getattr(incident, k)) for k in REPORTED_FACTS},
+            "classification": result.as_dict(),
+        },
+        person=ctx.person,
+    )
     start_deadlines_on(ctx, "reported")
     receivers = {ctx.actor, ctx.plan.actors[ctx.actor].acts_for}
-    recorded = [r for rule in ctx.plan.deadlines.values() if rule.starts_on == "reported"
-                for r in rule.recipients if r in receivers]
+    recorded = [
+        r
+        for rule in ctx.plan.deadlines.values()
+        if rule.starts_on == "reported"
+        for r in rule.recipients
+        if r in receivers
+    ]
     for recipient in dict.fromkeys(recorded):
         record.record_report(recipient, incident.reported_at)
 
@@ -182,23 +241,30 @@ def verified(ctx: ActionContext) -> None:
     first = record.incident.verified_at is None
     if first:
         record.incident.verified_at = ctx.at
-    record.log("verified", ctx.actor, ctx.at, {"changes": diff, "first": first,
-                                               "classification": result.as_dict()},
-               person=ctx.person)
+    record.log(
+        "verified",
+        ctx.actor,
+        ctx.at,
+        {"changes": diff, "first": first, "classification": result.as_dict()},
+        person=ctx.person,
+    )
     if first:
         start_deadlines_on(ctx, "verified")
     if record.state != "active":
         return
     if new_level:
-        record.log("level_raised", ctx.actor, ctx.at,
-                   {"from": old_level, "to": new_level, "reason": words.REASONS["verified_raise"]})
+        record.log(
+            "level_raised",
+            ctx.actor,
+            ctx.at,
+            {"from": old_level, "to": new_level, "reason": words.REASONS["verified_raise"]},
+        )
     regraded_while_active(ctx, old_level, exceeded_before)
 
 
 def activated(ctx: ActionContext) -> None:
     ctx.record.incident.activated_at = ctx.at
-    ctx.record.log("activated", ctx.actor, ctx.at, {"level": ctx.record.level},
-                   person=ctx.person)
+    ctx.record.log("activated", ctx.actor, ctx.at, {"level": ctx.record.level}, person=ctx.person)
     start_level(ctx, ctx.record.level)
 
 
@@ -213,17 +279,32 @@ def level_changed(ctx: ActionContext) -> None:
         record.incident.response_level = payload.level
     new_level = record.level
     reason = payload.reason or words.REASONS["raise"]
-    kind = ("level_raised" if level_rank(new_level) > level_rank(old_level)
-            else "level_lowered" if new_level != old_level else "facts_updated")
-    record.log(kind, ctx.actor, ctx.at, {"from": old_level, "to": new_level, "reason": reason,
-                                         "changes": diff}, person=ctx.person)
+    kind = (
+        "level_raised"
+        if level_rank(new_level) > level_rank(old_level)
+        else "level_lowered"
+        if new_level != old_level
+        else "facts_updated"
+    )
+    record.log(
+        kind,
+        ctx.actor,
+        ctx.at,
+        {"from": old_level, "to": new_level, "reason": reason, "changes": diff},
+        person=ctx.person,
+    )
     regraded_while_active(ctx, old_level, exceeded_before)
 
 
 def report_recorded(ctx: ActionContext) -> None:
     payload: RecordReport = ctx.payload
-    ctx.record.log("report_recorded", ctx.actor, ctx.at, payload.model_dump(exclude_none=True),
-                   person=ctx.person)
+    ctx.record.log(
+        "report_recorded",
+        ctx.actor,
+        ctx.at,
+        payload.model_dump(exclude_none=True),
+        person=ctx.person,
+    )
     ctx.record.record_report(payload.to, ctx.at)
 
 
@@ -233,8 +314,13 @@ def acknowledged(ctx: ActionContext) -> None:
         notice.acknowledged_at = ctx.at
         notice.acknowledged_by = ctx.person or ctx.actor
         ctx.record.add(notice)
-        ctx.record.log("notice_acknowledged", ctx.actor, ctx.at,
-                       {"unit": notice.unit, "kind": notice.kind}, person=ctx.person)
+        ctx.record.log(
+            "notice_acknowledged",
+            ctx.actor,
+            ctx.at,
+            {"unit": notice.unit, "kind": notice.kind},
+            person=ctx.person,
+        )
 
 
 def merge_target_open(ctx: ActionContext) -> None:
@@ -247,8 +333,10 @@ def merge_target_open(ctx: ActionContext) -> None:
     if original is None:
         raise InvalidInput(f"data.into: incident {into} does not exist")
     if original.state not in OPEN_STATES:
-        raise PreconditionFailed(f"data.into: incident {into} is '{original.state}', not open: "
-                                 "a duplicate folds into an open incident")
+        raise PreconditionFailed(
+            f"data.into: incident {into} is '{original.state}', not open: "
+            "a duplicate folds into an open incident"
+        )
     if original.incident.drill != ctx.record.incident.drill:
         raise PreconditionFailed("data.into: a drill and a real report are never merged")
     ctx.hand(original)
@@ -261,14 +349,23 @@ def merged(ctx: ActionContext) -> None:
     incident = ctx.record.incident
     reason = ctx.payload.reason
     ctx.record.stop_timers(ctx.at, "merged")
-    ctx.record.log("merged", ctx.actor, ctx.at, {"into": original.id, "reason": reason},
-                   person=ctx.person)
-    original.log("duplicate_merged", ctx.actor, ctx.at, {
-        "duplicate": ctx.record.id, "reason": reason,
-        "facts": {k: plain(getattr(incident, k)) for k in REPORTED_FACTS},
-        "reporter": incident.reporter, "description": incident.description,
-        "reported_at": incident.reported_at.isoformat(),
-    }, person=ctx.person)
+    ctx.record.log(
+        "merged", ctx.actor, ctx.at, {"into": original.id, "reason": reason}, person=ctx.person
+    )
+    original.log(
+        "duplicate_merged",
+        ctx.actor,
+        ctx.at,
+        {
+            "duplicate": ctx.record.id,
+            "reason": reason,
+            "facts": {k: plain(getattr(incident, k)) for k in REPORTED_FACTS},
+            "reporter": incident.reporter,
+            "description": incident.description,
+            "reported_at": incident.reported_at.isoformat(),
+        },
+        person=ctx.person,
+    )
 
 
 def dismissed(ctx: ActionContext) -> None:

@@ -38,13 +38,15 @@ def statement_ready(ctx: ActionContext) -> None:
         approver = ctx.plan.information_release.approve
         why = {
             "draft": f"it has not been approved by {ctx.plan.actor_name(approver)} ({approver}); "
-                     "nothing is released unapproved",
+            "nothing is released unapproved",
             "approved": "it is already approved",
             "released": "it is already released; draft a new version to correct it",
         }[latest.status]
-        raise PreconditionFailed(f"cannot mark statement {latest.number} version "
-                                 f"{latest.version} {gives}: {why} "
-                                 f"({ctx.plan.information_release.clause})")
+        raise PreconditionFailed(
+            f"cannot mark statement {latest.number} version "
+            f"{latest.version} {gives}: {why} "
+            f"({ctx.plan.information_release.clause})"
+        )
     ctx.hand(latest)
 
 
@@ -62,11 +64,23 @@ def statement_drafted(ctx: ActionContext) -> None:
             if old.status != "released":
                 old.status = "superseded"
                 ctx.record.add(old)
-    ctx.record.add(Statement(incident_id=ctx.record.id, number=number, version=version,
-                             text=payload.text, drafted_by=ctx.actor, drafted_at=ctx.at))
-    ctx.record.log("statement_drafted", ctx.actor, ctx.at,
-                   {"statement": number, "version": version, "text": payload.text},
-                   person=ctx.person)
+    ctx.record.add(
+        Statement(
+            incident_id=ctx.record.id,
+            number=number,
+            version=version,
+            text=payload.text,
+            drafted_by=ctx.actor,
+            drafted_at=ctx.at,
+        )
+    )
+    ctx.record.log(
+        "statement_drafted",
+        ctx.actor,
+        ctx.at,
+        {"statement": number, "version": version, "text": payload.text},
+        person=ctx.person,
+    )
 
 
 def statement_advanced(ctx: ActionContext) -> None:
@@ -76,6 +90,10 @@ def statement_advanced(ctx: ActionContext) -> None:
     setattr(statement, f"{gives}_by", ctx.actor)
     setattr(statement, f"{gives}_at", ctx.at)
     ctx.record.add(statement)
-    ctx.record.log(f"statement_{gives}", ctx.actor, ctx.at,
-                   {"statement": statement.number, "version": statement.version},
-                   person=ctx.person)
+    ctx.record.log(
+        f"statement_{gives}",
+        ctx.actor,
+        ctx.at,
+        {"statement": statement.number, "version": statement.version},
+        person=ctx.person,
+    )

@@ -10,15 +10,20 @@ from engine.models import TimelineEvent
 
 
 def danger_eliminated(ctx: ActionContext) -> None:
-    ctx.record.log("danger_eliminated", ctx.actor, ctx.at, ctx.payload.model_dump(),
-                   person=ctx.person)
+    ctx.record.log(
+        "danger_eliminated", ctx.actor, ctx.at, ctx.payload.model_dump(), person=ctx.person
+    )
 
 
 def termination_step(ctx: ActionContext) -> None:
     data = ctx.payload.model_dump(exclude_none=True) if ctx.payload else {}
-    ctx.record.log(ctx.action, ctx.actor, ctx.at,
-                   {**data, "level": ctx.record.level, "clause": ctx.plan.termination.clause},
-                   person=ctx.person)
+    ctx.record.log(
+        ctx.action,
+        ctx.actor,
+        ctx.at,
+        {**data, "level": ctx.record.level, "clause": ctx.plan.termination.clause},
+        person=ctx.person,
+    )
 
 
 def termination_announced(ctx: ActionContext) -> None:
@@ -26,12 +31,16 @@ def termination_announced(ctx: ActionContext) -> None:
     approved and announced it and who confirmed the danger gone (the announcer excepted)."""
     record = ctx.record
     steps = ctx.plan.termination.for_level(record.level)
-    confirmations = record.rows(TimelineEvent, col(TimelineEvent.id).desc(),
-                                kind="danger_eliminated")
+    confirmations = record.rows(
+        TimelineEvent, col(TimelineEvent.id).desc(), kind="danger_eliminated"
+    )
     confirmed = confirmations[0] if confirmations else None
     data = {
-        "level": record.level, "level_name": ctx.plan.levels[record.level].name,
-        "proposed_by": steps.propose, "approved_by": steps.approve, "announced_by": ctx.actor,
+        "level": record.level,
+        "level_name": ctx.plan.levels[record.level].name,
+        "proposed_by": steps.propose,
+        "approved_by": steps.approve,
+        "announced_by": ctx.actor,
         "experts": confirmed.data.get("experts", []) if confirmed else [],
         "appraisers": confirmed.data.get("appraisers", []) if confirmed else [],
         "clause": ctx.plan.termination.clause,
