@@ -50,6 +50,13 @@ def _json(default: Any) -> Any:
 
 
 class Incident(SQLModel, table=True):
+    # The list side's filters and per-page counts (engine.summaries; migration 0010).
+    __table_args__ = (
+        sa.Index("ix_incident_response_level", "response_level", "id"),
+        sa.Index("ix_incident_street", "street", "id"),
+        sa.Index("ix_incident_drill_state", "drill", "state", "id"),
+        sa.Index("ix_incident_reported_at", "reported_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     state: str = Field(index=True, max_length=32)
     condition: str = Field(max_length=32)
@@ -123,6 +130,7 @@ class AuditHead(SQLModel, table=True):
 class DeadlineRow(SQLModel, table=True):
     __tablename__ = "deadline"
     __table_args__ = (
+        sa.Index("ix_deadline_open_due", "incident_id", "met_at", "stopped_at", "due_at"),
         sa.UniqueConstraint("incident_id", "code", "occasion", name="uq_deadline_occasion"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -149,6 +157,7 @@ class FiredAlert(SQLModel, table=True):
 
     __tablename__ = "fired_alert"
     __table_args__ = (
+        sa.Index("ix_fired_alert_incident_kind", "incident_id", "kind"),
         sa.UniqueConstraint(
             "incident_id",
             "deadline",
@@ -176,6 +185,7 @@ class FiredAlert(SQLModel, table=True):
 
 class Notice(SQLModel, table=True):
     __table_args__ = (
+        sa.Index("ix_notice_incident_status", "incident_id", "status"),
         sa.UniqueConstraint("incident_id", "unit", "kind", "occasion", name="uq_notice_occasion"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -244,7 +254,10 @@ class Delivery(SQLModel, table=True):
     """The outbox: one message to one contact on one channel, written in the same transaction
     as the event that causes it, delivered later by the worker (`engine.outbox`)."""
 
-    __table_args__ = (sa.UniqueConstraint("idempotency_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("idempotency_key"),
+        sa.Index("ix_delivery_incident_status", "incident_id", "status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     # NULL for a message about a subject other than an incident (`engine.subjects`): `about`.
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+
 import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
-import engine.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import engine.models  # noqa: F401  (registers the kernel's tables on SQLModel.metadata)
 
 config = context.config
+# The tables of the web side and of the workflow are theirs: for `--autogenerate`, name the
+# composition root that imports them all (`alembic -x models=main revision --autogenerate`).
+for module in context.get_x_argument(as_dictionary=True).get("models", "").split(","):
+    if module:
+        importlib.import_module(module)
 target_metadata = SQLModel.metadata
 
 
