@@ -16,6 +16,8 @@ from engine.db import reading
 from engine.models import DeadlineRow, Incident, Notice, TimelineEvent
 from engine.plan import LEVELS, Plan
 from engine.record import to_deadline
+from engine.subjects import SubjectDeadline
+from engine.subjects import to_deadline as subject_deadline
 from engine.timeutil import as_utc
 from workflows.housing_safety.figures import (
     IncidentFact,
@@ -25,7 +27,15 @@ from workflows.housing_safety.figures import (
     compute,
     parse_period,
 )
-from workflows.housing_safety.figures_view import summary_json
+from workflows.housing_safety.figures_register import (
+    HouseFact,
+    PatrolFact,
+    register_figures,
+)
+from workflows.housing_safety.figures_view import register_json, summary_json
+from workflows.housing_safety.patrol_alerts import HOUSE, PATROL
+from workflows.housing_safety.prevention_config import prevention
+from workflows.housing_safety.prevention_tables import House
 
 # The timeline event that marks each milestone (the workflow's own event kinds).
 MILESTONE_EVENTS = {
@@ -123,6 +133,36 @@ def load(db: sa.Engine, period: Period) -> list[IncidentFact]:
     ]
 
 
+def load_register(db: sa.Engine, period: Period) -> tuple[list[HouseFact], list[PatrolFact]]:
+    """The register as it stood at the period's end, and its houses' patrol deadlines due in
+    the period: two queries."""
+    with reading(db) as session:
+        houses = [
+            HouseFact(i, street, grade)
+            for i, street, grade in session.execute(
+                sa.select(col(House.id), col(House.street), col(House.grade))
+                .where(col(House.registered_at) < period.end)
+                .order_by(col(House.id))
+            )
+            if i is not None
+        ]
+        patrols = [
+            PatrolFact(row.subject_id, street, subject_deadline(row))
+            for row, street in session.execute(
+                sa.select(SubjectDeadline, col(House.street))
+                .join(House, col(House.id) == col(SubjectDeadline.subject_id))
+                .where(
+                    col(SubjectDeadline.subject_kind) == HOUSE,
+                    col(SubjectDeadline.code) == PATROL,
+                    col(SubjectDeadline.due_at) >= period.start,
+                    col(SubjectDeadline.due_at) < period.end,
+                )
+                .order_by(col(SubjectDeadline.id))
+            )
+        ]
+    return houses, patrols
+
+
 def summary(db: sa.Engine, plan: Plan, period: Period, as_of: datetime) -> Summary:
     """The figures of a period as the record stands at `as_of`."""
     return compute(
@@ -160,4 +200,13 @@ def ask(
         names=names,
     )
     found = summary(db, plan, period, now)
-    return found, summary_json(found, plan)
+    houses, patrols = load_register(db, period)
+    register = register_figures(
+        houses,
+        patrols,
+        period,
+        now,
+        grades=list(prevention(plan).appraisal_grades.items),
+        streets=list(plan.streets.items),
+    )
+    return found, {**summary_json(found, plan), "register": register_json(register, plan)}

@@ -25,6 +25,8 @@ from workflows.housing_safety.figures import (
     Summary,
     Tally,
 )
+from workflows.housing_safety.figures_register import Count, RegisterFigures
+from workflows.housing_safety.prevention_config import prevention
 
 OUTCOME_NAMES = {
     "on_time": "按时",
@@ -196,6 +198,31 @@ def summary_json(summary: Summary, plan: Plan) -> dict[str, Any]:
         },
         **figures_json(summary.real, plan, zone),
         "drills": figures_json(summary.drills, plan, zone),
+    }
+
+
+UNGRADED_NAME = "未鉴定定级"
+
+
+def register_json(figures: RegisterFigures, plan: Plan) -> dict[str, Any]:
+    """Patrol compliance and the register by grade and street (§3.2): ids are houses."""
+    grades = prevention(plan).appraisal_grades.items
+
+    def count(c: Count, name: str) -> dict[str, Any]:
+        return {"key": c.key, "name": name, "houses": len(c.ids), "ids": list(c.ids)}
+
+    return {
+        "patrols": {
+            **_tally(figures.patrols),
+            "ids": {o: list(figures.patrols.ids[o]) for o in OUTCOMES},
+            "late_minutes": _spread(figures.late),
+            "missed_minutes": _spread(figures.missed),
+        },
+        "by_grade": [
+            count(c, grades[c.key].name if c.key in grades else UNGRADED_NAME)
+            for c in figures.by_grade
+        ],
+        "by_street": [count(c, plan.streets.items[c.key]) for c in figures.by_street],
     }
 
 
@@ -386,8 +413,23 @@ def sheets(summary: dict[str, Any]) -> list[Sheet]:
         acknowledgements_sheet(summary),
         *(breakdown_sheet(summary, d) for d in DIMENSION_NAMES),
         late_sheet(summary),
+        register_sheet(summary["register"]),
         timeliness_sheet(drills, "演练报告时效（单列）"),
     ]
+
+
+def register_sheet(register: dict[str, Any]) -> Sheet:
+    """危险房屋清册与巡查: the register by grade, then the patrols due in the period."""
+    p = register["patrols"]
+    rows: list[tuple[Cell, ...]] = [
+        *((f"在册危险房屋·{g['name']}（栋）", g["houses"]) for g in register["by_grade"]),
+        ("到期巡查（次）", p["on_time"] + p["late"] + p["missed"]),
+        ("按时巡查", p["on_time"]),
+        ("逾期后巡查", p["late"]),
+        ("逾期未巡查", p["missed"]),
+        ("按时率", p["on_time_share"] if p["on_time_share"] is not None else "—"),
+    ]
+    return Sheet("清册与巡查", ("项目", "数值"), tuple(rows), (30, 12), left=(0,))
 
 
 # -- charts -----------------------------------------------------------------------------------
