@@ -550,6 +550,9 @@ def annual_view(data: dict[str, Any], plan: Plan, date_text: str) -> AnnualView:
     local_kinds = "、".join(t["name"] for t in kinds if t["local_policy"])
     ack_minutes = f"{plan.alerts.acknowledgement_minutes:g}"
     drills = data["drills"]
+    register = data["register"]
+    patrols = register["patrols"]
+    patrols_due = patrols["on_time"] + patrols["late"] + patrols["missed"]
     parts = [
         (
             "总体情况",
@@ -621,6 +624,18 @@ def annual_view(data: dict[str, Any], plan: Plan, date_text: str) -> AnnualView:
             "迟报、逾期未报清单",
             (f"共{len(data['late_or_missed'])}件次，逐项列明如下，请相关单位说明原因并整改。",),
             (table(late_sheet(data)),),
+        ),
+        (
+            "危险房屋清册与日常巡查",
+            (
+                f"在册危险房屋{sum(g['houses'] for g in register['by_grade'])}栋（"
+                + "，".join(f"{g['name']}{g['houses']}栋" for g in register["by_grade"])
+                + f"）。期间到期巡查{patrols_due}次：按时{patrols['on_time']}次，逾期后巡查"
+                f"{patrols['late']}次，逾期未巡查{patrols['missed']}次"
+                + (f"，按时率{_pct(patrols['on_time'] / patrols_due)}" if patrols_due else "")
+                + f"（§3.2；巡查周期为{LOCAL_POLICY}）。",
+            ),
+            (table(register_sheet(register)),),
         ),
         (
             "演练情况",
