@@ -231,16 +231,21 @@ def idempotent(
     return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 class BoundedRoute(APIRoute):
     """A route whose JSON body is bounded in size and nesting (`check_json_shape`) before
-    FastAPI parses it: a refusal, never a RecursionError."""
+    FastAPI parses it: a refusal, never a RecursionError. A form or a file upload is not JSON
+    and is left to its own handler."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def bounded(request: Request) -> Response:
             body = await request.body()  # cached: the handler reads the same bytes
-            if body:
+            form = request.headers.get("content-type", "").startswith(FORM_TYPES)
+            if body and not form:
                 check_json_shape(body, "body")
             return await handler(request)
 

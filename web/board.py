@@ -45,7 +45,7 @@ LANE_HINTS = {
 LANE_ROWS = 6  # what fits a lane on a 1080-line wall screen; the rest is paged
 HISTORY_ROWS = 50
 
-router = APIRouter()
+router = APIRouter(responses=api.ERRORS)
 
 Code = Annotated[str | None, Query(pattern=CODE, max_length=limit(Incident, "state"))]
 

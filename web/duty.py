@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from engine.errors import FanganError, InvalidInput
 from web.accounts import Principal
-from web.api import STATUS, RowId, User_, service_of
+from web.api import ERRORS, STATUS, BoundedRoute, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, run_once, text
 from web.forms import local_instant
 from workflows.housing_safety import words
@@ -50,7 +50,7 @@ def _int(value: Any, name: str) -> int:
     return value
 
 
-api = APIRouter(prefix="/api", tags=["duty"])
+api = APIRouter(prefix="/api", tags=["duty"], responses=ERRORS, route_class=BoundedRoute)
 
 
 @api.post("/calls", status_code=201)

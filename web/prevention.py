@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from engine.errors import FanganError
 from web import forms
-from web.api import ERRORS, STATUS, RowId, User_, service_of
+from web.api import ERRORS, STATUS, BoundedRoute, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, text
 from workflows.housing_safety.drills import DrillService
 from workflows.housing_safety.prevention_config import prevention
@@ -27,7 +27,9 @@ from workflows.housing_safety.warnings_service import WarningService
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 10_000_000
 
-router = APIRouter()
+router = APIRouter(responses=ERRORS, route_class=BoundedRoute)
+# A workbook or a CAP message as the raw body: not JSON, so not bounded as JSON.
+uploads = APIRouter(responses=ERRORS)
 
 
 def houses_of(request: Request) -> PreventionService:
@@ -61,7 +63,7 @@ def register(who: User_, houses: Houses, body: Annotated[dict[str, Any], Body()]
     return houses.register(body, who.unit)
 
 
-@router.post("/api/houses/import", tags=["register"], responses=ERRORS)
+@uploads.post("/api/houses/import", tags=["register"], responses=ERRORS)
 async def import_register(who: User_, houses: Houses, request: Request) -> Response:
     """An .xlsx register as the request body: every house, or none and every problem."""
     content = await request.body()
@@ -260,7 +262,7 @@ def record_warning(who: User_, warnings: Warnings, body: Json) -> dict[str, Any]
     return warnings.record_warning(body, who.unit)
 
 
-@router.post("/api/warnings/cap", status_code=201, tags=["warnings"], responses=ERRORS)
+@uploads.post("/api/warnings/cap", status_code=201, tags=["warnings"], responses=ERRORS)
 async def import_cap(who: User_, warnings: Warnings, request: Request) -> dict[str, Any]:
     """A CAP 1.2 / GB/T 35965.1 XML message as the body."""
     return warnings.import_cap(await request.body(), who.unit)
@@ -520,3 +522,6 @@ async def evacuation_form(request: Request) -> Response:
     return await _console_call(
         request, "/warnings", "已记录避险转移：{name} 现有 {occupied} 人，余量 {room} 人。", call
     )
+
+
+router.include_router(uploads)

@@ -32,7 +32,7 @@ from workflows.housing_safety.figures_view import (
     group_name,
 )
 
-router = APIRouter()
+router = APIRouter(responses=ERRORS)
 
 MEDIA = {
     **FORMATS,

@@ -210,7 +210,7 @@ class Broadcaster:
             queue.put_nowait(_event("resync", mark, {"changed": "many"}))
 
 
-router = APIRouter()
+router = APIRouter(responses=api.ERRORS)
 
 
 def broadcaster_of(request: Request, make: Callable[[], Broadcaster]) -> Broadcaster:
