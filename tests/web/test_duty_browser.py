@@ -113,7 +113,7 @@ def test_a_call_is_logged_and_a_handover_confirmed_by_two_officers(
     zhao = logged_in(browser, site, "zhao", password)
     zhao.goto(site.base + "/duty/handovers/1")
     zhao.click("button:has-text('确认交班')")
-    expect(zhao.locator(".flash-error")).to_contain_text("not a duty officer of the outgoing")
+    expect(zhao.locator(".flash-error")).to_contain_text("「值班员」不是交班班次的值班员")
     expect(zhao.locator("#outgoing")).to_have_text("未确认")
 
     wang.click("button:has-text('确认交班')")

@@ -135,12 +135,12 @@ def test_the_console_logs_a_call_and_names_a_missing_field(
         "received_at": "2026-03-02T08:50",
     }
     refused = client.post("/calls", data=form)
-    assert refused.status_code == 422 and "输入有误：place:" in refused.text
+    assert refused.status_code == 422 and "输入有误：「地点」" in refused.text
     assert "墙皮脱落" in refused.text  # the officer's typing is kept
     logged = client.post("/calls", data={**form, "place": "琴断口小区5栋"})
     assert logged.status_code == 303
     listed = client.get("/calls").text
-    assert "已登记来电第1号" in listed and "琴断口小区5栋" in listed and "03-02 08:50" in listed
+    assert "已登记来电第1号" in listed and "琴断口小区5栋" in listed and "3月2日 08:50" in listed
     assert "刘芳" in client.get("/calls", params={"q": "琴断口"}).text
     assert "没有符合" in client.get("/calls", params={"q": "鹦鹉"}).text
     noted = client.post(
@@ -194,7 +194,7 @@ def test_the_console_hands_over_between_two_officers(
     refused = client.post(
         "/duty/handovers/1/confirm", data={"csrf_token": token, "side": "incoming"}
     )
-    assert refused.status_code == 403 and "not a duty officer of the incoming shift" in refused.text
+    assert refused.status_code == 403 and "「值班员」不是接班班次的值班员" in refused.text
     assert "已交接" not in client.get("/duty").text
     pdf = client.get("/duty/handovers/1.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
