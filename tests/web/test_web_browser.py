@@ -7,7 +7,6 @@ users' actions arrive without reloading. Screenshots go to /tmp/fangan-shots/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.web.conftest import CHROMIUM
+
 SHOTS = Path("/tmp/fangan-shots")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if not CHROMIUM.exists():
@@ -35,14 +26,6 @@ if not CHROMIUM.exists():
 
 Page = sync_api.Page
 expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

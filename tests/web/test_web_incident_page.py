@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.web.test_web_browser import ARGS, CHROMIUM, api, expect, page_for, sync_api
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.web.test_web_browser import api, expect, page_for, sync_api
 
 SHOTS = Path(os.environ.get("FANGAN_SHOTS", "/work/shots/console"))
 WIDTHS = (360, 1280, 1920)
@@ -33,7 +34,7 @@ def chromium() -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
         launched = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=[*ARGS, "--autoplay-policy=no-user-gesture-required"],
+            args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
         )
         yield launched
         launched.close()

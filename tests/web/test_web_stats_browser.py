@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,30 +14,14 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.web.conftest import CHROMIUM
+
 SHOTS = Path(os.environ.get("FANGAN_SHOTS", "/work/shots/figures"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if not CHROMIUM.exists():
     pytest.skip("Debian's Chromium is not installed", allow_module_level=True)
 expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _api(site: Any, user: str, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -19,10 +19,10 @@ from web.board import LANE_ROWS
 SHOTS = Path(os.environ.get("FANGAN_SHOTS", "/work/shots/storm"))
 STREETS = ("yingwu", "qingchuan", "sixin", "jianqiao", "zhoutou")
 
-# The same headless Chromium and served console (an administrator at 区房管局, a 区指挥部 user,
+# The same served console (an administrator at 区房管局, a 区指挥部 user,
 # 1-second polling) as the console's own browser test; that module skips without Chromium.
 browser_test = pytest.importorskip("tests.web.test_web_browser")
-browser, site, expect = browser_test.browser, browser_test.site, browser_test.expect
+site, expect = browser_test.site, browser_test.expect
 
 
 def _report(site: Any, minutes_ago: float, **facts: Any) -> int:
