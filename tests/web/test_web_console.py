@@ -273,3 +273,24 @@ def test_superseded_notices_are_shown_as_replaced(
     assert superseded
     assert f"已被替代 {len(superseded)}" in page
     assert page.count(">已被替代</span>") == len(superseded)
+
+
+def test_verifying_from_the_page_keeps_the_description_left_blank(
+    client: TestClient,
+    web: Any,
+    login: Callable[[TestClient, str], str],
+    report_data: Callable[..., dict[str, Any]],
+) -> None:
+    """The verify form's description box replaces the report's description only when typed in;
+    left blank (as an officer who only counts the people at risk leaves it), the report's text
+    stays, and the form says what the box does."""
+    web.service.report(report_data(description="墙体开裂"), actor="district_housing_bureau")
+    csrf = login(client, "officer")
+    assert "更正情况描述" in client.get("/incidents/1").text
+    done = client.post(
+        "/incidents/1/act/verify",
+        data={"csrf_token": csrf, "idem": "v1", "people_at_risk": "12", "description": ""},
+    )
+    assert done.status_code == 303
+    facts = web.service.show(1)
+    assert facts["description"] == "墙体开裂" and facts["people_at_risk"] == 12

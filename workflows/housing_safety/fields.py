@@ -20,7 +20,9 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("condition", "核实后的险情类型", "condition", hint="不变则不选"),
         *COUNTS,
         Field("address", "更正地址"),
-        Field("description", "核实情况", "textarea"),
+        # The report's description is a fact: what is typed here replaces it (the old text
+        # stays in the fact revisions), so the form says so rather than asking for "findings".
+        Field("description", "更正情况描述", "textarea", hint="不变则留空；原描述保留在修订记录中"),
     ),
     "raise_level": (
         Field("level", "调整到级别", "level", hint="不选则按新事实定级"),
