@@ -133,6 +133,9 @@ class Workflow:
     # Who writes the alerts on the workflow's own timed subjects (e.g. a register's patrols), by
     # subject kind; a kind nobody handles stays owed and keeps no scheduler awake.
     subject_alerts: Mapping[str, Handler] = field(default_factory=dict)
+    # The procedure's next actions for an incident view, the most expected first (the console's
+    # next-step banner); none by default, and the console then offers only the actions panel.
+    next_actions: Callable[[dict[str, Any]], list[str]] = lambda _incident: []
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:

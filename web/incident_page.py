@@ -17,18 +17,6 @@ from engine.plan import Plan
 from engine.service import IncidentService
 from web.present import Labels, Rules, my_pending_notices
 
-# The step the plan's procedure takes next from each state (§4.1–§4.4, §5): the banner offers it
-# when no deadline or notice is more pressing. Alternatives (dismiss, raise_level …) stay in the
-# actions panel.
-MAIN_PATH: dict[str, tuple[str, ...]] = {
-    "reported": ("verify", "activate"),
-    "active": ("eliminate_danger",),
-    "danger_eliminated": ("propose_termination",),
-    "termination_proposed": ("approve_termination",),
-    "termination_approved": ("announce_termination",),
-    "terminated": ("start_investigation", "close"),
-    "investigating": ("submit_report", "close"),
-}
 # Who may record, by phone, that a unit has received its notice (SPEC R11 "decisions by
 # proxy": 区房管局 or 区指挥部办公室, and the duty desk that acts for 区房管局).
 PHONE_RECORDERS = frozenset({"district_housing_bureau", "district_hq_office", "duty_officer"})
@@ -104,16 +92,6 @@ def _handles(plan: Plan, unit: str, responsible: str) -> bool:
     )
 
 
-def _main_actions(incident: dict[str, Any]) -> list[str]:
-    path = list(MAIN_PATH.get(incident["state"], ()))
-    if incident["state"] == "reported" and incident.get("verified_at"):
-        path.remove("verify")
-    investigation = incident.get("investigation") or {}
-    if incident["state"] == "investigating" and not investigation.get("submitted_at"):
-        path.remove("close")
-    return [a for a in path if a in incident["available_actions"]]
-
-
 def next_steps(rules: Rules, incident: dict[str, Any], unit: str) -> list[Step]:
     """This unit's steps, the most pressing first: notices to acknowledge and reports owed, by
     deadline; then the plan's next action. When the unit has none, one step saying whom the
@@ -151,7 +129,7 @@ def next_steps(rules: Rules, incident: dict[str, Any], unit: str) -> list[Step]:
             )
     timed.sort(key=lambda s: s.due_at or "")
     mine = set(rules.actions_for(incident, unit))
-    main = _main_actions(incident)
+    main = rules.workflow.next_actions(incident)
     steps = timed + [Step(names.get(a, a), a) for a in main if a in mine]
     if steps:
         return steps

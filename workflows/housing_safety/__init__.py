@@ -33,7 +33,7 @@ from workflows.housing_safety.authority import (
 )
 from workflows.housing_safety.grading import classify_facts
 from workflows.housing_safety.report import Reporting, check_parts
-from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES
+from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES, next_actions
 
 
 def check(plan: Plan) -> None:
@@ -60,6 +60,7 @@ WORKFLOW = Workflow(
     reporting=Reporting(),
     forms=fields.FORMS,
     subject_alerts=patrol_alerts.HANDLERS,
+    next_actions=next_actions,
     check=check,
     transitions=(
         Transition(
