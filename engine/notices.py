@@ -107,16 +107,11 @@ class NoticeRenderer:
         self, incident: Incident, recipient: str, sent_at: datetime
     ) -> dict[str, Any]:
         """What a notice quotes of the record and the directory at `sent_at` (plain JSON): the
-        incident's facts and level, the recipient and its duties, who ends the response."""
-        steps = self.plan.termination.for_level(incident.response_level)
+        incident's facts and level, the recipient and its duties."""
         return {
             "incident": incident_context(self.plan, incident),
             "unit": self._unit(recipient),
             "sent_text": cn_datetime_text(as_utc(sent_at), self.zone),
-            "termination": {
-                step: self.plan.actor_name(getattr(steps, step))
-                for step in ("propose", "approve", "announce")
-            },
         }
 
     def render(
@@ -180,7 +175,6 @@ class NoticeRenderer:
             "incident": fixed["incident"],
             "unit": fixed["unit"],
             "sent_text": fixed["sent_text"],
-            "termination": fixed["termination"],
             "data": data,
             "ack_url": ack_url,
             # What the plan does not say is printed as the engine's (local policy), never as

@@ -47,7 +47,11 @@ DATA_BY_KIND: dict[str, dict[str, Any]] = {
         "clause": "§4.3.2 (3)",
     },
     "city_request": {"level": "I", "exceeds_district_scope": True},
-    "termination": {},
+    "termination": {
+        "proposed_by": "district_housing_bureau",
+        "approved_by": "district_hq",
+        "announced_by": "district_hq",
+    },
     "alert_reminder": ALERT_DATA,
     "alert_overdue": ALERT_DATA,
     "resend": {
