@@ -56,6 +56,9 @@ class Actor(_Strict):
     note: str | None = None
     # A desk that receives reports on another unit's behalf (e.g. the bureau's duty officer).
     acts_for: str | None = None
+    # An account of this unit belongs to one of the plan's streets and sees and acts on that
+    # street's incidents only (one office per street, one code for all of them).
+    per_street: bool = False
 
 
 class Roles(_Strict):

@@ -272,20 +272,23 @@ class Summaries:
             )
         return out
 
-    def lane_counts(self, session: Session, now: datetime) -> dict[str, int]:
-        """Open incidents per lane (every lane present, 0 when empty)."""
-        base = self._base(ListQuery(open_only=True), now).subquery()
+    def lane_counts(
+        self, session: Session, now: datetime, street: str | None = None
+    ) -> dict[str, int]:
+        """Open incidents per lane (every lane present, 0 when empty), of one street if given."""
+        base = self._base(ListQuery(open_only=True, street=street), now).subquery()
         counts = dict(
             session.execute(select(base.c.lane, func.count()).group_by(base.c.lane)).all()
         )
         return {lane: int(counts.get(lane, 0)) for lane in LANES}
 
     def lanes(
-        self, session: Session, now: datetime, size: int
+        self, session: Session, now: datetime, size: int, street: str | None = None
     ) -> tuple[dict[str, int], dict[str, Page]]:
         """The first page of every lane and every lane's count, in one scan of the open
-        incidents (a window over the lanes) and one set of row queries: the board."""
-        base = self._base(ListQuery(open_only=True), now).subquery()
+        incidents (a window over the lanes) and one set of row queries: the board (of one
+        street if given)."""
+        base = self._base(ListQuery(open_only=True, street=street), now).subquery()
         ordered = (base.c.dr, base.c.next_due.is_(None), base.c.next_due, base.c.rank, base.c.id)
         ranked = sa.select(
             base.c.id,

@@ -55,12 +55,20 @@ class Principal:
     unit: str
     is_admin: bool
     auth_version: int
+    # A street office's account: the one street whose incidents it sees and acts on.
+    street: str | None = None
 
 
 def principal(user: User) -> Principal:
     assert user.id is not None
     return Principal(
-        user.id, user.username, user.display_name, user.unit, user.is_admin, user.auth_version
+        user.id,
+        user.username,
+        user.display_name,
+        user.unit,
+        user.is_admin,
+        user.auth_version,
+        user.street,
     )
 
 
@@ -79,13 +87,40 @@ class Accounts:
         if unit not in self.plan.actors:
             raise InvalidInput(f"unit: unknown unit '{unit}' (an actor code of the plan)")
 
+    def per_street(self, unit: str) -> bool:
+        actor = self.plan.actors.get(unit)
+        return actor is not None and actor.per_street
+
+    def _check_street(self, unit: str, street: str | None) -> None:
+        """A per-street unit's account names one of the plan's streets; no other account has
+        one (it would scope nothing, or scope an account the plan does not bind to a street)."""
+        if self.per_street(unit):
+            if not street:
+                raise InvalidInput(
+                    f"street: required for an account of '{unit}' (it belongs to one street)"
+                )
+            if street not in self.plan.streets.items:
+                raise InvalidInput(
+                    f"street: unknown street '{street[:40]}' "
+                    f"(known: {', '.join(self.plan.streets.items)})"
+                )
+        elif street:
+            raise InvalidInput(f"street: only a street office's account has a street, not '{unit}'")
+
     @staticmethod
     def _check_password(password: str) -> None:
         if len(password) < MIN_PASSWORD:
             raise InvalidInput(f"password: must be at least {MIN_PASSWORD} characters")
 
     def create_user(
-        self, username: str, display_name: str, unit: str, password: str, *, is_admin: bool = False
+        self,
+        username: str,
+        display_name: str,
+        unit: str,
+        password: str,
+        *,
+        is_admin: bool = False,
+        street: str | None = None,
     ) -> User:
         username = username.strip()
         display_name = display_name.strip()
@@ -94,6 +129,8 @@ class Accounts:
         if not display_name:
             raise InvalidInput("display_name: required")
         self._check_unit(unit)
+        street = (street or "").strip() or None
+        self._check_street(unit, street)
         self._check_password(password)
         password_hash = _hasher.hash(password)  # before the transaction: it holds no lock
         with self.transaction() as session:
@@ -103,13 +140,16 @@ class Accounts:
                 username=username,
                 display_name=display_name,
                 unit=unit,
+                street=street,
                 is_admin=is_admin,
                 password_hash=password_hash,
                 created_at=self.now(),
             )
             session.add(user)
             session.flush()
-        logger.info("user {} created (unit {}, admin {})", username, unit, is_admin)
+        logger.info(
+            "user {} created (unit {}, street {}, admin {})", username, unit, street, is_admin
+        )
         return user
 
     def get(self, user_id: int) -> User:
@@ -140,8 +180,11 @@ class Accounts:
         is_admin: bool | None = None,
         active: bool | None = None,
         password: str | None = None,
+        street: str | None = None,
     ) -> User:
-        """Change a user; a change of password, unit or status ends their open sessions."""
+        """Change a user; a change of password, unit, street or status ends their open
+        sessions. `street=""` takes the street away (the unit no longer has one); a unit
+        that is not per-street drops the old street by itself."""
         if unit is not None:
             self._check_unit(unit)
         if password is not None:
@@ -167,14 +210,22 @@ class Accounts:
                 if not display_name.strip():
                     raise InvalidInput("display_name: required")
                 user.display_name = display_name.strip()
+            new_unit = user.unit if unit is None else unit
+            if street is None:
+                new_street = user.street if self.per_street(new_unit) else None
+            else:
+                new_street = street.strip() or None
+            self._check_street(new_unit, new_street)
             ends_sessions = (
                 password is not None
                 or (unit is not None and unit != user.unit)
+                or new_street != user.street
                 or (active is not None and active != user.active)
                 or (is_admin is not None and is_admin != user.is_admin)
             )
             if unit is not None:
                 user.unit = unit
+            user.street = new_street
             if is_admin is not None:
                 user.is_admin = is_admin
             if active is not None:

@@ -13,11 +13,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from documents.model import UNREGISTERED
-from engine.errors import FanganError
+from engine.errors import FanganError, Forbidden
 from engine.models import Incident, Notice
 from engine.service import IncidentService
 from web.api import service_of
-from web.console import render
+from web.auth import session_user
+from web.console import refusal_text, render
+from web.scope import check_incident
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,9 +67,19 @@ def _page(request: Request, token: str, done: bool, person: str | None = None) -
     service = service_of(request)
     try:
         notice = service.ack_link_notice(token)
+        # The link is the credential; but a street office logged in here acknowledges only
+        # its own street's notices (R11 scope): a link forwarded from another street is refused.
+        check_incident(service, session_user(request), notice["incident_id"])
         if done and notice["status"] != "acknowledged":
             service.acknowledge_link(token, person=person)
         text = notice_text(service, token)
+    except Forbidden as exc:
+        return render(
+            request,
+            "error.html",
+            {"status": 403, "message": refusal_text(exc, request)},
+            status_code=403,
+        )
     except FanganError:
         return render(
             request,

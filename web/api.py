@@ -40,6 +40,7 @@ from web.forms import fields_for
 from web.idempotency import IdempotencyStore, Stored, fingerprint
 from web.models import ApiToken, IdempotencyKey, User
 from web.present import Rules
+from web.scope import check_incident, check_street
 
 STATUS = {
     "invalid_input": 422,
@@ -119,6 +120,11 @@ class UserIn(Input):
     unit: str = Field(description="The actor code of the user's unit (GET /api/codes)")
     password: Password
     is_admin: Flag = False
+    street: str | None = Field(
+        default=None,
+        max_length=limit(User, "street"),
+        description="A street office's street code (required for one, refused for others)",
+    )
 
 
 class UserPatch(Input):
@@ -127,6 +133,9 @@ class UserPatch(Input):
     is_admin: Flag | None = None
     active: Flag | None = None
     password: Password | None = None
+    street: str | None = Field(
+        default=None, max_length=limit(User, "street"), description="'' takes the street away"
+    )
 
 
 class UserOut(BaseModel):
@@ -135,6 +144,7 @@ class UserOut(BaseModel):
     display_name: str
     unit: str
     unit_name: str
+    street: str | None
     is_admin: bool
     active: bool
     created_at: datetime
@@ -193,6 +203,7 @@ def _user_out(accounts: Accounts, user: User) -> UserOut:
         display_name=user.display_name,
         unit=user.unit,
         unit_name=accounts.plan.actor_name(user.unit),
+        street=user.street,
         is_admin=user.is_admin,
         active=user.active,
         created_at=user.created_at,
@@ -265,6 +276,7 @@ def me(who: User_, request: Request) -> dict[str, Any]:
         "display_name": who.display_name,
         "unit": who.unit,
         "unit_name": plan.actor_name(who.unit),
+        "street": who.street,
         "is_admin": who.is_admin,
     }
 
@@ -305,6 +317,9 @@ def report(
 ) -> JSONResponse:
     """Log a new report, as the caller's unit. Responds 201 with the incident."""
     data = body.model_dump(exclude_unset=True, mode="json")
+    check_street(who, data.get("street"))
+    if merge_into is not None:
+        check_incident(service, who, merge_into)
 
     def call() -> Stored:
         return Stored(
@@ -317,20 +332,25 @@ def report(
 
 
 @router.post("/incidents/duplicates", tags=["incidents"])
-def duplicates(body: ReportRequest, _: User_, service: Service) -> list[dict[str, Any]]:
+def duplicates(body: ReportRequest, who: User_, service: Service) -> list[dict[str, Any]]:
     """Open incidents this report is likely a duplicate of (same street, a similar address,
     within the plan's window; R11), most alike first. Nothing is recorded."""
-    return service.duplicates(body.model_dump(exclude_unset=True, mode="json"))
+    data = body.model_dump(exclude_unset=True, mode="json")
+    check_street(who, data.get("street"))
+    return service.duplicates(data)
 
 
 @router.get("/incidents/{incident_id}", tags=["incidents"])
-def show(incident_id: RowId, _: User_, service: Service) -> dict[str, Any]:
+def show(incident_id: RowId, who: User_, service: Service) -> dict[str, Any]:
+    """The whole incident (a street office's account: of its own street only, else 403)."""
+    check_incident(service, who, incident_id)
     return service.show(incident_id)
 
 
 @router.get("/incidents/{incident_id}/actions", tags=["incidents"])
 def my_actions(incident_id: RowId, who: User_, service: Service) -> list[dict[str, Any]]:
     """The actions the caller's unit may take on the incident now, with their data fields."""
+    check_incident(service, who, incident_id)
     incident = service.show(incident_id)
     names = service.workflow.words.tables["ACTIONS"]
     return [
@@ -360,6 +380,7 @@ def act(
     body = body or ActRequest()
     if body.actor is not None and body.actor != who.unit:
         raise Forbidden(f"actor: you act as your own unit '{who.unit}', not '{body.actor}'")
+    check_incident(service, who, incident_id)
     at = body.at.isoformat() if body.at else None
 
     def call() -> Stored:
@@ -394,11 +415,12 @@ FORMATS = {
 )
 def document(
     incident_id: RowId,
-    _: User_,
+    who: User_,
     service: Service,
     format: Annotated[Literal["md", "html", "docx", "pdf"], Query()] = "md",
 ) -> Response:
     """The incident's investigation report (§5.2) as a file, marked 草稿 until submitted."""
+    check_incident(service, who, incident_id)
     content = render_report(service.investigation_report(incident_id), format)
     return attachment(content, format, f"fangan-incident-{incident_id}")
 
@@ -412,13 +434,14 @@ def notice_document(
     incident_id: RowId,
     unit: Unit,
     kind: Kind,
-    _: User_,
+    who: User_,
     service: Service,
     format: Annotated[Literal["html", "pdf"], Query()] = "pdf",
     occasion: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """A notice the incident produced, as issued, as a GB/T 9704 official document (the latest
     issue of it unless `occasion` names one)."""
+    check_incident(service, who, incident_id)
     official = service.notice_document(incident_id, unit, kind, occasion)
     content = (
         render_notice_pdf(official)
@@ -451,7 +474,12 @@ def create_user(body: UserIn, _: Admin, request: Request) -> UserOut:
     return _user_out(
         accounts,
         accounts.create_user(
-            body.username, body.display_name, body.unit, body.password, is_admin=body.is_admin
+            body.username,
+            body.display_name,
+            body.unit,
+            body.password,
+            is_admin=body.is_admin,
+            street=body.street,
         ),
     )
 

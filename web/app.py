@@ -66,7 +66,7 @@ def install_error_handlers(app: FastAPI) -> None:
         status = api.STATUS.get(exc.code, 400)
         if _is_api(request):
             return _error(status, exc.code, exc.message)
-        return _page(request, status, console.refusal_text(exc))
+        return _page(request, status, console.refusal_text(exc, request))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> Response:

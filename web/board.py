@@ -27,6 +27,7 @@ from engine.timeutil import parse_instant
 from web import api
 from web.api import CODE, service_of
 from web.console import current, refusal_text, render
+from web.scope import list_street
 
 LANE_NAMES = {
     "overdue": "已超时",
@@ -56,7 +57,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
 
 @router.get("/api/incidents", tags=["incidents"], responses=api.ERRORS)
 def list_incidents(
-    _: api.User_,
+    who: api.User_,
     service: api.Service,
     response: Response,
     state: Annotated[
@@ -92,7 +93,9 @@ def list_incidents(
     full: Annotated[bool, Query(description="Whole incidents instead of summaries")] = False,
 ) -> list[dict[str, Any]]:
     """Incident summaries, one page; the next page's cursor is in the `X-Next-Cursor` header
-    (and a `Link: rel="next"`). Unknown codes are refused (422) naming the parameter."""
+    (and a `Link: rel="next"`). Unknown codes are refused (422) naming the parameter. A street
+    office's account lists its own street's incidents (another `street` is refused, 403)."""
+    street = list_street(who, street)
     page = list_page(
         service,
         ListQuery(
@@ -149,22 +152,33 @@ def sort_key(row: dict[str, Any]) -> str:
 
 
 def lane_page(
-    service: IncidentService, lane: str, cursor: str | None = None, number: int = 1
+    service: IncidentService,
+    lane: str,
+    cursor: str | None = None,
+    number: int = 1,
+    street: str | None = None,
 ) -> dict[str, Any]:
-    page = list_page(service, ListQuery(lane=lane, order="urgency", limit=LANE_ROWS, cursor=cursor))
+    page = list_page(
+        service,
+        ListQuery(lane=lane, order="urgency", limit=LANE_ROWS, cursor=cursor, street=street),
+    )
     return {"lane": lane, "rows": page.rows, "next_cursor": page.next_cursor, "number": number}
 
 
 def board_context(
-    service: IncidentService, lane: str | None = None, cursor: str | None = None, number: int = 1
+    service: IncidentService,
+    lane: str | None = None,
+    cursor: str | None = None,
+    number: int = 1,
+    street: str | None = None,
 ) -> dict[str, Any]:
     """Every lane's count and first page (one pass over the open incidents), or, for the lane
-    being paged without a script, that page."""
+    being paged without a script, that page; of one street (a street office's board) if given."""
     summaries = Summaries(service.plan, service.workflow)
     with service.reading() as session:
-        counts, pages = summaries.lanes(session, service.now(), LANE_ROWS)
+        counts, pages = summaries.lanes(session, service.now(), LANE_ROWS, street)
     lanes = [
-        lane_page(service, name, cursor, number)
+        lane_page(service, name, cursor, number, street)
         if name == lane and cursor
         else {
             "lane": name,
@@ -196,34 +210,40 @@ def _lane_args(request: Request) -> tuple[str | None, str | None, int]:
 
 @router.get("/", include_in_schema=False)
 def dashboard(request: Request) -> HTMLResponse:
-    current(request)
+    who = current(request)
     return render(
-        request, "dashboard.html", board_context(service_of(request), *_lane_args(request))
+        request,
+        "dashboard.html",
+        board_context(service_of(request), *_lane_args(request), street=who.street),
     )
 
 
 @router.get("/fragments/board", include_in_schema=False)
 def board(request: Request) -> HTMLResponse:
     """The whole board, for the fallback poll while the live stream is down."""
-    current(request)
-    return render(request, "_board.html", board_context(service_of(request)))
+    who = current(request)
+    return render(request, "_board.html", board_context(service_of(request), street=who.street))
 
 
 @router.get("/fragments/lane/{lane}", include_in_schema=False)
 def lane_fragment(
     request: Request, lane: str, cursor: str | None = None, p: int = 1
 ) -> HTMLResponse:
-    current(request)
+    who = current(request)
     if lane not in LANES:
         raise InvalidInput(f"lane: unknown lane '{lane[:40]}'")
     service = service_of(request)
     summaries = Summaries(service.plan, service.workflow)
     with service.reading() as session:
-        counts = summaries.lane_counts(session, service.now())
+        counts = summaries.lane_counts(session, service.now(), who.street)
     return render(
         request,
         "_lane.html",
-        {"l": lane_page(service, lane, cursor, max(p, 1)), "counts": counts, **BOARD_NAMES},
+        {
+            "l": lane_page(service, lane, cursor, max(p, 1), who.street),
+            "counts": counts,
+            **BOARD_NAMES,
+        },
     )
 
 
@@ -242,8 +262,9 @@ def _day(value: str, zone: ZoneInfo, name: str, after: int = 0) -> datetime | No
 
 @router.get("/history", include_in_schema=False)
 def history(request: Request) -> HTMLResponse:
-    """Every incident, closed, dismissed and merged ones too, found by filters and text."""
-    current(request)
+    """Every incident, closed, dismissed and merged ones too, found by filters and text (a
+    street office's account: its own street's only)."""
+    who = current(request)
     service = service_of(request)
     zone = ZoneInfo(service.plan.plan.timezone)
     args = request.query_params
@@ -265,7 +286,7 @@ def history(request: Request) -> HTMLResponse:
             service,
             ListQuery(
                 states=(form["state"],) if form["state"] else (),
-                street=form["street"] or None,
+                street=list_street(who, form["street"] or None),
                 level=form["level"] or None,
                 drill={"real": False, "drill": True}.get(form["drill"]),
                 text=form["q"] or None,
@@ -276,7 +297,7 @@ def history(request: Request) -> HTMLResponse:
             ),
         )
     except FanganError as exc:
-        context["error"] = refusal_text(exc)
+        context["error"] = refusal_text(exc, request)
         return render(request, "history.html", context, status_code=api.STATUS[exc.code])
     context["rows"] = page.rows
     if page.next_cursor:

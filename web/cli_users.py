@@ -48,12 +48,21 @@ def _password(from_stdin: bool) -> str:
     return password
 
 
+Street = Annotated[
+    str | None,
+    typer.Option(
+        help="The street code of a street office's account (required for one; `codes` lists them)."
+    ),
+]
+
+
 def _user(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
         "username": user.username,
         "display_name": user.display_name,
         "unit": user.unit,
+        "street": user.street,
         "is_admin": user.is_admin,
         "active": user.active,
     }
@@ -84,11 +93,53 @@ def create(
     username: Annotated[str, typer.Option(help="Login name.")],
     name: Annotated[str, typer.Option("--name", help="The person's name.")],
     unit: Annotated[str, typer.Option(help="Their unit's actor code.")],
+    street: Street = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Create an ordinary user."""
+    """Create an ordinary user (`add` is the same command). A street office's account names
+    its street and sees that street's incidents only."""
     accounts = _accounts(ctx)
-    _emit(_user(accounts.create_user(username, name, unit, _password(password_stdin))))
+    _emit(
+        _user(accounts.create_user(username, name, unit, _password(password_stdin), street=street))
+    )
+
+
+users_app.command("add", help="Same as `create`.")(create)
+
+
+def _find(accounts: Accounts, username: str) -> User:
+    user = next((u for u in accounts.list_users() if u.username == username), None)
+    if user is None or user.id is None:
+        raise typer.BadParameter(f"no user '{username}'", param_hint="--username")
+    return user
+
+
+@users_app.command("modify")
+def modify(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Option(help="Whose account.")],
+    name: Annotated[str | None, typer.Option("--name", help="A new display name.")] = None,
+    unit: Annotated[str | None, typer.Option(help="A new unit (actor code).")] = None,
+    street: Annotated[
+        str | None,
+        typer.Option(help="A new street (a street office's account); '' takes it away."),
+    ] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Enable or disable the account.")
+    ] = None,
+) -> None:
+    """Change an account; a new unit, street or status ends its open sessions. The unit and
+    street are checked together: a street office's account keeps a known street."""
+    accounts = _accounts(ctx)
+    user = _find(accounts, username)
+    assert user.id is not None
+    _emit(
+        _user(
+            accounts.update_user(
+                user.id, display_name=name, unit=unit, street=street, active=active
+            )
+        )
+    )
 
 
 @users_app.command("list")
@@ -104,9 +155,8 @@ def token(
 ) -> None:
     """Issue an API bearer token; it is printed once and only its hash is kept."""
     accounts = _accounts(ctx)
-    user = next((u for u in accounts.list_users() if u.username == username), None)
-    if user is None or user.id is None:
-        raise typer.BadParameter(f"no user '{username}'", param_hint="--username")
+    user = _find(accounts, username)
+    assert user.id is not None
     issued, plain = accounts.issue_token(user.id, label)
     _emit({"id": issued.id, "username": username, "name": issued.name, "token": plain})
 

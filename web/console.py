@@ -50,6 +50,7 @@ from web.present import (
     notice_counts,
     open_deadlines,
 )
+from web.scope import check_incident, check_street
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
@@ -304,6 +305,7 @@ async def report(request: Request) -> Response:
             text(form, "discovered_at"), zone, "discovered_at"
         )
         data["drill"] = bool(form.get("drill"))
+        check_street(who, data.get("street"))
         incident, _ = run_once(
             request,
             who,
@@ -394,6 +396,8 @@ def _incident_context(
 
 
 def _show(request: Request, incident_id: int) -> dict[str, Any]:
+    """The incident, if this account may see it (a street office: its own street's only)."""
+    check_incident(service_of(request), session_user(request), incident_id)
     return service_of(request).show(incident_id)
 
 
@@ -421,6 +425,7 @@ async def act(request: Request, incident_id: int, action: str) -> Response:
     service = service_of(request)
     zone = ZoneInfo(service.plan.plan.timezone)
     label = service.workflow.words.tables["ACTIONS"].get(action, action)
+    check_incident(service, who, incident_id)
     try:
         data = forms.parse(
             forms.fields_for(service.plan, service.workflow, action), form, form.getlist
@@ -461,6 +466,7 @@ async def phone_confirmed(request: Request, incident_id: int, unit: str) -> Resp
     if who.unit not in page.PHONE_RECORDERS:
         raise PageError(403, "只有区房管局、区指挥部办公室的值班人员可以登记电话确认")
     service = service_of(request)
+    check_incident(service, who, incident_id)
     if not any(n["unit"] == unit for n in _show(request, incident_id)["notices"]):
         raise PageError(404, f"事件 #{incident_id} 没有发给这个单位的通知")
     labels = Labels(service.plan, service.workflow.words)
@@ -568,6 +574,7 @@ def _users_context(
     return {
         "users": accounts_of(request).list_users(),
         "units": [(c, a.name) for c, a in plan.actors.items()],
+        "streets": list(plan.streets.items.items()),
         "values": values or {"unit": desk},
         "field_errors": field_errors or {},
         "desk": desk,
@@ -595,11 +602,14 @@ async def create_user(request: Request) -> Response:
                 text(form, "unit"),
                 str(form.get("password", "")),
                 is_admin=bool(form.get("is_admin")),
+                street=text(form, "street") or None,
             ),
         )
     except FanganError as exc:
         error, message = refused(request, exc, forms.USER_FIELDS)
-        values = {k: text(form, k) for k in ("username", "display_name", "unit", "is_admin")}
+        values = {
+            k: text(form, k) for k in ("username", "display_name", "unit", "street", "is_admin")
+        }
         context = _users_context(request, values, errors_beside("u", error))
         context["form_error"] = message
         return render(request, "users.html", context, status_code=api.STATUS.get(exc.code, 400))
@@ -622,6 +632,7 @@ async def update_user(request: Request, user_id: int) -> Response:
                 is_admin=bool(form.get("is_admin")),
                 active=bool(form.get("active")),
                 password=str(form.get("password") or "") or None,
+                street=text(form, "street"),
             ),
         )
         flash(request, "ok", f"已更新用户 {user.username}")

@@ -266,6 +266,21 @@ def local_instant(value: str | None, zone: ZoneInfo, name: str) -> str | None:
 # The engine's reasons (English, for the CLI and API) in the officer's words. `{time}` is the
 # instant the reason quotes, shown in local time.
 REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Street scope (web/scope.py, web/accounts.py).
+    (
+        re.compile(
+            r"^incident (?P<n>\d+) is in street '(?P<street>[a-z_]+)'; "
+            r"this account acts for street '(?P<mine>[a-z_]+)' only"
+        ),
+        "事件 #{n} 在{street}，本账号只能查看和处理{mine}的事件（属地管理，§1.3）",
+    ),
+    (
+        re.compile(r"this account acts for street '(?P<mine>[a-z_]+)' only"),
+        "本账号只能查看和处理{mine}的事件（属地管理，§1.3）",
+    ),
+    (re.compile(r"required for an account of"), "必须选择（街道办事处的账号属于一个街道）"),
+    (re.compile(r"only a street office's account has a street"), "只有街道办事处的账号才选择街道"),
+    (re.compile(r"unknown street"), "不是本区的街道"),
     (re.compile(r"is later than the engine's clock \((?P<time>[^)]+)\)"), "不能晚于现在（{time}）"),
     (re.compile(r"is later than the action's time"), "不能晚于实际发生时间"),
     (re.compile(r"is later than reported_at"), "不能晚于接报时间"),
@@ -344,6 +359,7 @@ ENGINE_NAMES = {
     "username": "用户名",
     "display_name": "姓名",
     "unit": "所属单位",
+    "street": "街道",
     "name": "令牌名称",
 }
 
@@ -388,6 +404,9 @@ def _reason(reason: str, labels: Labels | None, fallback: str = GENERIC) -> str:
             if "state" in values and labels is not None:
                 states = labels.words.tables["STATES"]
                 values["state"] = states.get(values["state"], values["state"])
+            for key in ("street", "mine"):
+                if key in values and labels is not None:
+                    values[key] = labels.street(values[key])
             if "who" in values:  # '区指挥部 (district_hq)': the name is enough
                 values["who"] = re.sub(r" \([a-z_]+\)", "", values["who"])
             return words.format(**values)
@@ -399,5 +418,6 @@ USER_FIELDS = (
     Field("username", "用户名", required=True),
     Field("display_name", "姓名", required=True),
     Field("unit", "所属单位", "unit", required=True),
+    Field("street", "所属街道", "street"),
     Field("password", "初始密码", required=True),
 )

@@ -30,10 +30,13 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=64, unique=True)
     display_name: str = Field(max_length=200)
     unit: str = Field(max_length=64)
+    # The street (a plan street code) of a per-street unit's account (a street office): it sees
+    # and acts on that street's incidents only. None for every other unit.
+    street: str | None = Field(default=None, max_length=32)
     is_admin: bool = False
     active: bool = True
     password_hash: str = Field(max_length=255)
-    # Bumped when the password, unit or status changes: every older session stops working.
+    # Bumped when the password, unit, street or status changes: every older session stops working.
     auth_version: int = 1
     created_at: datetime = _time()
     last_login_at: datetime | None = _time(nullable=True)

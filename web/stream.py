@@ -60,6 +60,26 @@ def _event(kind: str, mark: Mark, data: object) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(data, ensure_ascii=False), event=kind, id=mark.text())
 
 
+EVERYONE = "*"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event and who may receive it (R11 street scope). `street`: it is about an incident
+    of this street, so a street office's stream of another street never carries it. `audience`:
+    the lane counts are counted per scope, so each copy goes to one scope only (None: the
+    unscoped streams; a street code: that street's); EVERYONE for all other events."""
+
+    event: ServerSentEvent
+    street: str | None = None
+    audience: str | None = EVERYONE
+
+    def visible_to(self, scope: str | None) -> bool:
+        if self.audience != EVERYONE:
+            return self.audience == scope
+        return scope is None or self.street is None or self.street == scope
+
+
 class Changes:
     """What changed since a mark, as events ready to send (runs in a worker thread)."""
 
@@ -80,10 +100,11 @@ class Changes:
             return self.mark(session), self.service.now()
 
     def since(
-        self, mark: Mark, then: datetime | None
-    ) -> tuple[Mark, datetime, list[ServerSentEvent]]:
+        self, mark: Mark, then: datetime | None, scopes: frozenset[str | None] = frozenset({None})
+    ) -> tuple[Mark, datetime, list[Outgoing]]:
         """The events between `mark` (and the instant `then`, for lanes the clock moved) and
-        now; the new mark and instant."""
+        now; the new mark and instant. The lane counts are counted for each of `scopes` (the
+        streets of the street offices listening, None for everyone else)."""
         with self.service.reading() as session:
             now, new = self.service.now(), self.mark(session)
             if new == mark and then is None:
@@ -110,13 +131,19 @@ class Changes:
             if not ids:
                 return new, now, []
             if len(ids) > MAX_ROWS:
-                return new, now, [_event("resync", new, {"changed": len(ids)})]
+                return new, now, [Outgoing(_event("resync", new, {"changed": len(ids)}))]
             events = self._alerts(session, mark, new)
             events += [
-                _event("row", new, self._pushed(row, now))
+                Outgoing(_event("row", new, self._pushed(row, now)), street=row["street"])
                 for row in self.summaries.rows(session, sorted(ids), now)
             ]
-            events.append(_event("counts", new, self.summaries.lane_counts(session, now)))
+            events += [
+                Outgoing(
+                    _event("counts", new, self.summaries.lane_counts(session, now, scope)),
+                    audience=scope,
+                )
+                for scope in sorted(scopes, key=lambda s: s or "")
+            ]
             return new, now, events
 
     def _pushed(self, row: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -129,9 +156,9 @@ class Changes:
         )
         return {"id": row["id"], "lane": row["lane"], "key": sort_key(row), "html": html}
 
-    def _alerts(self, session: Session, mark: Mark, new: Mark) -> list[ServerSentEvent]:
+    def _alerts(self, session: Session, mark: Mark, new: Mark) -> list[Outgoing]:
         found = session.exec(
-            select(TimelineEvent, Incident.address)
+            select(TimelineEvent, Incident.address, Incident.street)
             .join(Incident, col(Incident.id) == TimelineEvent.incident_id)
             .where(
                 col(TimelineEvent.id) > mark.timeline, col(TimelineEvent.kind).startswith("alert_")
@@ -140,17 +167,20 @@ class Changes:
             .limit(MAX_ALERTS)
         ).all()
         events = []
-        for event, address in reversed(found):
+        for event, address, street in reversed(found):
             summary = self.labels.summary({"kind": event.kind, "data": event.data})
             text = (
                 f"{self.labels.time(event.at.isoformat())} #{event.incident_id} {address}"
                 f" · {self.labels.words.tables['EVENTS'].get(event.kind, event.kind)}：{summary}"
             )
             events.append(
-                _event(
-                    "alert",
-                    new,
-                    {"incident_id": event.incident_id, "kind": event.kind, "text": text},
+                Outgoing(
+                    _event(
+                        "alert",
+                        new,
+                        {"incident_id": event.incident_id, "kind": event.kind, "text": text},
+                    ),
+                    street=street,
                 )
             )
         return events
@@ -162,26 +192,36 @@ class Broadcaster:
     def __init__(self, changes: Changes, interval: float = STREAM_SECONDS) -> None:
         self.changes = changes
         self.interval = interval
-        self.queues: set[asyncio.Queue[ServerSentEvent]] = set()
+        # Each open stream's queue and its scope (a street office's street, else None).
+        self.queues: dict[asyncio.Queue[ServerSentEvent], str | None] = {}
         self.task: asyncio.Task[None] | None = None
 
-    async def events(self, last_event_id: str | None) -> AsyncIterator[ServerSentEvent]:
+    def scopes(self) -> frozenset[str | None]:
+        return frozenset(self.queues.values()) or frozenset({None})
+
+    async def events(
+        self, last_event_id: str | None, scope: str | None = None
+    ) -> AsyncIterator[ServerSentEvent]:
+        """One console's stream; a street office's (`scope`) carries its own street only."""
         queue: asyncio.Queue[ServerSentEvent] = asyncio.Queue(maxsize=QUEUE_SIZE)
-        self.queues.add(queue)
+        self.queues[queue] = scope
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._watch())
         try:
             mark, _ = await run_in_threadpool(self.changes.now_mark)
             seen = Mark.parse(last_event_id)
             if seen is not None and seen != mark:  # a reconnect: what it missed first
-                _, _, missed = await run_in_threadpool(self.changes.since, seen, None)
-                for event in missed:
-                    yield event
+                _, _, missed = await run_in_threadpool(
+                    self.changes.since, seen, None, frozenset({scope})
+                )
+                for out in missed:
+                    if out.visible_to(scope):
+                        yield out.event
             yield _event("ready", mark, {"mark": mark.text()})
             while True:
                 yield await queue.get()
         finally:
-            self.queues.discard(queue)
+            self.queues.pop(queue, None)
             if not self.queues and self.task is not None:
                 self.task.cancel()
                 self.task = None
@@ -191,13 +231,16 @@ class Broadcaster:
         while True:
             await asyncio.sleep(self.interval)
             try:
-                mark, then, events = await run_in_threadpool(self.changes.since, mark, then)
+                mark, then, events = await run_in_threadpool(
+                    self.changes.since, mark, then, self.scopes()
+                )
             except Exception as exc:  # a busy or lost database: try again next time
                 logger.warning("live stream: reading changes failed ({})", type(exc).__name__)
                 continue
-            for queue in list(self.queues):
-                for event in events:
-                    self._offer(queue, event, mark)
+            for queue, scope in list(self.queues.items()):
+                for out in events:
+                    if out.visible_to(scope):
+                        self._offer(queue, out.event, mark)
 
     @staticmethod
     def _offer(queue: asyncio.Queue[ServerSentEvent], event: ServerSentEvent, mark: Mark) -> None:
@@ -225,13 +268,14 @@ def broadcaster_of(request: Request, make: Callable[[], Broadcaster]) -> Broadca
 )
 async def stream(
     request: Request,
-    _: api.User_,
+    who: api.User_,
     last_event_id: str | None = Header(default=None, alias="Last-Event-ID", max_length=60),
 ) -> EventSourceResponse:
     """Server-Sent Events: `row` (an incident's summary, and its rendered card), `alert` (a
     reminder or overdue alert just recorded), `counts` (open incidents per lane), `resync`
     (too much changed: read the board again) and `ready`. Reconnect with `Last-Event-ID` to
-    be sent what was missed."""
+    be sent what was missed. A street office's stream carries its own street's incidents and
+    counts only."""
     service = api.service_of(request)
     hub = broadcaster_of(request, lambda: Broadcaster(Changes(service)))
-    return EventSourceResponse(hub.events(last_event_id), ping=PING_SECONDS)
+    return EventSourceResponse(hub.events(last_event_id, who.street), ping=PING_SECONDS)

@@ -2,7 +2,8 @@
 
 - `web`: the app on the shared `service` fixture (a temporary SQLite file, a hand-moved clock),
   without the background scheduler, with three users and a bearer token each:
-  `officer` (区房管局, administrator), `hq` (区指挥部) and `street` (街道办事处).
+  `officer` (区房管局, administrator), `hq` (区指挥部) and `street` (鹦鹉街's 街道办事处: a
+  street office's account belongs to one street).
 - `client`: a FastAPI TestClient on it (no cookies); `login(client, user)` logs a client in
   through the console's form and returns the session's CSRF token.
 """
@@ -41,6 +42,7 @@ USERS = {
     "hq": ("指挥部乙", "district_hq", False),
     "street": ("街道丙", "street_office", False),
 }
+STREETS = {"street": "yingwu"}
 
 
 @dataclass
@@ -71,7 +73,9 @@ def web(service: IncidentService) -> Web:
     accounts: Accounts = app.state.accounts
     out = Web(app, service, accounts)
     for username, (name, unit, admin) in USERS.items():
-        user = accounts.create_user(username, name, unit, PASSWORD, is_admin=admin)
+        user = accounts.create_user(
+            username, name, unit, PASSWORD, is_admin=admin, street=STREETS.get(username)
+        )
         assert user.id is not None
         out.tokens[username] = accounts.issue_token(user.id, "tests")[1]
     return out
