@@ -303,6 +303,8 @@ class TimelineEntry:
     at: dt.datetime
     actor: str
     description: str
+    on_duty: str = ""
+    """Who was on duty when it happened ('' when the roster had no shift then)."""
 
     def __post_init__(self) -> None:
         ensure_aware(self.at, "at")

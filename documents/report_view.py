@@ -159,10 +159,21 @@ def _members(report: InvestigationReport) -> Table:
 
 
 def _timeline(report: InvestigationReport) -> Table:
+    """Who was on duty (值班) gets a column when the record knows it for any entry."""
     entries = sorted(report.timeline, key=lambda e: e.at)  # stable: same-time order kept
+    duty = any(e.on_duty for e in entries)
     rows = tuple(
-        (str(i), _cell_time(e.at), e.actor, e.description) for i, e in enumerate(entries, 1)
+        (str(i), _cell_time(e.at), e.actor, e.description, *((e.on_duty,) if duty else ()))
+        for i, e in enumerate(entries, 1)
     )
+    if duty:
+        return Table(
+            "事件时间线",
+            ("序号", "时间", "主体", "事件", "值班"),
+            rows,
+            (12, 32, 28, 58, 30),
+            left=(3, 4),
+        )
     return Table("事件时间线", ("序号", "时间", "主体", "事件"), rows, (14, 37, 32, 73), left=(3,))
 
 

@@ -55,6 +55,9 @@ class Link:
     person: str | None
     kind: str
     data: Mapping[str, Any]
+    # Who was on duty (`engine.onduty`): covered only when set, so the MACs of events recorded
+    # before it existed stay what they were.
+    on_duty: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def canonical(link: Link, prev_mac: str) -> bytes:
             link.kind,
             link.data,
             prev_mac,
+            *([] if link.on_duty is None else [link.on_duty]),
         ],
         sort_keys=True,
         separators=(",", ":"),
@@ -150,6 +154,7 @@ def _with_seq(link: Link, seq: int) -> Link:
         link.person,
         link.kind,
         link.data,
+        link.on_duty,
     )
 
 
@@ -302,6 +307,7 @@ def _link(values: Mapping[str, Any], seq: int) -> Link:
         values.get("person"),
         values["kind"],
         values.get("data") or {},
+        values.get("on_duty"),
     )
 
 
@@ -350,6 +356,7 @@ def _chain_new_events(session: OrmSession, _context: Any, _instances: Any) -> No
                 "person": event.person,
                 "kind": event.kind,
                 "data": event.data,
+                "on_duty": event.on_duty,
             },
         ).items():
             setattr(event, name, value)
@@ -387,6 +394,7 @@ def _stored(event: TimelineEvent) -> StoredEvent:
             event.person,
             event.kind,
             event.data,
+            event.on_duty,
         ),
         event.prev_mac,
         event.mac,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from transitions import EventData, Machine, MachineError
 
 from engine.errors import InvalidInput, InvalidState
+from engine.onduty import OnDuty, no_roster
 from engine.plan import Level, Plan
 from engine.record import IncidentRecord
 from engine.schemas import Input, validate
@@ -108,6 +109,8 @@ class Vocabulary:
     notice_kind: Callable[[Plan, str], str]
     # How an event recorded on a body's behalf says so (R11), given its `proxy` data.
     proxy_note: Callable[[Plan, dict[str, Any]], str]
+    # Who was on duty when an event happened, given its `on_duty` value ('' when not known).
+    on_duty_note: Callable[[dict[str, Any] | None], str] = lambda _on_duty: ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class Workflow:
     # The procedure's next actions for an incident view, the most expected first (the console's
     # next-step banner); none by default, and the console then offers only the actions panel.
     next_actions: Callable[[dict[str, Any]], list[str]] = lambda _incident: []
+    # Who was on duty at an instant (the workflow's roster), stamped on every timeline event
+    # (`engine.onduty`); the kernel keeps no roster, so none by default.
+    on_duty: OnDuty = no_roster
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:

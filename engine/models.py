@@ -110,6 +110,11 @@ class TimelineEvent(SQLModel, table=True):
     person: str | None = Field(default=None, max_length=200)
     kind: str = Field(max_length=64)
     data: dict[str, Any] = _json({})
+    # Who was on duty when it happened, as the workflow's roster says (`engine.onduty`); None
+    # when no roster covers the time (or for events recorded before the column existed).
+    on_duty: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(), nullable=True)
+    )
     seq: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=False))
     # NULL only for events recorded before the chain existed, until `audit seal`.
     prev_mac: str | None = Field(default=None, max_length=64)

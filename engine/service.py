@@ -17,7 +17,7 @@ from loguru import logger
 from sqlmodel import Session, col, func, select
 
 from documents import InvestigationReport, OfficialDocument
-from engine import audit
+from engine import audit, onduty
 from engine.acklinks import AckLinks
 from engine.clock import Clock, system_clock
 from engine.contacts import Directory, load_directory
@@ -72,6 +72,7 @@ class IncidentService:
         self.directory = directory or load_directory()
         self.keys = derive(load_secret(secret_key, key_file, db_url, audit.has_chain(self.db)))
         audit.install(self.db, self.keys.audit)
+        onduty.install(self.db, workflow.on_duty)
         self.ack_links = AckLinks(self.keys.ack_links, public_url, self.directory.ack_link_hours)
         self.outbox = Outbox(plan, self.directory, NoticeRenderer(plan), self.ack_links)
         self.delivery = DeliveryWorker(

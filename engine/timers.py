@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from loguru import logger
 from sqlmodel import Session, col, select
 
-from engine import audit, escalation, subjects
+from engine import audit, escalation, onduty, subjects
 from engine.db import reading
 from engine.errors import Conflict
 from engine.models import DeadlineRow, Delivery, FiredAlert, Incident, Notice, TimelineEvent
@@ -143,6 +143,7 @@ class Batch:
         )
 
     def write(self, session: Session) -> None:
+        onduty.stamp_rows(session, self.events)
         audit.chain_rows(session, self.events)
         for model, rows in (
             (FiredAlert, self.fired),

@@ -98,6 +98,7 @@ def event_view(event: TimelineEvent, zone: ZoneInfo) -> dict[str, Any]:
         "person": event.person,
         "kind": event.kind,
         "data": event.data,
+        "on_duty": event.on_duty,
     }
 
 

@@ -52,6 +52,10 @@ class Labels:
     def street(self, code: str) -> str:
         return self.plan.streets.items.get(code, code)
 
+    def on_duty(self, event: dict[str, Any]) -> str:
+        """Who was on duty when the event happened, in the workflow's words ('' unknown)."""
+        return self.words.on_duty_note(event.get("on_duty"))
+
     def condition(self, code: str) -> str:
         found = self.plan.conditions.get(code)
         return found.name if found else code

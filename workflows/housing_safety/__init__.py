@@ -32,6 +32,7 @@ from workflows.housing_safety.authority import (
     may_record_report,
 )
 from workflows.housing_safety.grading import classify_facts
+from workflows.housing_safety.on_duty import on_duty
 from workflows.housing_safety.report import Reporting, check_parts
 from workflows.housing_safety.states import OPEN_STATES, RESPONSE_STATES, STATES, next_actions
 
@@ -61,6 +62,7 @@ WORKFLOW = Workflow(
     forms=fields.FORMS,
     subject_alerts=patrol_alerts.HANDLERS,
     next_actions=next_actions,
+    on_duty=on_duty,
     check=check,
     transitions=(
         Transition(

@@ -171,7 +171,12 @@ def build_report(snapshot: Snapshot) -> doc.InvestigationReport:
         ],
         members=_members(rec),
         timeline=[
-            doc.TimelineEntry(at=e.at, actor=rec.name(e.actor), description=text)
+            doc.TimelineEntry(
+                at=e.at,
+                actor=rec.name(e.actor),
+                description=text,
+                on_duty=words.duty_names(e.on_duty),
+            )
             for e in rec.events
             if (text := describe(rec, e)) is not None
         ],

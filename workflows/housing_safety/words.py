@@ -396,6 +396,26 @@ SUMMARIES: dict[str, Callable[[Names, dict[str, Any]], str]] = {
 }
 
 
+def duty_names(on_duty: dict[str, Any] | None) -> str:
+    """The shift on duty when an event happened (§3.5): its leader on duty (带班领导) and its
+    officers; '' when the roster had no shift then."""
+    if not on_duty:
+        return ""
+    leader = on_duty.get("leader") or ""
+    officers = "、".join(on_duty.get("officers") or [])
+    parts = (f"带班领导{leader}" if leader else "", f"值班员{officers}" if officers else "")
+    return "；".join(p for p in parts if p)
+
+
+def on_duty_note(on_duty: dict[str, Any] | None) -> str:
+    names = duty_names(on_duty)
+    return f"值班：{names}" if names else ""
+
+
 VOCABULARY = Vocabulary(
-    tables=TABLES, summaries=SUMMARIES, notice_kind=notice_kind, proxy_note=proxy_note
+    tables=TABLES,
+    summaries=SUMMARIES,
+    notice_kind=notice_kind,
+    proxy_note=proxy_note,
+    on_duty_note=on_duty_note,
 )

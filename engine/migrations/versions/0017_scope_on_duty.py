@@ -1,4 +1,5 @@
-"""A street office's account belongs to one street (SPEC R11, scope).
+"""A street office's account belongs to one street, and every timeline event records who was
+on duty (SPEC R11).
 
 Revision ID: 0017
 Revises: 0015
@@ -18,8 +19,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("web_user") as batch_op:
         batch_op.add_column(sa.Column("street", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("timeline_event") as batch_op:
+        batch_op.add_column(sa.Column("on_duty", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("timeline_event") as batch_op:
+        batch_op.drop_column("on_duty")
     with op.batch_alter_table("web_user") as batch_op:
         batch_op.drop_column("street")
