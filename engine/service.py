@@ -7,7 +7,7 @@ tables directly. A refused or invalid call raises a `FanganError` and changes no
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -180,12 +180,15 @@ class IncidentService:
         actor: str | None = None,
         person: str | None = None,
         merge_into: int | None = None,
+        then: Callable[[Session, dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
         """Log a new report (by default at the plan's intake desk). Logging it at the desk
         that receives reports records the district half of the initial report at
         `reported_at` (SPEC R3). `merge_into`: it is a duplicate of that incident, folded into
         it in the same transaction (the workflow's `merge`), so the call's facts are kept and
-        nothing is logged twice."""
+        nothing is logged twice. `then`: what the caller writes with it (the record the report
+        came from), given the session and the new incident's view, in the same transaction:
+        if it raises, the incident is not logged either."""
         actor = actor or self.plan.plan.intake
         if actor not in self.plan.actors:
             raise InvalidInput(f"actor: unknown actor '{actor}'")
@@ -247,7 +250,10 @@ class IncidentService:
                 )
                 session.add(incident)
                 session.flush()
-            return self._view(session, incident, now)
+            view = self._view(session, incident, now)
+            if then is not None:
+                then(session, view)
+            return view
 
     def act(
         self,

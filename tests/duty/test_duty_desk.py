@@ -450,3 +450,28 @@ def test_the_sheet_prints_as_built_with_both_confirmations(
     assert "2026年03月02日09:30" in text  # the initial report, due 09:30 (discovered 08:30)
     assert "wang（2026年03月02日09:00）" in text and "zhao（2026年03月02日09:03）" in text
     assert unchanged(lambda: desk.handover_document(handover, "docx")).message.startswith("format:")
+
+
+def test_opening_an_incident_from_a_call_is_one_transaction(
+    desk: DutyDesk,
+    service: IncidentService,
+    db_digest: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second half (the call pointing to its incident) fails: the incident, its deadlines
+    and its timeline are not written either, and the call stays open to be opened again."""
+    call = desk.log_call(CALL, by="li")
+    url = service.db.url.render_as_string()
+    before = db_digest(url)
+
+    def broken(*_: Any, **__: Any) -> dict[str, Any]:
+        raise RuntimeError("the call log is broken")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DutyDesk, "_settle", broken)
+        with pytest.raises(RuntimeError):
+            desk.open_incident(call["id"], {"condition": "hidden_danger"}, by="li")
+    assert db_digest(url) == before
+    assert service.list_incidents() == [] and desk.call(call["id"])["status"] == "open"
+    opened = desk.open_incident(call["id"], {"condition": "hidden_danger"}, by="li")
+    assert desk.call(call["id"])["incident_id"] == opened["id"]

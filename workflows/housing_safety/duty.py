@@ -244,8 +244,9 @@ class DutyDesk:
     def open_incident(
         self, call_id: int, data: object, *, by: str, actor: str | None = None
     ) -> dict[str, Any]:
-        """Open an incident prefilled from the call (place, caller, content, time). The report
-        is logged by the kernel in its own transaction; the call then points to it."""
+        """Open an incident prefilled from the call (place, caller, content, time): the
+        incident is logged and the call settled pointing to it in one transaction, so a failure
+        of either leaves neither (no incident without its call, no call pointing nowhere)."""
         extra: CallOpenIn = validate(CallOpenIn, data)
         call = self.call(call_id)
         check_open(call_id, call["status"])
@@ -273,15 +274,16 @@ class DutyDesk:
             "reporter": caller[:200] or None,
             "description": f"值班电话记录第{call_id}号：{call['content']}"[:4000],
         }
-        incident = self.service.report(
-            {k: v for k, v in report.items() if v is not None}, actor=actor
-        )
         now = self.service.now()
-        with self.service.transaction() as session:
+
+        def settle(session: Session, incident: dict[str, Any]) -> None:
             row = self._get_call(session, call_id)
-            check_open(call_id, row.status)
+            check_open(call_id, row.status)  # settled meanwhile: the incident is not logged
             self._settle(session, row, "incident", by, now, incident_id=incident["id"])
-        return incident
+
+        return self.service.report(
+            {k: v for k, v in report.items() if v is not None}, actor=actor, then=settle
+        )
 
     def record_handling(self, call_id: int, data: object) -> dict[str, Any]:
         """Write the 领导批示 or the 处理情况 of a call, settled or not: an instruction given
