@@ -111,7 +111,7 @@ WORKFLOW = Workflow(
             ("active",),
             "danger_eliminated",
             p.EliminateDanger,
-            (may_act,),
+            (may_act, termination.experts_in_pool),
             (termination.danger_eliminated,),
         ),
         Transition(
