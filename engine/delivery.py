@@ -8,7 +8,8 @@ heartbeat renews the lease, so a slow send is never taken for a dead one; a work
 mid-send stops renewing, its lease expires, and the message is tried again with the same
 idempotency key, which every channel sends, so a receiver that deduplicates (the console file,
 an SMS gateway, a mail system keyed by Message-ID) delivers it once. A message that exhausts its
-retries (or is refused outright) is `dead` and raises an alert to the duty officer.
+retries (or is refused outright) is `dead` and raises an alert to the duty officer (one about a
+subject, not an incident, too: the alert is then about the same subject).
 """
 
 from __future__ import annotations
@@ -267,7 +268,7 @@ class DeliveryWorker:
             return Outcome(delivery_id, row.status, row.last_error)
 
     def _raise_alarm(self, session: Session, row: Delivery, now: datetime) -> None:
-        if row.incident_id is None:  # about no incident: no timeline to note it on
+        if row.incident_id is None:  # about a subject: no timeline, but the desk is told
             logger.critical(
                 "delivery {} about {} to {} is dead: {}",
                 row.id,
@@ -275,6 +276,10 @@ class DeliveryWorker:
                 row.recipient,
                 row.last_error,
             )
+            if row.kind == "delivery_failed":
+                logger.critical("the duty officer cannot be reached: delivery {} is dead", row.id)
+            elif row.about is not None:
+                self.outbox.subject_failed(session, row, now)
             return
         session.add(
             TimelineEvent(

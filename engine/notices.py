@@ -130,6 +130,18 @@ class NoticeRenderer:
         text = self._render(kind, self.fixed_context(incident, recipient, sent_at), data, ack_url)
         return mark_drill_text(text) if incident.drill and mark_drill else text
 
+    def render_about(
+        self, kind: str, recipient: str, data: dict[str, Any], sent_at: datetime
+    ) -> Rendered:
+        """A message about no incident (a subject's, `engine.subjects`): its template reads
+        only the recipient, the time and `data`."""
+        fixed = {
+            "incident": None,
+            "unit": self._unit(recipient),
+            "sent_text": cn_datetime_text(as_utc(sent_at), self.zone),
+        }
+        return self._render(kind, fixed, data, None)
+
     def snapshot(
         self, kind: str, incident: Incident, recipient: str, data: dict[str, Any], sent_at: datetime
     ) -> dict[str, Any]:

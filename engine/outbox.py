@@ -158,24 +158,23 @@ class Outbox:
         )
         delivery.subject, delivery.body, delivery.template = (rendered.subject, rendered.body, None)
 
+    def _failure(self, failed: Delivery) -> dict[str, Any]:
+        return {
+            "original_subject": failed.subject,
+            "recipient_name": self.plan.actor_name(failed.recipient),
+            "channel": failed.channel,
+            "address": failed.address,
+            "attempts": failed.attempts,
+            "error": failed.last_error,
+        }
+
     def delivery_failed(
         self, session: Session, incident: Incident, failed: Delivery, at: datetime
     ) -> None:
         """A message that exhausted its retries becomes an alert to the duty officer."""
         desk = self.plan.plan.duty_desk
         rendered = self.renderer.render(
-            "delivery_failed",
-            incident,
-            desk,
-            {
-                "original_subject": failed.subject,
-                "recipient_name": self.plan.actor_name(failed.recipient),
-                "channel": failed.channel,
-                "address": failed.address,
-                "attempts": failed.attempts,
-                "error": failed.last_error,
-            },
-            at,
+            "delivery_failed", incident, desk, self._failure(failed), at
         )
         insert(
             session,
@@ -190,6 +189,24 @@ class Outbox:
                 None,
             ),
         )
+
+    def subject_failed(self, session: Session, failed: Delivery, at: datetime) -> None:
+        """The same alert for a message about a subject (`about`): about that subject too, so
+        the desk's views can say which one it was."""
+        assert failed.about is not None
+        desk = self.plan.plan.duty_desk
+        rendered = self.renderer.render_about("delivery_failed", desk, self._failure(failed), at)
+        rows = self._rows(
+            (None, False),
+            desk,
+            "primary",
+            "delivery_failed",
+            rendered,
+            f"{failed.about}:failed:{failed.id}",
+            at,
+            None,
+        )
+        insert(session, [{**row, "about": failed.about} for row in rows])
 
     def _rows(
         self,

@@ -42,6 +42,7 @@ from web.auth import (
     session_user,
 )
 from web.idempotency import IdempotencyStore, Stored, fingerprint
+from web.pools import expert_choices
 from web.present import (
     Labels,
     Rules,
@@ -366,8 +367,18 @@ def _incident_context(
     steps = page.next_steps(rules, incident, who.unit)
     if open_action is None and steps and steps[0].mine and steps[0].action:
         open_action, values = steps[0].action, steps[0].values
+    actions = [a for a in rules.actions_for(incident, who.unit) if page.applies(incident, a)]
+    # The pool is read only when a form this unit may fill in offers it.
+    wants_pool = any(
+        f.kind == "pool"
+        for a in actions
+        for f in forms.fields_for(service.plan, service.workflow, a)
+    )
+    pool, picked = expert_choices(request, incident["id"]) if wants_pool else ([], [])
     return {
-        "kit": forms.FormKit(service.plan, service.workflow, incident, who.unit),
+        "kit": forms.FormKit(
+            service.plan, service.workflow, incident, who.unit, tuple(pool), tuple(picked)
+        ),
         "form_values": _form_values(incident, open_action, values),
         "steps": steps,
         "level_words": page.level_words(rules.labels, incident),
@@ -378,7 +389,7 @@ def _incident_context(
         "field_errors": {},
         "i": incident,
         "button_text": rules.labels.button,
-        "actions": [a for a in rules.actions_for(incident, who.unit) if page.applies(incident, a)],
+        "actions": actions,
         "others": [
             (a, names)
             for a, names in rules.others_waiting(incident, who.unit)

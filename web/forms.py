@@ -43,6 +43,7 @@ Kind = Literal[
     "statement_draft",
     "statement_approved",
     "my_notice",
+    "pool",
 ]
 SELECTS = frozenset(
     {
@@ -191,11 +192,16 @@ class FormKit:
     workflow: Workflow
     incident: dict[str, Any] | None
     unit: str
+    # The options of a `pool` field (the expert pool: id, label) and those already picked.
+    pool: tuple[tuple[str, str], ...] = ()
+    pool_picked: tuple[str, ...] = ()
 
     def fields(self, action: str) -> tuple[Field, ...]:
         return fields_for(self.plan, self.workflow, action)
 
     def choices(self, field: Field) -> list[tuple[str, str]]:
+        if field.kind == "pool":
+            return list(self.pool)
         # The aftermath items people may open by hand (§5.3, config `aftermath`).
         labels = Labels(self.plan, self.workflow.words)
         return choices(
@@ -203,6 +209,8 @@ class FormKit:
         )
 
     def checked(self, field: Field) -> list[str]:
+        if field.kind == "pool":
+            return list(self.pool_picked)
         return default_checked(self.plan, field)
 
     @staticmethod
@@ -214,6 +222,9 @@ def _value(field: Field, form: Mapping[str, Any], getlist: Any) -> Any:
     if field.kind == "units":
         picked = [v for v in getlist(field.name) if v]
         return picked or None
+    if field.kind == "pool":  # ids; anything else is sent as typed for the engine to refuse
+        ids = [int(v) if v.isascii() and v.isdigit() else v for v in getlist(field.name) if v]
+        return ids or None
     raw = form.get(field.name)
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
@@ -286,6 +297,12 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"is later than reported_at"), "不能晚于接报时间"),
     (re.compile(r"is earlier than the incident's discovery"), "不能早于事件的发现时间"),
     (re.compile(r"required to lower a response level"), "降低响应级别时必须填写"),
+    (
+        re.compile(r"name an expert or pick one from the pool"),
+        "请从专家库中选择专家，或填写专家库以外的专家姓名",
+    ),
+    (re.compile(r"unknown expert (?P<n>\d+) \(not in the pool\)"), "专家库中没有编号为 {n} 的专家"),
+    (re.compile(r"expert \d+ \((?P<name>[^)]+)\) is not available"), "专家{name}暂不可用"),
     (re.compile(r"^required"), "必须填写"),
     (re.compile(r"at most (?P<n>\d+) characters"), "最多 {n} 个字"),
     (re.compile(r"must be (?P<n>[0-9.]+) or more"), "不能小于 {n}"),

@@ -17,6 +17,7 @@ from engine.errors import FanganError
 from web import forms
 from web.api import ERRORS, STATUS, BoundedRoute, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, text
+from web.pools import resources_of
 from workflows.housing_safety.drills import DrillService
 from workflows.housing_safety.prevention_config import prevention
 from workflows.housing_safety.prevention_service import InvalidRows, PreventionService
@@ -236,13 +237,6 @@ def warnings_of(request: Request) -> WarningService:
     service: WarningService | None = getattr(request.app.state, "warnings", None)
     if service is None:
         service = request.app.state.warnings = WarningService(service_of(request))
-    return service
-
-
-def resources_of(request: Request) -> ResourceService:
-    service: ResourceService | None = getattr(request.app.state, "resources", None)
-    if service is None:
-        service = request.app.state.resources = ResourceService(service_of(request))
     return service
 
 

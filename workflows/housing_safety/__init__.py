@@ -113,7 +113,7 @@ WORKFLOW = Workflow(
             ("active",),
             "danger_eliminated",
             p.EliminateDanger,
-            (may_act,),
+            (may_act, termination.experts_in_pool),
             (termination.danger_eliminated,),
         ),
         Transition(

@@ -25,6 +25,8 @@ from engine.service import IncidentService
 from engine.timeutil import parse_instant
 from workflows.housing_safety import words
 from workflows.housing_safety.duty_tables import DutyCall, DutyShift, Handover
+from workflows.housing_safety.prevention_tables import House, PublicBuildingCheck
+from workflows.housing_safety.warning_tables import Warning as HazardWarning
 
 Line64 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 Line100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -127,6 +129,36 @@ class Pending:
     incident_id: int | None
     what: str
     when: datetime | None
+
+
+def about_parts(about: str | None) -> tuple[str, int] | None:
+    """A message's subject ("house:12") as its kind and id; None for an incident's message or
+    a value this workflow did not write."""
+    kind, sep, raw = (about or "").partition(":")
+    if not sep or not raw.isascii() or not raw.isdigit():
+        return None
+    return kind, int(raw)
+
+
+def subject_text(session: Session, about: str | None) -> str:
+    """What the sheet says a subject's message is about (危险房屋 鹦鹉街示例路1号｜), so an
+    undelivered patrol alert or warning names its house or warning; '' for an incident's."""
+    parts = about_parts(about)
+    if parts is None:
+        return ""
+    kind, subject_id = parts
+    label = words.SUBJECTS.get(kind, kind)
+    name = ""
+    if kind == "house":
+        house = session.get(House, subject_id)
+        name = house.address if house else ""
+    elif kind == "public_check":
+        check = session.get(PublicBuildingCheck, subject_id)
+        name = f"{check.building}（{check.address}）" if check else ""
+    elif kind == "warning":
+        warning = session.get(HazardWarning, subject_id)
+        name = (warning.headline or "") if warning else ""
+    return f"{label} {name or f'#{subject_id}'}｜"
 
 
 def sheet_sections(
@@ -528,7 +560,7 @@ class DutyDesk:
         messages = [
             Pending(
                 m.incident_id,
-                f"{plan.actor_name(m.recipient)}：{m.subject}"
+                f"{subject_text(session, m.about)}{plan.actor_name(m.recipient)}：{m.subject}"
                 f"（{words.DELIVERY_STATUS.get(m.status, m.status)}）",
                 m.next_attempt_at,
             )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from engine.plan import Level
-from engine.schemas import MAX_INT, FactsPatch, Input, Text, Yuan
+from engine.schemas import MAX_INT, FactsPatch, Id, Input, Text, Yuan
 
 
 class RaiseLevel(FactsPatch):
@@ -38,8 +39,22 @@ class UseEmergencyPower(Input):
 
 
 class EliminateDanger(Input):
-    experts: Annotated[list[Text], Field(min_length=1)]
+    """The experts who confirm the danger gone (§4.4): picked from the pool (§6.2) by id, or
+    named in free text for one from outside it; at least one either way."""
+
+    # Declared before `experts`, whose check reads it.
+    expert_ids: Annotated[list[Id], Field(max_length=50)] = Field(default_factory=list)
+    experts: list[Text] = Field(default_factory=list, validate_default=True)
     appraisers: Annotated[list[Text], Field(min_length=1)]
+
+    @field_validator("experts")
+    @classmethod
+    def _someone(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if not value and not info.data.get("expert_ids"):
+            raise PydanticCustomError(
+                "required", "required: name an expert or pick one from the pool (expert_ids)"
+            )
+        return value
 
 
 class Note(Input):

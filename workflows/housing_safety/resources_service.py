@@ -161,6 +161,26 @@ class ResourceService(OnRecord):
             )
         return {"incident_id": incident_id, "tasks": out}
 
+    def offered(self, incident_id: int, task: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """The console's choice of experts for an incident's task: the pool's available ones
+        as 姓名（领域）, and those already picked for the task (selected to start with)."""
+        fields = self.section.experts.fields
+        with self.incidents.reading() as session:
+            pool = session.exec(
+                select(Expert)
+                .where(col(Expert.available))
+                .order_by(col(Expert.field), col(Expert.id))
+            ).all()
+            picked = session.exec(
+                select(ExpertAssignment.expert_id).where(
+                    ExpertAssignment.incident_id == incident_id, ExpertAssignment.task == task
+                )
+            ).all()
+        return (
+            [(str(e.id), f"{e.name}（{fields.get(e.field, e.field)}）") for e in pool],
+            [str(i) for i in picked],
+        )
+
     def assignments(self, incident_id: int) -> dict[str, Any]:
         with self.incidents.reading() as session:
             return self._assignments(session, incident_id)

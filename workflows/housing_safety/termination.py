@@ -3,16 +3,72 @@ and announced by the units the plan names for the level; everyone notified hears
 
 from __future__ import annotations
 
-from sqlmodel import col
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
 
 from engine.lifecycle import ActionContext
 from engine.models import TimelineEvent
+from workflows.housing_safety import resources
+from workflows.housing_safety.payloads import EliminateDanger
+from workflows.housing_safety.prevention_config import prevention
+from workflows.housing_safety.resource_tables import Expert, ExpertAssignment
+
+TASK = "danger_elimination"  # the pool's task for it (config prevention.experts.tasks)
+
+
+@dataclass(frozen=True)
+class PoolExperts:
+    """The pool's experts the guard found for the effect to record."""
+
+    experts: list[dict[str, Any]]
+
+
+def experts_in_pool(ctx: ActionContext) -> None:
+    """Experts picked by id must be in the pool (§6.2) and available."""
+    payload: EliminateDanger = ctx.payload
+    pool: dict[int, dict[str, Any]] = {}
+    if payload.expert_ids:
+        rows = ctx.record.session.exec(select(Expert).where(col(Expert.id).in_(payload.expert_ids)))
+        pool = {e.id: e.model_dump() for e in rows if e.id is not None}
+    fields = prevention(ctx.plan).experts.fields
+    ctx.hand(PoolExperts(resources.confirming_experts(pool, payload.expert_ids, fields)))
 
 
 def danger_eliminated(ctx: ActionContext) -> None:
-    ctx.record.log(
-        "danger_eliminated", ctx.actor, ctx.at, ctx.payload.model_dump(), person=ctx.person
+    """The confirmation on the timeline: `pool_experts` with ids and fields, `experts` every
+    confirming expert as a notice or the report names them; the pool's are also recorded as
+    picked for danger elimination, so the incident's assignments show them."""
+    payload: EliminateDanger = ctx.payload
+    pool = ctx.take(PoolExperts).experts
+    data = payload.model_dump(exclude={"expert_ids"})
+    data["experts"] = resources.expert_names(pool, payload.experts)
+    if pool:
+        data["pool_experts"] = pool
+    ctx.record.log("danger_eliminated", ctx.actor, ctx.at, data, person=ctx.person)
+    if not pool or TASK not in prevention(ctx.plan).experts.tasks:
+        return
+    session = ctx.record.session
+    incident_id = ctx.record.id
+    taken = set(
+        session.exec(
+            select(ExpertAssignment.expert_id).where(
+                ExpertAssignment.incident_id == incident_id, ExpertAssignment.task == TASK
+            )
+        )
     )
+    for expert in pool:
+        if expert["id"] not in taken:
+            session.add(
+                ExpertAssignment(
+                    expert_id=expert["id"],
+                    incident_id=incident_id,
+                    task=TASK,
+                    at=ctx.at,
+                    picked_by=ctx.actor,
+                )
+            )
 
 
 def termination_step(ctx: ActionContext) -> None:

@@ -176,6 +176,12 @@ DELIVERY_STATUS = {
     "dead": "多次发送失败",
     "delivered": "已送达",
 }
+# What a message about no incident is about (`Delivery.about` is "kind:id"), as the sheet says.
+SUBJECTS = {
+    "house": "危险房屋",
+    "public_check": "公共建筑检查",
+    "warning": "预警",
+}
 HANDOVER_SECTIONS = {
     "open_incidents": "在办事件",
     "overdue": "已超时事项",
