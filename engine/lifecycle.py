@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from transitions import EventData, Machine, MachineError
 
 from engine.errors import InvalidInput, InvalidState
+from engine.inputs import Input, validate
 from engine.plan import Level, Plan
-from engine.record import IncidentRecord
-from engine.schemas import Input, validate
-from engine.subjects import Handler
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the record and the subjects need the tables; a pure command does not
     from documents import InvestigationReport
+    from engine.record import IncidentRecord
     from engine.snapshot import Snapshot
+    from engine.subjects import Handler
 
 T = TypeVar("T")
 
