@@ -2,31 +2,70 @@
 
 The one place that chooses the parts: the kernel's commands (engine.cli), the accounts and the
 server (web), and the workflow the plan file is run with. Nothing below imports upwards.
+
+Each part is named by where it lives and imported when its command runs, so a command loads
+only what it needs (`classify` no database, document or web module: tests/test_cli_imports.py);
+`load_all` imports every part (the tables they declare, for the migrations' checks).
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from engine import cli
-from engine.lifecycle import Workflow
-from web.cli_users import users_app
-from web.serve import serve_cmd
-from workflows.housing_safety import WORKFLOW, prevention_cli
-from workflows.housing_safety.duty_cli import call_app, handover_app, shift_app
-from workflows.housing_safety.figures_cli import stats
+from workflows.housing_safety import rules
 
+if TYPE_CHECKING:
+    from engine.lifecycle import Workflow
+
+_PREVENTION = "workflows.housing_safety.prevention_cli"
+_DUTY = "workflows.housing_safety.duty_cli"
+COMMANDS = {
+    "user": "web.cli_users:users_app",
+    "serve": "web.serve:serve_cmd",
+    "stats": "workflows.housing_safety.figures_cli:stats",
+    "call": f"{_DUTY}:call_app",
+    "shift": f"{_DUTY}:shift_app",
+    "handover": f"{_DUTY}:handover_app",
+    **{
+        name: f"{_PREVENTION}:{name}_app"
+        for name in (
+            "house",
+            "appraisal",
+            "warning",
+            "shelter",
+            "expert",
+            "rescue",
+            "fund",
+            "check",
+            "drill",
+        )
+    },
+}
+
+
+def _workflow() -> Workflow:
+    from workflows.housing_safety import WORKFLOW
+
+    found: Workflow = WORKFLOW
+    return found
+
+
+WORKFLOW = cli.LazyWorkflow(rules, _workflow)
 app = cli.app
-app.add_typer(users_app, name="user")
-app.command("serve")(serve_cmd)
-app.command("stats")(stats)
-app.add_typer(call_app, name="call")
-app.add_typer(shift_app, name="shift")
-app.add_typer(handover_app, name="handover")
-for name, sub_app in prevention_cli.sub_apps().items():
-    app.add_typer(sub_app, name=name)
 
 
-def main(argv: list[str] | None = None, workflow: Workflow = WORKFLOW) -> None:
-    cli.run(app, workflow, argv)
+def load_all() -> None:
+    """Import every part the command line names (and so every table they declare)."""
+    _workflow()
+    for target in COMMANDS.values():
+        module, _, attr = target.partition(":")
+        getattr(importlib.import_module(module), attr)
+
+
+def main(argv: list[str] | None = None, workflow: Workflow | cli.LazyWorkflow = WORKFLOW) -> None:
+    cli.run(app, workflow, argv, lazy=COMMANDS)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def _timed(call: Callable[[], bytes], runs: int) -> dict[str, Any]:
         seconds.append(time.perf_counter() - began)
     return {
         "runs_ms": [round(s * 1000, 1) for s in seconds],
-        "median_ms": round(statistics.median(seconds) * 1000, 1),
+        "median_ms": round(statistics.median(seconds) * 1000, 1) if seconds else None,
         "bytes": size,
     }
 
@@ -80,13 +80,13 @@ def _old_list(service: IncidentService) -> bytes:
     return json.dumps(rows, ensure_ascii=False).encode()
 
 
-def _process(args: list[str], env: dict[str, str], stdin: str = "") -> bytes:
+def _process(args: list[str], env: dict[str, str], stdin: str = "", root: Path = ROOT) -> bytes:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
+        [sys.executable, str(root / "main.py"), *args],
         input=stdin.encode(),
         capture_output=True,
-        cwd=ROOT,
-        env=env,
+        cwd=root,
+        env={**env, "PYTHONPATH": str(root)},
         timeout=600,
         check=True,
     )
@@ -117,6 +117,7 @@ def measure(
     workdir: Path,
     build: Build,
     start: datetime,
+    old: Path | None = None,
 ) -> dict[str, Any]:
     copies = max(1, min(args.replicate, size))
     scripts = scenario.storm(
@@ -158,6 +159,15 @@ def measure(
         "lanes": lane_counts(service),
         "loadavg": os.getloadavg(),
     }
+    if old is not None:  # the whole processes of the old tree, on the same database
+        out["before"] = {
+            "cli_list_process": _timed(
+                lambda: _process([*now_arg, "incident", "list"], env, root=old), args.runs
+            ),
+            "classify_process": _timed(
+                lambda: _process(["classify"], env, facts, root=old), args.runs
+            ),
+        }
     client.close()
     service.db.dispose()
     return out
@@ -171,12 +181,13 @@ def phase_read(
     build: Build,
     start: datetime,
     say: Callable[[str], None],
+    before_tree: Path | None = None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {"sizes": {}}
     for size in args.read_sizes:
         say(f"read: building {size} open incidents")
         results["sizes"][str(size)] = found = measure(
-            size, args, plan, workflow, workdir, build, start
+            size, args, plan, workflow, workdir, build, start, before_tree
         )
         new, old = found["new"], found["old"]["whole_view_list"]
         say(
@@ -216,7 +227,9 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (
                 f"old path: all whole views by urgency ({size})",
                 f"{old['median_ms']} ms, {old['bytes'] / 1024:.0f} KB "
-                f"({len(old['runs_ms'])} run{'s' if len(old['runs_ms']) > 1 else ''})",
+                f"({len(old['runs_ms'])} run{'s' if len(old['runs_ms']) > 1 else ''})"
+                if old["runs_ms"]
+                else "not run (--read-old-runs 0)",
                 "(before)",
                 "",
             ),

@@ -81,10 +81,12 @@ def verdict(value: float | None, target: float) -> str:
     return "met" if value < target else "MISSED"
 
 
-def table(rows: Sequence[tuple[str, str, str, str]]) -> str:
-    """A plain-text table of (measure, median, target, verdict) rows."""
-    header = ("measure", "median of runs", "target", "verdict")
-    widths = [max(_width(r[i]) for r in (header, *rows)) for i in range(4)]
+def table(
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str] = ("measure", "median of runs", "target", "verdict"),
+) -> str:
+    """A plain-text table of (measure, median, target, verdict) rows (or `header`'s columns)."""
+    widths = [max(_width(r[i]) for r in (header, *rows)) for i in range(len(header))]
     lines = [_row(header, widths), "  ".join("-" * w for w in widths)]
     lines += [_row(r, widths) for r in rows]
     return "\n".join(lines)

@@ -55,7 +55,9 @@ class Serve:
         resync_seconds: float,
         extra_args: tuple[str, ...] = (),
         contacts_path: Path | None = None,
+        root: Path = ROOT,
     ) -> None:
+        self.root = root  # the source tree whose `main.py serve` runs (`--before`: an old one)
         self.db_path = db_path
         self.contacts_path = contacts_path
         self.plan_path = plan_path
@@ -74,6 +76,7 @@ class Serve:
             "FANGAN_RESYNC_SECONDS": str(self.resync_seconds),
             "FANGAN_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": str(self.root),
         }
         env.pop("FANGAN_LOG_FILE", None)
         if self.contacts_path is not None:
@@ -82,7 +85,7 @@ class Serve:
         self.launched = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, *self.extra_args, "main.py", "serve", "--port", str(self.port)],
-            cwd=ROOT,
+            cwd=self.root,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -180,3 +183,94 @@ class FiredWatcher(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join(timeout=5)
+
+
+class StreamClients:
+    """`count` consoles holding the live stream (`GET /api/stream`) of a running `serve`, each
+    in its own thread with a bearer token, as open browsers do; counts the events each got and
+    notes when each `alert` event arrived. Reconnects (with Last-Event-ID) when dropped."""
+
+    def __init__(self, port: int, token: str, count: int) -> None:
+        self.url = f"http://127.0.0.1:{port}/api/stream"
+        self.token = token
+        self.events: list[dict[str, int]] = [{} for _ in range(count)]
+        self.alerts_at: list[list[datetime]] = [[] for _ in range(count)]
+        self.reconnects = [0] * count
+        self.errors: list[str] = []
+        self._halt = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._hold, args=(n,), daemon=True, name=f"sse-{n}")
+            for n in range(count)
+        ]
+
+    def start(self) -> StreamClients:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._halt.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _hold(self, n: int) -> None:
+        last_id: str | None = None
+        timeout = httpx.Timeout(10.0, read=60.0)
+        while not self._halt.is_set():
+            headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"}
+            if last_id:
+                headers["Last-Event-ID"] = last_id
+            try:
+                with httpx.stream("GET", self.url, headers=headers, timeout=timeout) as response:
+                    if response.status_code != 200:
+                        self.errors.append(f"HTTP {response.status_code}")
+                        self._halt.wait(1.0)
+                        continue
+                    kind = "message"
+                    for line in response.iter_lines():
+                        if self._halt.is_set():
+                            return
+                        if line.startswith("event:"):
+                            kind = line[6:].strip()
+                        elif line.startswith("id:"):
+                            last_id = line[3:].strip()
+                        elif not line:
+                            self.events[n][kind] = self.events[n].get(kind, 0) + 1
+                            if kind == "alert":
+                                self.alerts_at[n].append(datetime.now(UTC))
+                            kind = "message"
+            except httpx.HTTPError as exc:
+                if self._halt.is_set():
+                    return
+                self.errors.append(type(exc).__name__)
+            self.reconnects[n] += 1
+            self._halt.wait(0.2)
+
+    def summary(self) -> dict[str, Any]:
+        kinds: dict[str, list[int]] = {}
+        for got in self.events:
+            for kind, n in got.items():
+                kinds.setdefault(kind, []).append(n)
+        return {
+            "clients": len(self.events),
+            "events_per_client": {k: sorted(v) for k, v in sorted(kinds.items())},
+            "alert_events_per_client": [len(a) for a in self.alerts_at],
+            "reconnects": sum(self.reconnects),
+            "errors": sorted(set(self.errors)),
+        }
+
+
+def console_token(db_path: Path, plan_path: Path) -> str:
+    """A console account and its API token in the bench's database, for the stream clients."""
+    from engine.clock import system_clock
+    from engine.db import make_engine
+    from engine.plan import load_plan
+    from web.accounts import Accounts
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    accounts = Accounts(engine, load_plan(plan_path), system_clock)
+    user = accounts.create_user("bench-sse", "值班员", "district_housing_bureau", "bench sse 1")
+    assert user.id is not None
+    token: str = accounts.issue_token(user.id, "bench")[1]
+    engine.dispose()
+    return token

@@ -6,30 +6,87 @@ written, with exit code 2 — never a traceback; logs go to stderr or a file, ne
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 import click
-import sqlalchemy as sa
 import typer
 from loguru import logger
+from typer.core import TyperGroup
 
 from engine.clock import Clock, fixed_clock, system_clock
-from engine.contacts import load_directory, stale_entries
 from engine.errors import FanganError, InvalidInput, Tampered
-from engine.lifecycle import Workflow
+from engine.inputs import MAX_INT, parse_json
 from engine.plan import Plan, PlanError, load_plan
-from engine.schemas import MAX_INT, parse_json
-from engine.service import IncidentService, tampered_text
 from engine.settings import Settings
 from engine.timeutil import parse_instant
 
+# A command imports what it needs when it runs: `classify` loads no database, document or web
+# module (tests/test_cli_imports.py), the service and the workflow's table come on first use.
+if TYPE_CHECKING:
+    from typer._click import Command, Context  # the click Typer's groups are built on
+
+    from engine.lifecycle import Workflow
+    from engine.service import IncidentService
+
+
+class LazyGroup(TyperGroup):
+    """The root group: besides its own commands, ones the composition root names by where they
+    live (`lazy`: name → "module:attr", a Typer app or a command function), imported only when
+    invoked (or when the help lists them all)."""
+
+    lazy: Mapping[str, str] = {}
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in self.lazy if n not in self.commands)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.add_command(_load_command(self.lazy[cmd_name], cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _load_command(target: str, name: str) -> Command:
+    module, _, attr = target.partition(":")
+    found = getattr(importlib.import_module(module), attr)
+    if not isinstance(found, typer.Typer):  # a command function: a one-command app is it
+        single = typer.Typer(rich_markup_mode=None)
+        single.command(name)(found)
+        found = single
+    command = typer.main.get_command(found)
+    command.name = name
+    return command
+
+
+class Rules(Protocol):
+    """The workflow's pure parts (a `Workflow` has them too): what the commands that only read
+    the plan and compute take, without the table of actions and what it imports."""
+
+    @property
+    def classify(self) -> Callable[[Plan, object], dict[str, Any]]: ...
+
+    @property
+    def check(self) -> Callable[[Plan], None]: ...
+
+
+@dataclass(frozen=True)
+class LazyWorkflow:
+    """A workflow the composition root names without importing it: its `rules` now, the whole
+    `Workflow` from `load` when a command first needs it."""
+
+    rules: Rules
+    load: Callable[[], Workflow]
+
+
 # Plain click help: Typer's rich panels print a `<bool>` type beside every flag (even --help).
 app = typer.Typer(
+    cls=LazyGroup,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -47,22 +104,48 @@ app.add_typer(incident_app, name="incident")
 class Globals:
     settings: Settings
     clock: Clock
-    workflow: Workflow
+    source: Workflow | LazyWorkflow
     _service: IncidentService | None = None
+    _workflow: Workflow | None = field(default=None, repr=False)
+
+    @property
+    def workflow(self) -> Workflow:
+        if self._workflow is None:
+            source = self.source
+            self._workflow = source.load() if isinstance(source, LazyWorkflow) else source
+        return self._workflow
+
+    @property
+    def rules(self) -> Rules:
+        """The pure parts, without loading the table of actions if it was named lazily."""
+        if self._workflow is None and isinstance(self.source, LazyWorkflow):
+            return self.source.rules
+        return self.workflow
 
     def plan(self) -> Plan:
         """The plan file, checked against the workflow too (as a service is at start-up)."""
         plan = load_plan(self.settings.plan)
-        self.workflow.check(plan)
+        self.rules.check(plan)
         return plan
+
+    def db_url(self) -> str:
+        """The database URL, checked (`check_db_url`) by the commands that open one."""
+        check_db_url(self.settings.db_url)
+        return self.settings.db_url
 
     def service(self) -> IncidentService:
         if self._service is None:
+            import sqlalchemy as sa
+
+            from engine.contacts import load_directory
+            from engine.service import IncidentService
+
             settings = self.settings
+            db_url = self.db_url()
             plan, directory = load_plan(settings.plan), load_directory(settings.contacts)
             try:
                 self._service = IncidentService(
-                    settings.db_url,
+                    db_url,
                     plan,
                     self.workflow,
                     clock=self.clock,
@@ -80,6 +163,8 @@ class Globals:
 def check_db_url(url: str) -> None:
     """A URL of a backend the engine runs on, with its driver installed; never echoed back
     (it may hold a password)."""
+    import sqlalchemy as sa
+
     try:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -148,19 +233,18 @@ def root(
     settings = Settings()
     if db is not None:
         settings = settings.model_copy(update={"db_url": db})
-    check_db_url(settings.db_url)
     configure_logging(settings)
     clock = fixed_clock(parse_instant(now, "--now")) if now is not None else system_clock
     # `run` hands over the workflow the composition root (main.py) chose.
-    workflow: Workflow = ctx.obj
-    ctx.obj = Globals(settings, clock, workflow)
+    source: Workflow | LazyWorkflow = ctx.obj
+    ctx.obj = Globals(settings, clock, source)
 
 
 @app.command("classify")
 def classify_cmd(ctx: typer.Context) -> None:
     """Facts JSON on stdin → grade, response level, scope and reasons."""
     g = _globals(ctx)
-    emit(g.workflow.classify(g.plan(), read_json_stdin()))
+    emit(g.rules.classify(g.plan(), read_json_stdin()))
 
 
 @incident_app.command("report")
@@ -408,6 +492,8 @@ def audit_verify(
     intact; exit 2 with {"error": "tampered"} on stderr when one is not."""
     verdicts = _globals(ctx).service().verify_audit(incident)
     broken = [v for v in verdicts if not v.ok]
+    from engine.service import tampered_text
+
     emit(
         {
             "ok": not broken,
@@ -433,6 +519,8 @@ def audit_verify(
 def audit_seal(ctx: typer.Context) -> None:
     """Chain the events recorded before the audit chain existed: run once after upgrading. It
     trusts those events as they stand; incidents whose sealed events were altered are refused."""
+    from engine.service import tampered_text
+
     sealed, refused = _globals(ctx).service().seal_audit()
     emit({"sealed": sealed, "refused": [p.as_dict() for p in refused]})
     if refused:
@@ -448,6 +536,8 @@ app.add_typer(contacts_app, name="contacts")
 @contacts_app.command("stale")
 def contacts_stale(ctx: typer.Context) -> None:
     """Units and roles whose contacts are missing, unverified for too long, or not 24-hour."""
+    from engine.contacts import load_directory, stale_entries
+
     g = _globals(ctx)
     plan = g.plan()
     directory = load_directory(g.settings.contacts)
@@ -462,10 +552,18 @@ def fail(code: str, message: str, exit_code: int = 2) -> NoReturn:
     raise SystemExit(exit_code)
 
 
-def run(root_app: typer.Typer, workflow: Workflow, argv: list[str] | None = None) -> None:
+def run(
+    root_app: typer.Typer,
+    workflow: Workflow | LazyWorkflow,
+    argv: list[str] | None = None,
+    lazy: Mapping[str, str] | None = None,
+) -> None:
     """Run the command line `root_app` (the kernel's commands and whatever the composition
-    root added) on `workflow`, keeping the contract: JSON errors, exit 2, never a traceback."""
+    root added, `lazy` ones by where they live: see `LazyGroup`) on `workflow`, keeping the
+    contract: JSON errors, exit 2, never a traceback."""
     command = typer.main.get_command(root_app)
+    if isinstance(command, LazyGroup):
+        command.lazy = dict(lazy or {})
     try:
         command.main(args=argv, prog_name="main.py", standalone_mode=False, obj=workflow)
     except FanganError as exc:

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from transitions import EventData, Machine, MachineError
 
 from engine.errors import InvalidInput, InvalidState
-from engine.onduty import OnDuty, no_roster
+from engine.inputs import Input, validate
 from engine.plan import Level, Plan
-from engine.record import IncidentRecord
-from engine.schemas import Input, validate
-from engine.subjects import Handler
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the record and the subjects need the tables; a pure command does not
     from documents import InvestigationReport
+    from engine.onduty import OnDuty
+    from engine.record import IncidentRecord
     from engine.snapshot import Snapshot
+    from engine.subjects import Handler
 
 T = TypeVar("T")
 
@@ -141,7 +141,7 @@ class Workflow:
     next_actions: Callable[[dict[str, Any]], list[str]] = lambda _incident: []
     # Who was on duty at an instant (the workflow's roster), stamped on every timeline event
     # (`engine.onduty`); the kernel keeps no roster, so none by default.
-    on_duty: OnDuty = no_roster
+    on_duty: OnDuty = lambda _session, _at: None
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from engine.inputs import ADDRESS_LENGTH, DESCRIPTION_LENGTH, REPORTER_LENGTH
 from engine.plan import Level
 
 
@@ -64,7 +65,7 @@ class Incident(SQLModel, table=True):
     response_level: Level = Field(sa_type=sa.String(4))
     exceeds_district_scope: bool = False
     street: str = Field(max_length=32)
-    address: str = Field(max_length=500)
+    address: str = Field(max_length=ADDRESS_LENGTH)
     discovered_at: datetime = _time()
     reported_at: datetime = _time()
     verified_at: datetime | None = _time(nullable=True)
@@ -76,8 +77,8 @@ class Incident(SQLModel, table=True):
     injured: int | None = None
     economic_loss_yuan: Decimal | None = Field(default=None, sa_type=Money)
     people_at_risk: int | None = None
-    reporter: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=4000)
+    reporter: str | None = Field(default=None, max_length=REPORTER_LENGTH)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_LENGTH)
     created_at: datetime = _time()
 
 

@@ -31,11 +31,6 @@ def install(db: sa.Engine, hook: OnDuty) -> None:
     _hooks[db] = hook
 
 
-def no_roster(_session: Session, _at: datetime) -> dict[str, Any] | None:
-    """The default hook: the workflow keeps no duty roster."""
-    return None
-
-
 def _hook_of(session: OrmSession) -> OnDuty | None:
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, sa.Connection) else bind

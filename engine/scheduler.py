@@ -6,6 +6,10 @@ database — `wake` at the earliest `next_alert_at`/`ack_due_at`, and `resync`, 
 database every few seconds to pick up incidents logged by another process (the CLI). Both run the
 same idempotent catch-up, so a restart, a crash or a missed wake loses nothing and repeats nothing.
 
+The first catch-up (whatever fell due while the engine was down: thousands of reminders after a
+long outage) runs in the scheduler's thread, not in `start`, so the server answers at once; the
+watchdog counts a wake in progress as alive until it has run longer than the watchdog allows.
+
 Among several `serve`s only the holder of the leader lease (`engine.leader`) catches up and
 delivers; the others keep their jobs but skip them, and catch up at once when they take the lead.
 """
@@ -44,6 +48,8 @@ class TimerScheduler:
         self.last_wake: datetime | None = None
         self.last_error: str | None = None
         self.wakes = 0
+        # Since when a wake is owed or running (monotonic), None between wakes.
+        self._waking_since: float | None = None
         self._lock = threading.Lock()
         self._stopping = False
         self._scheduler = BackgroundScheduler(
@@ -52,7 +58,9 @@ class TimerScheduler:
         )
 
     def start(self) -> None:
-        """Catch up at once (whatever fell due while the engine was down), then keep time."""
+        """Catch up at once (whatever fell due while the engine was down) in the scheduler's
+        thread, then keep time; returns without waiting for the catch-up."""
+        self._waking_since = time.monotonic()
         self._scheduler.start()
         self._scheduler.add_job(self.wake, "interval", seconds=self.resync_seconds, id="resync")
         self._scheduler.add_job(
@@ -60,7 +68,7 @@ class TimerScheduler:
         )
         if self.lease is not None:
             self.lease.start(on_lead=self._took_lead)
-        self.wake()
+        self._scheduler.add_job(self.wake, id="wake", replace_existing=True)
 
     @property
     def leading(self) -> bool:
@@ -95,7 +103,9 @@ class TimerScheduler:
         fired: list[Fired] = []
         with self._lock:
             if self._stopping or not self.leading:
+                self._waking_since = None
                 return fired
+            self._waking_since = self._waking_since or time.monotonic()
             try:
                 for _ in range(MAX_ROUNDS):
                     fired += self.service.tick()
@@ -104,9 +114,11 @@ class TimerScheduler:
                         break
             except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
+                self._waking_since = None
                 logger.exception("timer catch-up failed; retrying at the next wake")
                 return fired
             self.last_error = None
+            self._waking_since = None
             self.last_wake = datetime.now(UTC)
             self.wakes += 1
             self._schedule(at)
@@ -129,13 +141,17 @@ class TimerScheduler:
         standby while it keeps trying for the lease."""
         now = datetime.now(UTC)
         age = None if self.last_wake is None else (now - self.last_wake).total_seconds()
+        alive, waking = age, self._waking_since
+        if waking is not None:  # a wake owed or running is alive for a watchdog's time
+            running = time.monotonic() - waking
+            alive = running if alive is None else min(alive, running)
         leading = self.leading
         if self.lease is None:
-            watched = age
+            watched = alive
         elif leading:
             since = self.lease.leading_since
             watched = min(
-                age if age is not None else float("inf"),
+                alive if alive is not None else float("inf"),
                 float("inf") if since is None else now.timestamp() - since,
             )
         else:
@@ -148,6 +164,7 @@ class TimerScheduler:
             "last_wake": None if self.last_wake is None else self.last_wake.isoformat(),
             "seconds_since_wake": age,
             "wakes": self.wakes,
+            "catching_up": waking is not None,
             "last_error": self.last_error,
             "healthy": (
                 watched is not None

@@ -63,7 +63,9 @@ def test_the_migrations_build_exactly_the_tables_the_models_declare(tmp_path: Pa
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import main  # noqa: F401  (the composition root imports every package's tables)
+    import main
+
+    main.load_all()  # the composition root's parts, and so every package's tables
 
     engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
     migrate(engine)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import click
 import typer
 
+from engine.cli import check_db_url
 from engine.clock import system_clock
 from engine.db import make_engine, migrate
 from engine.errors import FanganError
@@ -34,6 +35,7 @@ PasswordStdin = Annotated[
 def _accounts(ctx: typer.Context) -> Accounts:
     root = ctx.find_root().obj
     settings: Settings = getattr(root, "settings", None) or Settings()
+    check_db_url(settings.db_url)
     db = make_engine(settings.db_url)
     migrate(db)
     return Accounts(db, load_plan(settings.plan), system_clock)

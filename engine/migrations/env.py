@@ -12,10 +12,13 @@ import engine.models  # noqa: F401  (registers the kernel's tables on SQLModel.m
 
 config = context.config
 # The tables of the web side and of the workflow are theirs: for `--autogenerate`, name the
-# composition root that imports them all (`alembic -x models=main revision --autogenerate`).
+# composition root that imports them all (`alembic -x models=main revision --autogenerate`);
+# a root that imports its parts lazily says so with a `load_all()`.
 for module in context.get_x_argument(as_dictionary=True).get("models", "").split(","):
     if module:
-        importlib.import_module(module)
+        load_all = getattr(importlib.import_module(module), "load_all", None)
+        if callable(load_all):
+            load_all()
 target_metadata = SQLModel.metadata
 
 

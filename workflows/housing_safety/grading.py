@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from engine.models import Incident
+from engine.inputs import ClassifyIn, check_codes, validate
 from engine.plan import LEVELS, Level, Plan
-from engine.schemas import ClassifyIn, check_codes, validate
+
+if TYPE_CHECKING:
+    from engine.models import Incident
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from engine.models import (
     TimelineEvent,
 )
 from engine.notices import place
-from engine.plan import Plan, PlanError
+from engine.plan import Plan
 from engine.record import to_deadline
 from engine.snapshot import Snapshot
 from workflows.housing_safety import words
@@ -199,16 +199,6 @@ def casualties(incident: Incident) -> doc.Casualties:
 def draft_sections(snapshot: Snapshot) -> dict[str, str]:
     """The six drafts as editable text, one paragraph a line: what `submit_report` takes."""
     return {key: "\n".join(paragraphs) for key, paragraphs in draft(Record.of(snapshot)).items()}
-
-
-def check_parts(plan: Plan) -> None:
-    """Start-up: every part of the report the plan lists has a drafter (else PlanError)."""
-    for key in plan.investigation.report_sections.items:
-        if key not in DRAFTERS:
-            raise PlanError(
-                f"investigation.report_sections.items.{key}: no drafter for this "
-                f"part (the workflow drafts: {', '.join(DRAFTERS)})"
-            )
 
 
 class Reporting:

@@ -18,12 +18,6 @@ from workflows.housing_safety.onsite import form_onsite_command
 from workflows.housing_safety.payloads import RaiseLevel, RecordReport
 from workflows.housing_safety.states import OPEN_STATES
 
-# What starts a deadline (config `deadlines.*.starts_on`): intake, the first verification, a
-# level coming into force, and each occasion the city HQ must be asked.
-TRIGGERS = frozenset(
-    {"reported", "verified", "level_III", "level_II", "level_I", "level_I_or_beyond_scope"}
-)
-
 REPORTED_FACTS = (
     "condition",
     "street",
