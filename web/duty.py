@@ -17,6 +17,7 @@ from web.accounts import Principal
 from web.api import ERRORS, STATUS, BoundedRoute, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, run_once, text
 from web.forms import local_instant
+from web.scope import check_incident
 from workflows.housing_safety import words
 from workflows.housing_safety.duty import DutyDesk
 
@@ -374,6 +375,69 @@ async def confirm_handover_page(handover_id: int, request: Request) -> Response:
         return _sheet_page(request, who, handover_id, refusal_text(exc), STATUS.get(exc.code, 400))
     flash(request, "ok", "已确认交班" if side == "outgoing" else "已确认接班")
     return RedirectResponse(f"/duty/handovers/{handover_id}", status_code=303)
+
+
+# -- likely duplicates on the report form (R11) -------------------------------------------
+
+
+def _report_facts(request: Request, form: FormData) -> dict[str, Any] | None:
+    """What the duplicate search needs from the half-filled report form, or None while the
+    street or the address is still missing (or the street is not this account's)."""
+    service = service_of(request)
+    street, address = text(form, "street"), text(form, "address")
+    if street not in service.plan.streets.items or not address:
+        return None
+    who = current(request)
+    if who.street is not None and street != who.street:
+        return None
+    condition = text(form, "condition")
+    if condition not in service.plan.conditions:  # the search does not depend on it
+        condition = next(iter(service.plan.conditions))
+    return {
+        "street": street,
+        "address": address[:500],
+        "condition": condition,
+        "discovered_at": service.now().isoformat(),
+        "drill": bool(form.get("drill")),
+    }
+
+
+@pages.post("/fragments/duplicates")
+async def duplicates_fragment(request: Request) -> HTMLResponse:
+    """The open incidents the report being typed is likely a duplicate of, before it is
+    logged (htmx, as the street and address are filled in); nothing is recorded."""
+    current(request)
+    form = await checked_form(request)
+    facts = _report_facts(request, form)
+    found = [] if facts is None else service_of(request).duplicates(facts)
+    return render(request, "_duplicates.html", {"dupes": found})
+
+
+@pages.post("/report/attach/{incident_id}")
+async def attach_report(incident_id: int, request: Request) -> Response:
+    """The report is about an incident already open: it is logged as a call (值班电话记录) and
+    attached to that incident, in one transaction, instead of opening a second incident."""
+    who = current(request)
+    form = await checked_form(request)
+    check_incident(service_of(request), who, incident_id)
+    labels = service_of(request).plan.conditions.get(text(form, "condition"))
+    content = text(form, "description") or "接报：" + " ".join(
+        p for p in ((labels.name if labels else ""), text(form, "address")) if p
+    )
+    data = {
+        "street": text(form, "street") or None,
+        "place": text(form, "address"),
+        "content": content,
+        "caller_name": text(form, "reporter")[:100],
+        "recorder": who.display_name,
+    }
+    try:
+        desk_of(request).log_and_attach(data, incident_id, by=who.username)
+    except FanganError as exc:
+        flash(request, "error", f"未能并入事件 #{incident_id}。{refusal_text(exc, request)}")
+        return RedirectResponse("/report", status_code=303)
+    flash(request, "ok", f"已作为来电记录并入事件 #{incident_id}，未另行登记事件")
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 
 router = APIRouter()
