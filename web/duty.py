@@ -17,7 +17,7 @@ from web.accounts import Principal
 from web.api import ERRORS, STATUS, BoundedRoute, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, run_once, text
 from web.forms import local_instant
-from web.scope import check_incident
+from web.scope import check_incident, check_street
 from workflows.housing_safety import words
 from workflows.housing_safety.duty import DutyDesk
 
@@ -80,13 +80,21 @@ def show_call(call_id: RowId, _: User_, request: Request) -> dict[str, Any]:
 def attach_call(call_id: RowId, body: Json, who: User_, request: Request) -> dict[str, Any]:
     """{"incident_id"}: the call is about this open incident."""
     incident = _int(_field(body, "incident_id"), "incident_id")
+    check_incident(service_of(request), who, incident)
     return desk_of(request).attach_call(call_id, incident, by=who.username)
 
 
 @api.post("/calls/{call_id}/open", status_code=201)
 def open_from_call(call_id: RowId, body: Json, who: User_, request: Request) -> dict[str, Any]:
     """Open an incident prefilled from the call, logged as the caller's unit; the incident."""
+    _check_open_street(request, who, call_id, body.get("street"))
     return desk_of(request).open_incident(call_id, body, by=who.username, actor=who.unit)
+
+
+def _check_open_street(request: Request, who: Principal, call_id: int, given: object) -> None:
+    """A street office opens incidents of its own street only (the call's, or the one given)."""
+    if who.street is not None:
+        check_street(who, given or desk_of(request).call(call_id)["street"])
 
 
 @api.post("/calls/{call_id}/close")
@@ -236,9 +244,11 @@ async def settle_call_page(call_id: int, how: str, request: Request) -> Response
             incident = text(form, "incident_id")
             if not incident.isdigit():
                 raise InvalidInput("incident_id: 请选择要并入的事件")
+            check_incident(service_of(request), who, int(incident))
             desk.attach_call(call_id, int(incident), by=who.username)
             message = f"来电第{call_id}号已并入事件 #{incident}"
         elif how == "open":
+            _check_open_street(request, who, call_id, text(form, "street"))
             opened = desk.open_incident(
                 call_id,
                 {
@@ -262,7 +272,7 @@ async def settle_call_page(call_id: int, how: str, request: Request) -> Response
         else:
             raise InvalidInput(f"how: unknown ({how})")
     except FanganError as exc:
-        return _calls_page(request, None, refusal_text(exc), STATUS.get(exc.code, 400))
+        return _calls_page(request, None, refusal_text(exc, request), STATUS.get(exc.code, 400))
     flash(request, "ok", message)
     return RedirectResponse("/calls", status_code=303)
 
