@@ -283,6 +283,9 @@ class Proxy(_Strict):
     sources: dict[str, str] = Field(min_length=1)
     clause: str
     local_policy: bool = False
+    # Who may record that a unit confirmed its notice by phone (已电话确认): the recorders and
+    # the desks that act for them.
+    phone_confirmers: list[str] = Field(min_length=1)
 
 
 class Plan(_Strict):
@@ -331,6 +334,7 @@ class Plan(_Strict):
         check("plan.intake", [self.plan.intake], actors, "actor")
         check("proxy.recorders", self.proxy.recorders, actors, "actor")
         check("proxy.bodies", self.proxy.bodies, actors, "actor")
+        check("proxy.phone_confirmers", self.proxy.phone_confirmers, actors, "actor")
         check("plan.duty_desk", [self.plan.duty_desk], actors | roles, "actor")
         check(
             "grading.at_risk_conditions", self.grading.at_risk_conditions, conditions, "condition"

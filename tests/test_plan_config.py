@@ -147,6 +147,18 @@ def unknown_actor_in_activation(raw: dict[str, Any]) -> None:
     raw["activation"]["II"] = ["district_hq", "district_mayor"]
 
 
+def unknown_phone_confirmer(raw: dict[str, Any]) -> None:
+    raw["proxy"]["phone_confirmers"] = ["district_hq_office", "night_porter"]
+
+
+def no_phone_confirmer(raw: dict[str, Any]) -> None:
+    raw["proxy"]["phone_confirmers"] = []
+
+
+def street_of_an_unknown_kind(raw: dict[str, Any]) -> None:
+    raw["actors"]["street_office"]["per_street"] = "sometimes"
+
+
 @pytest.fixture(scope="module")
 def raw_plan() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load(DEFAULT_PLAN_PATH.read_text(encoding="utf-8"))
@@ -165,6 +177,9 @@ def raw_plan() -> dict[str, Any]:
         (unknown_recipient, ["deadlines.initial_report.recipients", "mayor_office"]),
         (zero_minutes, ["alerts.overdue_interval_minutes"]),
         (unknown_actor_in_activation, ["activation.II", "district_mayor"]),
+        (unknown_phone_confirmer, ["proxy.phone_confirmers", "night_porter"]),
+        (no_phone_confirmer, ["proxy.phone_confirmers"]),
+        (street_of_an_unknown_kind, ["actors.street_office.per_street"]),
     ],
     ids=lambda v: v.__name__ if callable(v) else "",
 )

@@ -385,7 +385,7 @@ def _incident_context(
         "state_words": page.state_words(rules.labels, incident),
         "deadlines": page.deadlines_in_order(incident),
         "notice_units": page.notices_by_unit(incident, page.deliveries(service, incident["id"])),
-        "phone_ok": who.unit in page.PHONE_RECORDERS,
+        "phone_ok": who.unit in service.plan.proxy.phone_confirmers,
         "field_errors": {},
         "i": incident,
         "button_text": rules.labels.button,
@@ -474,9 +474,12 @@ async def phone_confirmed(request: Request, incident_id: int, unit: str) -> Resp
     acknowledgement (the engine's own action) with who called whom (SPEC R11, 代录)."""
     who = current(request)
     form = await checked_form(request)
-    if who.unit not in page.PHONE_RECORDERS:
-        raise PageError(403, "只有区房管局、区指挥部办公室的值班人员可以登记电话确认")
     service = service_of(request)
+    confirmers = service.plan.proxy.phone_confirmers
+    if who.unit not in confirmers:
+        desks = (service.plan.actors[u].acts_for or u for u in confirmers)  # a desk: its unit
+        names = "、".join(dict.fromkeys(service.plan.actor_name(u) for u in desks))
+        raise PageError(403, f"只有{names}的值班人员可以登记电话确认")
     check_incident(service, who, incident_id)
     if not any(n["unit"] == unit for n in _show(request, incident_id)["notices"]):
         raise PageError(404, f"事件 #{incident_id} 没有发给这个单位的通知")

@@ -17,6 +17,7 @@ from web.accounts import Principal
 from web.api import ERRORS, STATUS, BoundedRoute, RowId, User_, service_of
 from web.console import checked_form, current, flash, refusal_text, render, run_once, text
 from web.forms import local_instant
+from web.scope import check_incident, check_street
 from workflows.housing_safety import words
 from workflows.housing_safety.duty import DutyDesk
 
@@ -79,13 +80,21 @@ def show_call(call_id: RowId, _: User_, request: Request) -> dict[str, Any]:
 def attach_call(call_id: RowId, body: Json, who: User_, request: Request) -> dict[str, Any]:
     """{"incident_id"}: the call is about this open incident."""
     incident = _int(_field(body, "incident_id"), "incident_id")
+    check_incident(service_of(request), who, incident)
     return desk_of(request).attach_call(call_id, incident, by=who.username)
 
 
 @api.post("/calls/{call_id}/open", status_code=201)
 def open_from_call(call_id: RowId, body: Json, who: User_, request: Request) -> dict[str, Any]:
     """Open an incident prefilled from the call, logged as the caller's unit; the incident."""
+    _check_open_street(request, who, call_id, body.get("street"))
     return desk_of(request).open_incident(call_id, body, by=who.username, actor=who.unit)
+
+
+def _check_open_street(request: Request, who: Principal, call_id: int, given: object) -> None:
+    """A street office opens incidents of its own street only (the call's, or the one given)."""
+    if who.street is not None:
+        check_street(who, given or desk_of(request).call(call_id)["street"])
 
 
 @api.post("/calls/{call_id}/close")
@@ -235,9 +244,11 @@ async def settle_call_page(call_id: int, how: str, request: Request) -> Response
             incident = text(form, "incident_id")
             if not incident.isdigit():
                 raise InvalidInput("incident_id: 请选择要并入的事件")
+            check_incident(service_of(request), who, int(incident))
             desk.attach_call(call_id, int(incident), by=who.username)
             message = f"来电第{call_id}号已并入事件 #{incident}"
         elif how == "open":
+            _check_open_street(request, who, call_id, text(form, "street"))
             opened = desk.open_incident(
                 call_id,
                 {
@@ -261,7 +272,7 @@ async def settle_call_page(call_id: int, how: str, request: Request) -> Response
         else:
             raise InvalidInput(f"how: unknown ({how})")
     except FanganError as exc:
-        return _calls_page(request, None, refusal_text(exc), STATUS.get(exc.code, 400))
+        return _calls_page(request, None, refusal_text(exc, request), STATUS.get(exc.code, 400))
     flash(request, "ok", message)
     return RedirectResponse("/calls", status_code=303)
 
@@ -374,6 +385,69 @@ async def confirm_handover_page(handover_id: int, request: Request) -> Response:
         return _sheet_page(request, who, handover_id, refusal_text(exc), STATUS.get(exc.code, 400))
     flash(request, "ok", "已确认交班" if side == "outgoing" else "已确认接班")
     return RedirectResponse(f"/duty/handovers/{handover_id}", status_code=303)
+
+
+# -- likely duplicates on the report form (R11) -------------------------------------------
+
+
+def _report_facts(request: Request, form: FormData) -> dict[str, Any] | None:
+    """What the duplicate search needs from the half-filled report form, or None while the
+    street or the address is still missing (or the street is not this account's)."""
+    service = service_of(request)
+    street, address = text(form, "street"), text(form, "address")
+    if street not in service.plan.streets.items or not address:
+        return None
+    who = current(request)
+    if who.street is not None and street != who.street:
+        return None
+    condition = text(form, "condition")
+    if condition not in service.plan.conditions:  # the search does not depend on it
+        condition = next(iter(service.plan.conditions))
+    return {
+        "street": street,
+        "address": address[:500],
+        "condition": condition,
+        "discovered_at": service.now().isoformat(),
+        "drill": bool(form.get("drill")),
+    }
+
+
+@pages.post("/fragments/duplicates")
+async def duplicates_fragment(request: Request) -> HTMLResponse:
+    """The open incidents the report being typed is likely a duplicate of, before it is
+    logged (htmx, as the street and address are filled in); nothing is recorded."""
+    current(request)
+    form = await checked_form(request)
+    facts = _report_facts(request, form)
+    found = [] if facts is None else service_of(request).duplicates(facts)
+    return render(request, "_duplicates.html", {"dupes": found})
+
+
+@pages.post("/report/attach/{incident_id}")
+async def attach_report(incident_id: int, request: Request) -> Response:
+    """The report is about an incident already open: it is logged as a call (值班电话记录) and
+    attached to that incident, in one transaction, instead of opening a second incident."""
+    who = current(request)
+    form = await checked_form(request)
+    check_incident(service_of(request), who, incident_id)
+    labels = service_of(request).plan.conditions.get(text(form, "condition"))
+    content = text(form, "description") or "接报：" + " ".join(
+        p for p in ((labels.name if labels else ""), text(form, "address")) if p
+    )
+    data = {
+        "street": text(form, "street") or None,
+        "place": text(form, "address"),
+        "content": content,
+        "caller_name": text(form, "reporter")[:100],
+        "recorder": who.display_name,
+    }
+    try:
+        desk_of(request).log_and_attach(data, incident_id, by=who.username)
+    except FanganError as exc:
+        flash(request, "error", f"未能并入事件 #{incident_id}。{refusal_text(exc, request)}")
+        return RedirectResponse("/report", status_code=303)
+    flash(request, "ok", f"已作为来电记录并入事件 #{incident_id}，未另行登记事件")
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 
 router = APIRouter()

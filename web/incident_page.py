@@ -17,10 +17,6 @@ from engine.plan import Plan
 from engine.service import IncidentService
 from web.present import Labels, Rules, my_pending_notices
 
-# Who may record, by phone, that a unit has received its notice (SPEC R11 "decisions by
-# proxy": 区房管局 or 区指挥部办公室, and the duty desk that acts for 区房管局).
-PHONE_RECORDERS = frozenset({"district_housing_bureau", "district_hq_office", "duty_officer"})
-
 CHANNEL_KINDS = {
     "console": "值班台",
     "sms": "短信",

@@ -253,3 +253,21 @@ def test_a_reconnecting_stream_is_sent_only_what_its_scope_may_see(
     events = asyncio.run(until_ready())
     assert _rows(events) == ({mine, other} if scope is None else {mine})
     assert not hub.queues
+
+
+def test_the_duty_desk_routes_keep_the_scope(client: TestClient, web: Web) -> None:
+    """A street office attaches calls to, and opens incidents of, its own street only."""
+    mine, other = _two(web)
+    street = web.auth("street")
+    call = {"place": "晴川街9号", "content": "墙体开裂", "recorder": "李某", "street": "qingchuan"}
+    logged = client.post("/api/calls", json=call, headers=street).json()
+    attach = f"/api/calls/{logged['id']}/attach"
+    refused = client.post(attach, json={"incident_id": other}, headers=street)
+    assert refused.status_code == 403 and "qingchuan" in refused.json()["message"]
+    opened = client.post(
+        f"/api/calls/{logged['id']}/open", json={"condition": "hidden_danger"}, headers=street
+    )
+    assert opened.status_code == 403 and opened.json()["message"].startswith("street:")
+    assert client.get(f"/api/calls/{logged['id']}", headers=street).json()["status"] == "open"
+    done = client.post(attach, json={"incident_id": mine}, headers=street)
+    assert done.status_code == 200 and done.json()["incident_id"] == mine

@@ -51,3 +51,26 @@ def test_the_desk_records_a_phone_confirmation(
     assert (
         client.post("/incidents/1/units/nobody/phone", data={"csrf_token": csrf}).status_code == 404
     )
+
+
+def test_who_may_record_it_is_the_plans(
+    client: TestClient, web: Any, login: Callable[[TestClient, str], str]
+) -> None:
+    """The desks are config (`proxy.phone_confirmers`), not a list in the console."""
+    plan = web.service.plan
+    proxy = plan.proxy.model_copy(update={"phone_confirmers": ["district_hq"]})
+    web.service.plan = plan.model_copy(update={"proxy": proxy})
+    web.service.report(new_report())
+    web.service.act(1, "activate", actor="district_hq")
+    csrf = login(client, "officer")
+    refused = client.post(
+        "/incidents/1/units/street_office/phone", data={"csrf_token": csrf, "person": "李某"}
+    )
+    assert refused.status_code == 403 and "只有区指挥部的值班人员可以登记电话确认" in refused.text
+    csrf = login(client, "hq")
+    done = client.post(
+        "/incidents/1/units/street_office/phone",
+        data={"csrf_token": csrf, "person": "李某", "idem": "p2"},
+    )
+    assert done.status_code == 303
+    assert {n["status"] for n in street_notices(web)} == {"acknowledged"}

@@ -220,15 +220,33 @@ class DutyDesk:
         if received > now:
             raise InvalidInput(f"received_at: is later than the engine's clock ({now.isoformat()})")
         with self.service.transaction() as session:
-            row = DutyCall(
-                **call.model_dump(exclude={"received_at"}),
-                received_at=received,
-                logged_by=by,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            return self._call_view(row)
+            return self._call_view(self._new_call(session, call, received, by, now))
+
+    @staticmethod
+    def _new_call(
+        session: Session, call: CallIn, received: datetime, by: str, now: datetime
+    ) -> DutyCall:
+        row = DutyCall(
+            **call.model_dump(exclude={"received_at"}),
+            received_at=received,
+            logged_by=by,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    def log_and_attach(self, data: object, incident_id: int, *, by: str) -> dict[str, Any]:
+        """A report that turned out to be about an incident already open (a likely duplicate,
+        R11): logged as a call and attached to that incident in one transaction, so it is
+        neither a second incident nor a call left open."""
+        call: CallIn = validate(CallIn, data)
+        if call.street is not None and call.street not in self.service.plan.streets.items:
+            raise InvalidInput(f"street: unknown street '{call.street}'")
+        now = self.service.now()
+        with self.service.transaction() as session:
+            row = self._new_call(session, call, now, by, now)
+            return self._attach(session, row, incident_id, by, now)
 
     def calls(self, query: str = "", status: str | None = None) -> list[dict[str, Any]]:
         """The call log, newest first; `query` searches caller, place and content."""
@@ -252,15 +270,20 @@ class DutyDesk:
         with self.service.transaction() as session:
             row = self._get_call(session, call_id)
             check_open(call_id, row.status)
-            incident = session.get(Incident, incident_id) if 1 <= incident_id <= MAX_INT else None
-            if incident is None:
-                raise NotFound(f"incident: incident {incident_id} does not exist")
-            if incident.state not in self.service.workflow.open_states:
-                raise InvalidState(
-                    f"incident: incident {incident_id} is no longer open "
-                    f"({words.STATES.get(incident.state, incident.state)})"
-                )
-            return self._settle(session, row, "attached", by, now, incident_id=incident_id)
+            return self._attach(session, row, incident_id, by, now)
+
+    def _attach(
+        self, session: Session, row: DutyCall, incident_id: int, by: str, now: datetime
+    ) -> dict[str, Any]:
+        incident = session.get(Incident, incident_id) if 1 <= incident_id <= MAX_INT else None
+        if incident is None:
+            raise NotFound(f"incident: incident {incident_id} does not exist")
+        if incident.state not in self.service.workflow.open_states:
+            raise InvalidState(
+                f"incident: incident {incident_id} is no longer open "
+                f"({words.STATES.get(incident.state, incident.state)})"
+            )
+        return self._settle(session, row, "attached", by, now, incident_id=incident_id)
 
     def close_call(self, call_id: int, reason: object, *, by: str) -> dict[str, Any]:
         if not isinstance(reason, str) or not reason.strip():
