@@ -138,6 +138,16 @@ class Serve:
                 time.sleep(0.01)
         raise TimeoutError(f"serve not healthy after {timeout} s; see {self.log_path}")
 
+    def wait_caught_up(self, timeout: float = 120.0) -> float:
+        """Seconds from launch until /health no longer says `catching_up` (a tree without the
+        field caught up before it answered)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if not self.health().get("catching_up"):
+                return time.perf_counter() - self.launched
+            time.sleep(0.02)
+        raise TimeoutError(f"serve still catching up after {timeout} s; see {self.log_path}")
+
     def health(self) -> dict[str, Any]:
         response = httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=5.0)
         body: dict[str, Any] = response.json()

@@ -399,18 +399,3 @@ def drill_held(
 def drill_calendar(ctx: typer.Context) -> None:
     """Drills planned and held, and whether the gap since the last one is too long."""
     emit(DrillService(_globals(ctx).service()).calendar())
-
-
-def sub_apps() -> dict[str, typer.Typer]:
-    """The sub-apps engine/cli.py registers, by command name."""
-    return {
-        "house": house_app,
-        "appraisal": appraisal_app,
-        "warning": warning_app,
-        "shelter": shelter_app,
-        "expert": expert_app,
-        "rescue": rescue_app,
-        "fund": fund_app,
-        "check": check_app,
-        "drill": drill_app,
-    }
