@@ -454,6 +454,15 @@ def list_checks(_: User_, request: Request, department: str | None = None) -> li
     return PublicBuildingService(service_of(request)).list(department)
 
 
+@router.get("/api/public-buildings", tags=["prevention"], responses=ERRORS)
+def list_buildings(
+    _: User_, request: Request, department: str | None = None, overdue: bool = False
+) -> dict[str, Any]:
+    """Each checked public building, its last check and whether the next is overdue (§3.3; the
+    interval is local policy)."""
+    return PublicBuildingService(service_of(request)).buildings(department, overdue)
+
+
 @router.post("/api/public-checks", status_code=201, tags=["prevention"], responses=ERRORS)
 def record_check(who: User_, request: Request, body: Json) -> dict[str, Any]:
     """A public-building check (§3.3); a hazard is reported to 区房管局."""
@@ -485,6 +494,7 @@ def checks_page(request: Request) -> HTMLResponse:
         "checks.html",
         {
             "checks": PublicBuildingService(service).list(),
+            "buildings": PublicBuildingService(service).buildings(),
             "calendar": DrillService(service).calendar(),
             "departments": section.public_buildings.departments,
             "drills": section.drills,
