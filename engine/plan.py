@@ -425,10 +425,26 @@ DEFAULT_PLAN_PATH = Path(__file__).resolve().parent.parent / "config" / "plan.ya
 """The plan run when FANGAN_PLAN names none: a link to the district's own file."""
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping: PyYAML would keep the last one
+    silently, and a plan edited by hand must not lose a setting that way."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_plan(path: Path = DEFAULT_PLAN_PATH) -> Plan:
     """Read and validate a plan file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)
     except OSError as exc:
         raise PlanError(f"{path}: cannot read the plan file ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

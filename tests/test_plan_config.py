@@ -269,3 +269,16 @@ def test_what_the_workflow_cannot_do_is_refused_at_start_up(
     assert error["error"] == "invalid_config"
     for name in names:
         assert name in error["message"]
+
+
+def test_a_key_given_twice_is_refused_with_its_line(tmp_path: Path) -> None:
+    """PyYAML keeps the last of two equal keys silently; a plan file must not lose a setting
+    that way (it happened once: a block pasted twice)."""
+    text = DEFAULT_PLAN_PATH.read_text(encoding="utf-8")
+    twice = tmp_path / "plan.yaml"
+    twice.write_text(text.replace("prevention:\n", "prevention:\n  x: 1\n  x: 2\n", 1), "utf-8")
+    with pytest.raises(PlanError, match=r"key 'x' appears twice") as caught:
+        load_plan(twice)
+    assert "line" in str(caught.value)
+    for name in ("hanyang.yaml", "jianghan.yaml"):
+        load_plan(DEFAULT_PLAN_PATH.parent / name)

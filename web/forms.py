@@ -304,6 +304,17 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"unknown expert (?P<n>\d+) \(not in the pool\)"), "专家库中没有编号为 {n} 的专家"),
     (re.compile(r"expert \d+ \((?P<name>[^)]+)\) is not available"), "专家{name}暂不可用"),
     (re.compile(r"^required"), "必须填写"),
+    # The resources page (§6.2–§6.4).
+    (re.compile(r"must be one of"), "不是可选的值，请从列表中选择"),
+    (re.compile(r"not a phone number"), "不是有效的电话号码（数字、空格或 -）"),
+    (re.compile(r"should have at least 1 character"), "必须填写"),
+    (re.compile(r"should be a valid integer"), "须为整数"),
+    (re.compile(r"at most two decimal places"), "最多两位小数（分）"),
+    (re.compile(r"must be a finite number of yuan|should be a valid decimal"), "须为金额（元）"),
+    (re.compile(r"no fund is recorded for (?P<n>\d+)"), "{n}年尚未记录应急启动资金，请先记录"),
+    (re.compile(r"the fund is recorded by"), "本单位不能记录应急资金（由区财政局或区房管局记录）"),
+    (re.compile(r"must be (?P<n>\d+) or more \(people sheltered"), "不能少于现有在住人数（{n}人）"),
+    (re.compile(r"^no incident (?P<n>\d+)"), "事件 #{n} 不存在"),
     (re.compile(r"at most (?P<n>\d+) characters"), "最多 {n} 个字"),
     (re.compile(r"must be (?P<n>[0-9.]+) or more"), "不能小于 {n}"),
     (re.compile(r"must be (?P<n>[0-9.]+) or less"), "不能大于 {n}"),
@@ -378,6 +389,7 @@ ENGINE_NAMES = {
     "unit": "所属单位",
     "street": "街道",
     "name": "令牌名称",
+    "actor": "",
 }
 
 

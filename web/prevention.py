@@ -13,10 +13,11 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from engine.errors import FanganError
+from engine.errors import FanganError, InvalidInput, NotFound
+from engine.lifecycle import FormField
 from web import forms
 from web.api import ERRORS, STATUS, BoundedRoute, RowId, User_, service_of
-from web.console import checked_form, current, flash, refusal_text, render, text
+from web.console import checked_form, current, flash, refusal_text, refused, render, text
 from web.pools import resources_of
 from workflows.housing_safety.drills import DrillService
 from workflows.housing_safety.prevention_config import prevention
@@ -282,6 +283,12 @@ def add_shelter(who: User_, warnings: Warnings, body: Json) -> dict[str, Any]:
     return warnings.add_shelter(body, who.unit)
 
 
+@router.put("/api/shelters/{shelter_id}", tags=["resources"], responses=ERRORS)
+def update_shelter(shelter_id: RowId, who: User_, warnings: Warnings, body: Json) -> dict[str, Any]:
+    """A shelter's entry corrected as a whole; its capacity never below those sheltered."""
+    return warnings.update_shelter(shelter_id, body, who.unit)
+
+
 @router.post("/api/evacuations", tags=["resources"], responses=ERRORS)
 def evacuate(who: User_, warnings: Warnings, body: Json) -> dict[str, Any]:
     """People moved to a shelter; refused beyond its room."""
@@ -296,6 +303,12 @@ def list_experts(_: User_, resources: Resources, field: str | None = None) -> li
 @router.post("/api/experts", status_code=201, tags=["resources"], responses=ERRORS)
 def add_expert(who: User_, resources: Resources, body: Json) -> dict[str, Any]:
     return resources.add_expert(body, who.unit)
+
+
+@router.put("/api/experts/{expert_id}", tags=["resources"], responses=ERRORS)
+def update_expert(expert_id: RowId, who: User_, resources: Resources, body: Json) -> dict[str, Any]:
+    """An expert's entry corrected as a whole."""
+    return resources.update_expert(expert_id, body, who.unit)
 
 
 @router.post("/api/incidents/{incident_id}/experts", tags=["resources"], responses=ERRORS)
@@ -358,14 +371,17 @@ def warnings_page(request: Request) -> HTMLResponse:
     )
 
 
-async def _console_call(request: Request, back: str, done: str, call: Any) -> Response:
-    """A console form's call: a flash with the outcome, then back to the page."""
+async def _console_call(
+    request: Request, back: str, done: str, call: Any, fields: tuple[FormField, ...] = ()
+) -> Response:
+    """A console form's call: a flash with the outcome (a refusal naming the form's field, in
+    Chinese), then back to the page."""
     try:
         result = await call()
     except FanganError as exc:
         if exc.code == "not_found":
             raise
-        flash(request, "error", f"未完成。{refusal_text(exc)}")
+        flash(request, "error", f"未完成。{refused(request, exc, fields)[1]}")
         return RedirectResponse(back, status_code=303)
     flash(request, "ok", done.format(**result) if isinstance(result, dict) else done)
     return RedirectResponse(back, status_code=303)
@@ -420,6 +436,131 @@ async def inspection_form(request: Request, task_id: int) -> Response:
     return await _console_call(request, "/warnings", "排查结果已记录。", call)
 
 
+# -- the resources page's forms (§6.2–§6.4): named fields, so a refusal names its field -------
+
+EXPERT_FIELDS = (
+    FormField("name", "姓名", required=True),
+    FormField("field", "专业领域", required=True),
+    FormField("phone", "联系电话", required=True),
+    FormField("employer", "工作单位"),
+    FormField("available", "可调用"),
+)
+SHELTER_FIELDS = (
+    FormField("name", "场所名称", required=True),
+    FormField("kind", "场所类别", required=True),
+    FormField("street", "所在街道", required=True),
+    FormField("address", "地址", required=True),
+    FormField("capacity", "可容纳人数", required=True),
+)
+BUDGET_FIELDS = (
+    FormField("year", "年度", required=True),
+    FormField("budget_yuan", "应急启动资金（元）", required=True),
+)
+SPENDING_FIELDS = (
+    FormField("amount_yuan", "支出金额（元）", required=True),
+    FormField("purpose", "用途", required=True),
+    FormField("incident_id", "事件编号"),
+    FormField("at", "支出时间"),
+)
+
+
+def _number(form: Any, name: str) -> int | str | None:
+    """A whole number typed in a form; anything else is sent as typed for the engine to refuse
+    (naming the field), and an empty box is left out."""
+    raw = text(form, name)
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() else raw
+
+
+def _expert_data(form: Any) -> dict[str, Any]:
+    return {
+        "name": text(form, "name"),
+        "field": text(form, "field"),
+        "phone": text(form, "phone"),
+        "employer": text(form, "employer") or None,
+        "available": text(form, "available") == "on",
+    }
+
+
+def _shelter_data(form: Any) -> dict[str, Any]:
+    return {
+        "name": text(form, "name"),
+        "kind": text(form, "kind"),
+        "street": text(form, "street"),
+        "address": text(form, "address"),
+        "capacity": _number(form, "capacity"),
+    }
+
+
+@router.post("/resources/experts", include_in_schema=False)
+@router.post("/resources/experts/{expert_id}", include_in_schema=False)
+async def expert_form(request: Request, expert_id: int | None = None) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    resources = resources_of(request)
+
+    async def call() -> dict[str, Any]:
+        if expert_id is None:
+            return resources.add_expert(_expert_data(form), who.unit)
+        return resources.update_expert(expert_id, _expert_data(form), who.unit)
+
+    done = "专家{name}已登记入库。" if expert_id is None else "专家{name}的信息已更新。"
+    return await _console_call(request, "/resources", done, call, EXPERT_FIELDS)
+
+
+@router.post("/resources/shelters", include_in_schema=False)
+@router.post("/resources/shelters/{shelter_id}", include_in_schema=False)
+async def shelter_form(request: Request, shelter_id: int | None = None) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    warnings = warnings_of(request)
+
+    async def call() -> dict[str, Any]:
+        if shelter_id is None:
+            return warnings.add_shelter(_shelter_data(form), who.unit)
+        return warnings.update_shelter(shelter_id, _shelter_data(form), who.unit)
+
+    done = "避险场所{name}已登记。" if shelter_id is None else "避险场所{name}的信息已更新。"
+    return await _console_call(request, "/resources", done, call, SHELTER_FIELDS)
+
+
+@router.post("/resources/fund", include_in_schema=False)
+async def budget_form(request: Request) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    resources = resources_of(request)
+
+    async def call() -> dict[str, Any]:
+        data = {"year": _number(form, "year"), "budget_yuan": text(form, "budget_yuan") or None}
+        return resources.set_budget({k: v for k, v in data.items() if v is not None}, who.unit)
+
+    return await _console_call(
+        request, "/resources", "{year}年应急启动资金已记录。", call, BUDGET_FIELDS
+    )
+
+
+@router.post("/resources/fund/spending", include_in_schema=False)
+async def spending_form(request: Request) -> Response:
+    who = current(request)
+    form = await checked_form(request)
+    resources = resources_of(request)
+
+    async def call() -> dict[str, Any]:
+        data = {
+            "amount_yuan": text(form, "amount_yuan") or None,
+            "purpose": text(form, "purpose") or None,
+            "incident_id": _number(form, "incident_id"),
+            "at": forms.local_instant(text(form, "at"), resources.zone, "at"),
+        }
+        try:
+            return resources.spend({k: v for k, v in data.items() if v is not None}, who.unit)
+        except NotFound as exc:  # the incident typed: a refusal beside its box, not a 404
+            raise InvalidInput(f"incident_id: no incident {data['incident_id']}") from exc
+
+    return await _console_call(request, "/resources", "支出已记录。", call, SPENDING_FIELDS)
+
+
 @router.get("/resources", include_in_schema=False)
 def resources_page(request: Request) -> HTMLResponse:
     who = current(request)
@@ -445,6 +586,8 @@ def resources_page(request: Request) -> HTMLResponse:
             "rescue_kinds": section.rescue.kinds,
             "shelter_kinds": section.shelters.kinds,
             "fund_rules": section.fund,
+            "fund_writer": who.unit in section.fund.writers,
+            "streets": service_of(request).plan.streets.items,
         },
     )
 
@@ -452,6 +595,15 @@ def resources_page(request: Request) -> HTMLResponse:
 @router.get("/api/public-checks", tags=["prevention"])
 def list_checks(_: User_, request: Request, department: str | None = None) -> list[dict[str, Any]]:
     return PublicBuildingService(service_of(request)).list(department)
+
+
+@router.get("/api/public-buildings", tags=["prevention"], responses=ERRORS)
+def list_buildings(
+    _: User_, request: Request, department: str | None = None, overdue: bool = False
+) -> dict[str, Any]:
+    """Each checked public building, its last check and whether the next is overdue (§3.3; the
+    interval is local policy)."""
+    return PublicBuildingService(service_of(request)).buildings(department, overdue)
 
 
 @router.post("/api/public-checks", status_code=201, tags=["prevention"], responses=ERRORS)
@@ -485,6 +637,7 @@ def checks_page(request: Request) -> HTMLResponse:
         "checks.html",
         {
             "checks": PublicBuildingService(service).list(),
+            "buildings": PublicBuildingService(service).buildings(),
             "calendar": DrillService(service).calendar(),
             "departments": section.public_buildings.departments,
             "drills": section.drills,

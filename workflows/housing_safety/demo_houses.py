@@ -132,9 +132,11 @@ def load_demo(service: PreventionService) -> dict[str, Any]:
         HB,
     )
     checks = PublicBuildingService(incidents)
-    for department, building, hazard in (
-        ("district_education_bureau", "示例小学教学楼", True),
-        ("district_health_commission", "示例卫生院门诊楼", False),
+    # The last shows as overdue: checked more than the configured interval ago.
+    for department, building, hazard, days_ago in (
+        ("district_education_bureau", "示例小学教学楼", True, 3),
+        ("district_health_commission", "示例卫生院门诊楼", False, 3),
+        ("district_civil_affairs", "示例养老院", False, 400),
     ):
         checks.record(
             {
@@ -142,7 +144,7 @@ def load_demo(service: PreventionService) -> dict[str, Any]:
                 "building": f"{building}（演示）",
                 "address": "示例路100号",
                 "street": streets[2],
-                "checked_on": (now.date() - timedelta(days=3)).isoformat(),
+                "checked_on": (now.date() - timedelta(days=days_ago)).isoformat(),
                 "findings": "二层楼板局部开裂" if hazard else "未见异常",
                 "hazard": hazard,
             },

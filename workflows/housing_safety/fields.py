@@ -40,7 +40,7 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("detail", "具体情况", "textarea", required=True),
     ),
     "eliminate_danger": (
-        Field("expert_ids", "专家库中的专家", "pool", hint="可多选（按住 Ctrl 或 ⌘ 点选）"),
+        Field("expert_ids", "专家库中的专家", "pool", hint="可多选（电脑上按住 Ctrl 或 ⌘ 点选）"),
         Field("experts", "专家库以外的专家", "names", hint="每行一人；与上栏至少填一项"),
         Field("appraisers", "鉴定技术人员", "names", required=True, hint="每行一人"),
     ),

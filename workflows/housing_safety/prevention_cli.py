@@ -375,6 +375,17 @@ def check_list(
     emit(PublicBuildingService(_globals(ctx).service()).list(department))
 
 
+@check_app.command("buildings")
+def check_buildings(
+    ctx: typer.Context,
+    department: Annotated[str | None, typer.Option()] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="only the overdue ones")] = False,
+) -> None:
+    """Each checked building, its last check and whether the next is overdue (the interval is
+    local policy: the plan says 定期)."""
+    emit(PublicBuildingService(_globals(ctx).service()).buildings(department, overdue))
+
+
 @drill_app.command("plan")
 def drill_plan(ctx: typer.Context, actor: Actor = "district_hq") -> None:
     """{"title", "planned_on", "units"?} on stdin."""

@@ -120,6 +120,9 @@ class PublicBuildings(_Strict):
     report_to: str
     proxy: str
     proxy_local_policy: bool
+    check_interval_days: int = Field(ge=1, le=3660)
+    interval_local_policy: bool
+    interval_note: str
 
 
 class Drills(_Strict):

@@ -66,11 +66,27 @@ class SpendingIn(Input):
 class ResourceService(OnRecord):
     # -- experts -------------------------------------------------------------------------
 
-    def add_expert(self, data: object, actor: str) -> dict[str, Any]:
+    def _expert_in(self, data: object, actor: str) -> ExpertIn:
         self._actor(actor)
         payload: ExpertIn = validate(ExpertIn, data)
         if payload.field not in self.section.experts.fields:
             raise InvalidInput(f"field: must be one of {', '.join(self.section.experts.fields)}")
+        return payload
+
+    def update_expert(self, expert_id: int, data: object, actor: str) -> dict[str, Any]:
+        """An expert's entry corrected as a whole (name, field, phone, employer, availability)."""
+        payload = self._expert_in(data, actor)
+        with self.incidents.transaction() as session:
+            expert = session.get(Expert, expert_id)
+            if expert is None:
+                raise NotFound(f"expert {expert_id} not found")
+            for key, value in payload.model_dump().items():
+                setattr(expert, key, value)
+            session.add(expert)
+            return expert.model_dump()
+
+    def add_expert(self, data: object, actor: str) -> dict[str, Any]:
+        payload = self._expert_in(data, actor)
         with self.incidents.transaction() as session:
             expert = Expert(**payload.model_dump())
             session.add(expert)

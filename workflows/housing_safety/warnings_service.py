@@ -252,13 +252,34 @@ class WarningService(OnRecord):
 
     # -- shelters and evacuations ---------------------------------------------------------
 
-    def add_shelter(self, data: object, actor: str) -> dict[str, Any]:
+    def _shelter_in(self, data: object, actor: str) -> ShelterIn:
         self._actor(actor)
         payload: ShelterIn = validate(ShelterIn, data)
         if payload.street not in self.plan.streets.items:
             raise InvalidInput(f"street: unknown street '{payload.street}'")
         if payload.kind not in self.section.shelters.kinds:
             raise InvalidInput(f"kind: must be one of {', '.join(self.section.shelters.kinds)}")
+        return payload
+
+    def update_shelter(self, shelter_id: int, data: object, actor: str) -> dict[str, Any]:
+        """A shelter's entry corrected; its capacity never below the people sheltered now."""
+        payload = self._shelter_in(data, actor)
+        with self.incidents.transaction() as session:
+            shelter = session.get(Shelter, shelter_id)
+            if shelter is None:
+                raise NotFound(f"shelter {shelter_id} not found")
+            occupied = self._occupied(session, shelter_id)
+            if payload.capacity < occupied:
+                raise InvalidInput(
+                    f"capacity: must be {occupied} or more (people sheltered there now)"
+                )
+            for key, value in payload.model_dump().items():
+                setattr(shelter, key, value)
+            session.add(shelter)
+            return self._shelter(session, shelter)
+
+    def add_shelter(self, data: object, actor: str) -> dict[str, Any]:
+        payload = self._shelter_in(data, actor)
         with self.incidents.transaction() as session:
             shelter = Shelter(**payload.model_dump())
             session.add(shelter)
