@@ -283,7 +283,7 @@ class Proxy(_Strict):
     sources: dict[str, str] = Field(min_length=1)
     clause: str
     local_policy: bool = False
-    # Who may record that a unit confirmed its notice by phone (已电话确认): the recorders and
+    # Who may record that a unit confirmed its notice by phone: the recorders and
     # the desks that act for them.
     phone_confirmers: list[str] = Field(min_length=1)
 
