@@ -43,6 +43,7 @@ Kind = Literal[
     "statement_draft",
     "statement_approved",
     "my_notice",
+    "info_kind",
 ]
 SELECTS = frozenset(
     {
@@ -59,6 +60,7 @@ SELECTS = frozenset(
         "statement_draft",
         "statement_approved",
         "my_notice",
+        "info_kind",
     }
 )
 
@@ -158,6 +160,8 @@ def choices(
         known = {r for rule in plan.deadlines.values() for r in rule.recipients}
         ordered = list(dict.fromkeys([*waiting, *sorted(known)]))
         return [(r, plan.actor_name(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
+    if kind == "info_kind":
+        return [(str(k), str(v)) for k, v in (plan.information_reports.get("kinds") or {}).items()]
     if kind == "my_notice":
         return list(
             dict.fromkeys(

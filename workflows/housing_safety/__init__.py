@@ -15,6 +15,7 @@ from engine.schemas import FactsPatch
 from workflows.housing_safety import aftermath as after
 from workflows.housing_safety import (
     fields,
+    info_reports,
     onsite,
     patrol_alerts,
     prevention_config,
@@ -40,6 +41,7 @@ def check(plan: Plan) -> None:
     """What the plan file must give this workflow beyond its own schema."""
     check_parts(plan)
     prevention_config.prevention(plan)  # §3 and §6: the workflow's own section of the file
+    info_reports.config(plan)  # §4.2: the information reports' kinds
     for code, rule in plan.deadlines.items():
         if rule.starts_on not in response.TRIGGERS:
             raise PlanError(
@@ -89,6 +91,14 @@ WORKFLOW = Workflow(
             p.RecordReport,
             (response.report_recipient_known, may_record_report),
             (response.report_recorded,),
+        ),
+        Transition(
+            "submit_info_report",
+            OPEN_STATES,
+            None,
+            p.SubmitInfoReport,
+            (response.report_recipient_known, may_record_report, info_reports.report_in_sequence),
+            (info_reports.info_report_sent,),
         ),
         Transition(
             "acknowledge",
