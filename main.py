@@ -13,11 +13,13 @@ from web.serve import serve_cmd
 from workflows.housing_safety import WORKFLOW, prevention_cli
 from workflows.housing_safety.duty_cli import call_app, handover_app, shift_app
 from workflows.housing_safety.figures_cli import stats
+from workflows.housing_safety.info_cli import report_draft
 
 app = cli.app
 app.add_typer(users_app, name="user")
 app.command("serve")(serve_cmd)
 app.command("stats")(stats)
+cli.incident_app.command("report-draft")(report_draft)
 app.add_typer(call_app, name="call")
 app.add_typer(shift_app, name="shift")
 app.add_typer(handover_app, name="handover")

@@ -136,6 +136,11 @@ class Workflow:
     # The procedure's next actions for an incident view, the most expected first (the console's
     # next-step banner); none by default, and the console then offers only the actions panel.
     next_actions: Callable[[dict[str, Any]], list[str]] = lambda _incident: []
+    # What an action's form starts with for an incident view (a drafted text to edit), given
+    # the values a person picked (e.g. a kind and a recipient); none by default.
+    prefill: Callable[[Plan, dict[str, Any], str, Mapping[str, str]], dict[str, Any]] = (
+        lambda _plan, _incident, _action, _picked: {}
+    )
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:

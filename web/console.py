@@ -337,13 +337,18 @@ def _facts_history(incident: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _form_values(
-    incident: dict[str, Any], open_action: str | None, values: dict[str, Any] | None
+    incident: dict[str, Any],
+    open_action: str | None,
+    values: dict[str, Any] | None,
+    prefilled: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """What each action form starts with: the refused submission, or the drafted report."""
+    """What each action form starts with: the refused submission, or the drafted report, or
+    what the workflow drafts for it (`prefilled`)."""
     investigation = incident.get("investigation") or {}
     drafted = investigation.get("draft_sections") or {}
     out: dict[str, dict[str, Any]] = {
-        "submit_report": {f"sections.{k}": v for k, v in drafted.items()}
+        **(prefilled or {}),
+        "submit_report": {f"sections.{k}": v for k, v in drafted.items()},
     }
     if open_action is not None:
         out[open_action] = values or {}
@@ -358,15 +363,27 @@ def _incident_context(
     open_action: str | None = None,
     values: dict[str, Any] | None = None,
     action_error: str | None = None,
+    picked: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     service = service_of(request)
     rules = Rules(service.plan, service.workflow)
     steps = page.next_steps(rules, incident, who.unit)
     if open_action is None and steps and steps[0].mine and steps[0].action:
         open_action, values = steps[0].action, steps[0].values
+    actions = [a for a in rules.actions_for(incident, who.unit) if page.applies(incident, a)]
+    picked = {k: v for k, v in (picked or {}).items() if isinstance(v, str)}
+    prefilled = {
+        a: values
+        for a in actions
+        if (values := service.workflow.prefill(service.plan, incident, a, picked))
+    }
+    if picked.get("redraft") in prefilled:
+        open_action = picked["redraft"]
+        values = prefilled[open_action]
     return {
         "kit": forms.FormKit(service.plan, service.workflow, incident, who.unit),
-        "form_values": _form_values(incident, open_action, values),
+        "form_values": _form_values(incident, open_action, values, prefilled),
+        "redraftable": set(prefilled),
         "steps": steps,
         "level_words": page.level_words(rules.labels, incident),
         "state_words": page.state_words(rules.labels, incident),
@@ -376,7 +393,7 @@ def _incident_context(
         "field_errors": {},
         "i": incident,
         "button_text": rules.labels.button,
-        "actions": [a for a in rules.actions_for(incident, who.unit) if page.applies(incident, a)],
+        "actions": actions,
         "others": [
             (a, names)
             for a, names in rules.others_waiting(incident, who.unit)
@@ -401,7 +418,11 @@ def _show(request: Request, incident_id: int) -> dict[str, Any]:
 def incident_page(request: Request, incident_id: int) -> HTMLResponse:
     who = current(request)
     incident = _show(request, incident_id)
-    return render(request, "incident.html", _incident_context(request, who, incident))
+    # `redraft=ACTION` with the picked values (kind, to) redrafts that action's form.
+    picked = dict(request.query_params)
+    return render(
+        request, "incident.html", _incident_context(request, who, incident, picked=picked)
+    )
 
 
 @router.get("/incidents/{incident_id}/live")

@@ -297,6 +297,11 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"investigation report has not been submitted"), "调查报告尚未提交（§5.2）"),
     (re.compile(r"has no unacknowledged notice"), "没有待签收的通知"),
     (re.compile(r"is already settled"), "该事项已办结"),
+    # Information reports (workflows/housing_safety/info_reports.py, §4.2).
+    (re.compile(r"was already made: it is the last"), "已向该单位报送终报，不能再报送"),
+    (re.compile(r"was already made; send a"), "已向该单位报送首报，请报送续报"),
+    (re.compile(r"\(initial\) to .* yet: it comes first"), "尚未向该单位报送首报，请先报送首报"),
+    (re.compile(r"only once the response has ended"), "应急响应结束后才能报送终报"),
     (
         re.compile(r"is not possible while the incident is '(?P<state>[a-z_]+)'"),
         "事件当前为「{state}」，不能执行此操作",

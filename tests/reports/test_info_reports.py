@@ -116,7 +116,7 @@ def test_progress_tells_what_happened_since_the_last_report(plan: Plan) -> None:
 @pytest.mark.parametrize(
     ("kind", "state", "timeline", "error", "match"),
     [
-        ("weekly", "active", [], InvalidInput, "data.kind: unknown report kind 'weekly'"),
+        ("weekly", "active", [], InvalidInput, "^kind: unknown report kind 'weekly'"),
         ("progress", "active", [], PreconditionFailed, "no 首报"),
         ("final", "terminated", [], PreconditionFailed, "no 首报"),
         ("final", "active", [sent("initial", None)], PreconditionFailed, "response has ended"),

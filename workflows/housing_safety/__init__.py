@@ -63,6 +63,7 @@ WORKFLOW = Workflow(
     forms=fields.FORMS,
     subject_alerts=patrol_alerts.HANDLERS,
     next_actions=next_actions,
+    prefill=info_reports.prefill,
     check=check,
     transitions=(
         Transition(

@@ -12,7 +12,7 @@ the progress reports it already had, and one 终报 once the response has ended.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import col
 
 from documents.formatting import UNKNOWN, cn_count, cn_datetime_text, cn_numeral, cn_place, cn_yuan
-from engine.errors import InvalidInput, PreconditionFailed
+from engine.errors import FanganError, InvalidInput, PreconditionFailed
 from engine.lifecycle import ActionContext
 from engine.models import TimelineEvent
 from engine.plan import Plan, PlanError
@@ -126,11 +126,15 @@ def title(plan: Plan, kind: str, number: int | None) -> str:
     return f"{name}{cn_numeral(number)}" if number else name
 
 
-def next_number(plan: Plan, made: Sequence[Made], kind: str, to: str, state: str) -> int | None:
+def next_number(
+    plan: Plan, made: Sequence[Made], kind: str, to: str, state: str, prefix: str = "data."
+) -> int | None:
     """The number the next report of `kind` to `to` takes, or the refusal naming why not: one
     首报, 续报 only after it, one 终报 only once the response ended."""
     if kind not in KINDS:
-        raise InvalidInput(f"data.kind: unknown report kind '{kind}' (known: {', '.join(KINDS)})")
+        raise InvalidInput(
+            f"{prefix}kind: unknown report kind '{kind}' (known: {', '.join(KINDS)})"
+        )
     names = config(plan).kinds
     mine = [m for m in made if m.to == to]
     kinds = [m.kind for m in mine]
@@ -138,22 +142,22 @@ def next_number(plan: Plan, made: Sequence[Made], kind: str, to: str, state: str
     if kind == "initial":
         if "initial" in kinds:
             raise PreconditionFailed(
-                f"data.kind: the {names.initial} to {who} ({to}) was already made; "
+                f"{prefix}kind: the {names.initial} to {who} ({to}) was already made; "
                 f"send a {names.progress} (progress)"
             )
         return None
     if "initial" not in kinds:
         raise PreconditionFailed(
-            f"data.kind: no {names.initial} (initial) to {who} ({to}) yet: it comes first"
+            f"{prefix}kind: no {names.initial} (initial) to {who} ({to}) yet: it comes first"
         )
     if "final" in kinds:
         raise PreconditionFailed(
-            f"data.kind: the {names.final} to {who} ({to}) was already made: it is the last"
+            f"{prefix}kind: the {names.final} to {who} ({to}) was already made: it is the last"
         )
     if kind == "final":
         if state not in ENDED_STATES:
             raise PreconditionFailed(
-                f"data.kind: a {names.final} (final) only once the response has ended "
+                f"{prefix}kind: a {names.final} (final) only once the response has ended "
                 f"(the incident is '{state}')"
             )
         return None
@@ -163,12 +167,15 @@ def next_number(plan: Plan, made: Sequence[Made], kind: str, to: str, state: str
 # -- the draft -------------------------------------------------------------------------------
 
 
-def draft(plan: Plan, incident: dict[str, Any], kind: str, to: str) -> Draft:
+def draft(plan: Plan, incident: dict[str, Any], kind: str, to: str, prefix: str = "") -> Draft:
     """The report of `kind` to `to` drafted from an incident view (SPEC §5), refused as the
     action would refuse it. Pure: the view is all it reads."""
+    known = sorted({r for rule in plan.deadlines.values() for r in rule.recipients})
+    if to not in known:
+        raise InvalidInput(f"{prefix}to: unknown recipient '{to}' (known: {', '.join(known)})")
     timeline = incident.get("timeline", [])
     made = made_from(timeline)
-    number = next_number(plan, made, kind, to, incident["state"])
+    number = next_number(plan, made, kind, to, incident["state"], prefix)
     since = next((m.at for m in reversed(made) if m.to == to), None)
     sections = [
         ("事件发生时间", _time(incident.get("discovered_at"))),
@@ -319,3 +326,32 @@ def info_report_sent(ctx: ActionContext) -> None:
         person=ctx.person,
     )
     ctx.record.record_report(payload.to, ctx.at)
+
+
+# -- the console's form ----------------------------------------------------------------------
+
+
+def prefill(
+    plan: Plan, incident: dict[str, Any], action: str, picked: Mapping[str, str]
+) -> dict[str, Any]:
+    """The report form's start (the workflow's `prefill` hook): the kind and recipient picked,
+    or else the recipient a deadline waits on and the report whose turn it is; the draft's text
+    to edit. Out of turn, the text is left empty (sending it is refused, saying why)."""
+    if action != "submit_info_report":
+        return {}
+    waiting = [w for d in incident.get("deadlines", []) for w in d.get("waiting_on", [])]
+    recipients = [r for rule in plan.deadlines.values() for r in rule.recipients]
+    to = picked.get("to") or next(iter([*waiting, *recipients]))
+    made = [m.kind for m in made_from(incident.get("timeline", [])) if m.to == to]
+    kind = picked.get("kind") or (
+        "initial"
+        if "initial" not in made
+        else "final"
+        if incident["state"] in ENDED_STATES
+        else "progress"
+    )
+    try:
+        text = draft(plan, incident, kind, to).text
+    except FanganError:
+        text = ""
+    return {"to": to, "kind": kind, "text": text}
