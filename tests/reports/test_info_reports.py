@@ -245,3 +245,29 @@ def test_a_unit_that_did_not_make_it_may_not_send_it(service: IncidentService) -
     iid = service.report(REPORT)["id"]
     with pytest.raises(FanganError, match="may not record a report"):
         submit(service, iid, "initial", actor="wuhan_telecom")
+
+
+# -- the investigation report lists them -------------------------------------------------------
+
+
+def test_the_investigation_report_lists_the_reports_made(service: IncidentService) -> None:
+    from documents.report import render_report
+
+    iid = service.report(REPORT)["id"]
+    none = render_report(service.investigation_report(iid), "md").decode()
+    assert "未报送首报、续报、终报等信息报告" in none
+    assert "信息报告报送情况" not in none
+    submit(service, iid, "initial")
+    submit(service, iid, "progress")
+    submit(service, iid, "initial", to="district_government")
+    report = service.investigation_report(iid)
+    assert [(r.title, r.recipient, r.channel) for r in report.info_reports] == [
+        ("首报", "市房管局", "系统"),
+        ("续报一", "市房管局", "系统"),
+        ("首报", "区人民政府", "系统"),
+    ]
+    md = render_report(report, "md").decode()
+    assert "信息报告报送情况" in md
+    assert "续报一于2026年3月2日9时00分报送市房管局" in md
+    for fmt in ("html", "docx"):
+        assert render_report(report, fmt)  # every format lays the table out
