@@ -95,7 +95,9 @@ class Draft:
 
     @property
     def text(self) -> str:
-        return "\n".join(f"{label}：{body}" for label, body in self.sections)
+        return "\n".join(
+            f"{cn_numeral(n)}、{label}：{body}" for n, (label, body) in enumerate(self.sections, 1)
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
