@@ -372,11 +372,8 @@ def _incident_context(
         open_action, values = steps[0].action, steps[0].values
     actions = [a for a in rules.actions_for(incident, who.unit) if page.applies(incident, a)]
     picked = {k: v for k, v in (picked or {}).items() if isinstance(v, str)}
-    prefilled = {
-        a: values
-        for a in actions
-        if (values := service.workflow.prefill(service.plan, incident, a, picked))
-    }
+    drafted = {a: service.workflow.prefill(service.plan, incident, a, picked) for a in actions}
+    prefilled = {a: start for a, start in drafted.items() if start}
     if picked.get("redraft") in prefilled:
         open_action = picked["redraft"]
         values = prefilled[open_action]

@@ -102,6 +102,9 @@ def test_the_console_form_is_prefilled_editable_and_sends(
     drafted = html.unescape(textarea.group(1))
     assert "事件发生时间：2026年3月2日8时40分" in drafted
     assert "按所选重新起草" in form.group(0)
+    # The 下一步 banner's own form keeps its prefilled recipient beside the drafted report.
+    record = re.search(r'id="act-record_report".*?</form>', page, re.S)
+    assert record and 'value="city_housing_bureau" selected' in record.group(0)
     # Redrafting for another recipient keeps the page and redrafts for it.
     redrafted = client.get(
         f"/incidents/{iid}",
