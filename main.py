@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from engine import cli
 from workflows.housing_safety import rules
+from workflows.housing_safety.info_cli import report_draft
 
 if TYPE_CHECKING:
     from engine.lifecycle import Workflow
@@ -54,6 +55,7 @@ def _workflow() -> Workflow:
 
 WORKFLOW = cli.LazyWorkflow(rules, _workflow)
 app = cli.app
+cli.incident_app.command("report-draft")(report_draft)
 
 
 def load_all() -> None:

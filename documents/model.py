@@ -288,6 +288,19 @@ class EmergencyMeasure:
 
 
 @dataclass(frozen=True)
+class InfoReportRecord:
+    """An information report made (首报, 续报一 …, 终报): its title, when, to whom, how."""
+
+    title: str
+    at: dt.datetime
+    recipient: str
+    channel: str = ""
+
+    def __post_init__(self) -> None:
+        ensure_aware(self.at, "at")
+
+
+@dataclass(frozen=True)
 class InvestigationMember:
     """A member of the investigation group (plan §5.1)."""
 
@@ -329,6 +342,8 @@ class InvestigationReport:
     casualties: Casualties
     deadlines: Sequence[DeadlineRecord] = ()
     measures: Sequence[EmergencyMeasure] = ()
+    info_reports: Sequence[InfoReportRecord] = ()
+    """The information reports made, in the order made (§4.2)."""
     members: Sequence[InvestigationMember] = ()
     timeline: Sequence[TimelineEntry] = ()
     draft: bool = False
@@ -340,7 +355,7 @@ class InvestigationReport:
 
     def __post_init__(self) -> None:
         _require_text(self.title, "title")
-        _freeze(self, "parts", "deadlines", "measures", "members", "timeline")
+        _freeze(self, "parts", "deadlines", "measures", "info_reports", "members", "timeline")
         if not self.parts:
             raise ValueError("a report needs at least one part")
         keys = [p.key for p in self.parts]

@@ -140,6 +140,19 @@ def _deadlines(report: InvestigationReport, caption: _Captions) -> Table:
     return Table(caption("信息报送时限执行情况"), header, tuple(rows), widths, left=(1,))
 
 
+def _info_reports(report: InvestigationReport, caption: _Captions) -> tuple[Table, ...]:
+    """The information reports made (首报, 续报, 终报), when there are any."""
+    if not report.info_reports:
+        return ()
+    rows = tuple(
+        (str(i), r.title, _cell_time(r.at), r.recipient, r.channel or "—")
+        for i, r in enumerate(report.info_reports, 1)
+    )
+    header = ("序号", "报告", "报送时间", "报送对象", "方式")
+    widths = (14, 30, 37, 45, 30)
+    return (Table(caption("信息报告报送情况"), header, rows, widths, left=(3,)),)
+
+
 def _casualties(report: InvestigationReport, caption: _Captions) -> Table:
     c = report.casualties
     header = ("死亡（人）", "失踪（人）", "受伤（人）", "死亡（含失踪）合计（人）", "直接经济损失")
@@ -181,7 +194,11 @@ def build(report: InvestigationReport) -> ReportView:
     """Lay the report's data out in reading order: facts, the given parts, members, appendix."""
     caption = _Captions()
     extra: dict[str, tuple[Block, ...]] = {
-        "course_and_rescue": (_measures(report), _deadlines(report, caption)),
+        "course_and_rescue": (
+            _measures(report),
+            _deadlines(report, caption),
+            *_info_reports(report, caption),
+        ),
         "casualties_and_loss": (_casualties(report, caption),),
     }
     sections = []

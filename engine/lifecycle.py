@@ -142,6 +142,11 @@ class Workflow:
     # Who was on duty at an instant (the workflow's roster), stamped on every timeline event
     # (`engine.onduty`); the kernel keeps no roster, so none by default.
     on_duty: OnDuty = lambda _session, _at: None
+    # What an action's form starts with for an incident view (a drafted text to edit), given
+    # the values a person picked (e.g. a kind and a recipient); none by default.
+    prefill: Callable[[Plan, dict[str, Any], str, Mapping[str, str]], dict[str, Any]] = (
+        lambda _plan, _incident, _action, _picked: {}
+    )
 
 
 def parse_payload(model: type[Input] | None, data: dict[str, Any]) -> Any:

@@ -316,6 +316,7 @@ class Plan(_Strict):
     # A workflow's own section, validated by the workflow's model when it starts
     # (workflows.housing_safety.prevention_config).
     prevention: dict[str, Any] = Field(default_factory=dict)
+    information_reports: dict[str, Any] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 

@@ -21,7 +21,7 @@ from engine.leader import LeaderLease
 from engine.scheduler import TimerScheduler
 from engine.service import IncidentService
 from engine.settings import Settings
-from web import ack, api, board, console, duty, prevention, stats, stream
+from web import ack, api, board, console, duty, info_reports, prevention, stats, stream
 from web.accounts import Accounts
 from web.auth import AuthError, WebSettings
 from web.idempotency import IdempotencyStore
@@ -190,6 +190,7 @@ def create_app(
 
     install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(info_reports.router)
     app.include_router(console.router)
     app.include_router(board.router)
     app.include_router(stream.router)

@@ -340,13 +340,18 @@ def _facts_history(incident: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _form_values(
-    incident: dict[str, Any], open_action: str | None, values: dict[str, Any] | None
+    incident: dict[str, Any],
+    open_action: str | None,
+    values: dict[str, Any] | None,
+    prefilled: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """What each action form starts with: the refused submission, or the drafted report."""
+    """What each action form starts with: the refused submission, or the drafted report, or
+    what the workflow drafts for it (`prefilled`)."""
     investigation = incident.get("investigation") or {}
     drafted = investigation.get("draft_sections") or {}
     out: dict[str, dict[str, Any]] = {
-        "submit_report": {f"sections.{k}": v for k, v in drafted.items()}
+        **(prefilled or {}),
+        "submit_report": {f"sections.{k}": v for k, v in drafted.items()},
     }
     if open_action is not None:
         out[open_action] = values or {}
@@ -361,6 +366,7 @@ def _incident_context(
     open_action: str | None = None,
     values: dict[str, Any] | None = None,
     action_error: str | None = None,
+    picked: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     service = service_of(request)
     rules = Rules(service.plan, service.workflow)
@@ -374,12 +380,19 @@ def _incident_context(
         for a in actions
         for f in forms.fields_for(service.plan, service.workflow, a)
     )
-    pool, picked = expert_choices(request, incident["id"]) if wants_pool else ([], [])
+    pool, in_pool = expert_choices(request, incident["id"]) if wants_pool else ([], [])
+    picked = {k: v for k, v in (picked or {}).items() if isinstance(v, str)}
+    drafted = {a: service.workflow.prefill(service.plan, incident, a, picked) for a in actions}
+    prefilled = {a: start for a, start in drafted.items() if start}
+    if picked.get("redraft") in prefilled:
+        open_action = picked["redraft"]
+        values = prefilled[open_action]
     return {
         "kit": forms.FormKit(
-            service.plan, service.workflow, incident, who.unit, tuple(pool), tuple(picked)
+            service.plan, service.workflow, incident, who.unit, tuple(pool), tuple(in_pool)
         ),
-        "form_values": _form_values(incident, open_action, values),
+        "form_values": _form_values(incident, open_action, values, prefilled),
+        "redraftable": set(prefilled),
         "steps": steps,
         "level_words": page.level_words(rules.labels, incident),
         "state_words": page.state_words(rules.labels, incident),
@@ -416,7 +429,11 @@ def _show(request: Request, incident_id: int) -> dict[str, Any]:
 def incident_page(request: Request, incident_id: int) -> HTMLResponse:
     who = current(request)
     incident = _show(request, incident_id)
-    return render(request, "incident.html", _incident_context(request, who, incident))
+    # `redraft=ACTION` with the picked values (kind, to) redrafts that action's form.
+    picked = dict(request.query_params)
+    return render(
+        request, "incident.html", _incident_context(request, who, incident, picked=picked)
+    )
 
 
 @router.get("/incidents/{incident_id}/live")

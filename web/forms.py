@@ -44,6 +44,7 @@ Kind = Literal[
     "statement_approved",
     "my_notice",
     "pool",
+    "info_kind",
 ]
 SELECTS = frozenset(
     {
@@ -60,6 +61,7 @@ SELECTS = frozenset(
         "statement_draft",
         "statement_approved",
         "my_notice",
+        "info_kind",
     }
 )
 
@@ -159,6 +161,8 @@ def choices(
         known = {r for rule in plan.deadlines.values() for r in rule.recipients}
         ordered = list(dict.fromkeys([*waiting, *sorted(known)]))
         return [(r, plan.actor_name(r) + ("（待报告）" if r in waiting else "")) for r in ordered]
+    if kind == "info_kind":
+        return [(str(k), str(v)) for k, v in (plan.information_reports.get("kinds") or {}).items()]
     if kind == "my_notice":
         return list(
             dict.fromkeys(
@@ -336,6 +340,11 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"investigation report has not been submitted"), "调查报告尚未提交（§5.2）"),
     (re.compile(r"has no unacknowledged notice"), "没有待签收的通知"),
     (re.compile(r"is already settled"), "该事项已办结"),
+    # Information reports (workflows/housing_safety/info_reports.py, §4.2).
+    (re.compile(r"was already made: it is the last"), "已向该单位报送终报，不能再报送"),
+    (re.compile(r"was already made; send a"), "已向该单位报送首报，请报送续报"),
+    (re.compile(r"\(initial\) to .* yet: it comes first"), "尚未向该单位报送首报，请先报送首报"),
+    (re.compile(r"only once the response has ended"), "应急响应结束后才能报送终报"),
     (
         re.compile(r"is not possible while the incident is '(?P<state>[a-z_]+)'"),
         "事件当前为「{state}」，不能执行此操作",

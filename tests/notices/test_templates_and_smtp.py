@@ -68,17 +68,9 @@ DATA_BY_KIND: dict[str, dict[str, Any]] = {
         "attempts": 6,
         "error": "timeout",
     },
-    "info_initial": {
-        "measures": "已疏散居民42人",
-        "leaders_on_site": "副区长王某",
-        "trend": "裂缝仍在扩展",
-    },
-    "info_progress": {"number": 2, "progress": "搜救出被困人员1名"},
-    "info_final": {
-        "handling": "已拆除危险部位",
-        "current_state": "险情已排除",
-        "next_steps": "开展事故调查",
-    },
+    "info_initial": {"title": "首报", "number": None, "text": "死亡1人，失踪2人"},
+    "info_progress": {"title": "续报二", "number": 2, "text": "搜救出被困人员1名；失踪2人"},
+    "info_final": {"title": "终报", "number": None, "text": "险情已排除；失踪2人"},
 }
 
 
@@ -120,6 +112,8 @@ def test_every_notice_renders_from_a_real_incident(
     assert "None" not in rendered.body
     if kind.startswith("info_") or kind == "city_request":
         assert "失踪2人" in rendered.body  # casualties, missing counted
+    if kind.startswith("info_"):
+        assert DATA_BY_KIND[kind]["title"] in rendered.subject  # the officer's text, titled
     if kind == "activation_II":
         assert "https://x/ack/t" in rendered.body
 
@@ -134,7 +128,11 @@ def test_a_missing_variable_is_an_error_not_a_blank(
         assert incident is not None
         with pytest.raises(UndefinedError):
             NoticeRenderer(plan).render(
-                "info_progress", incident, "city_housing_bureau", {"number": 1}, clock.now
+                "info_progress",
+                incident,
+                "city_housing_bureau",
+                {"number": 1, "title": "续报一"},
+                clock.now,
             )
 
 

@@ -29,7 +29,7 @@ def allowed_actors(
     `level` is the incident's current response level (None before activation); for `activate`
     and `raise_level`, `target_level` is the level asked for.
     """
-    if action == "record_report":
+    if action in ("record_report", "submit_info_report"):
         return reporters(plan, None)
     if action == "activate":
         return plan.activation.for_level(target_level or "III")

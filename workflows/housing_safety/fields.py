@@ -35,6 +35,12 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("channel", "方式", hint="电话、传真、系统、书面……"),
         Field("content", "内容摘要", "textarea"),
     ),
+    "submit_info_report": (
+        Field("to", "报告对象", "recipient", required=True),
+        Field("kind", "报告类别", "info_kind", required=True),
+        Field("text", "报告正文", "textarea", required=True, hint="由系统按事件记录预填，可修改"),
+        Field("channel", "方式", hint="电话、传真、系统、书面……"),
+    ),
     "use_emergency_power": (
         Field("measure", "措施", "measure", required=True),
         Field("detail", "具体情况", "textarea", required=True),

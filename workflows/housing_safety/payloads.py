@@ -29,6 +29,15 @@ class RecordReport(Input):
     content: Text | None = None
 
 
+class SubmitInfoReport(Input):
+    """An information report (首报, 续报, 终报) as the officer edited it (§4.2)."""
+
+    to: str
+    kind: str
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+    channel: Text | None = None
+
+
 class Acknowledge(Input):
     kind: str | None = None
 

@@ -42,6 +42,7 @@ from engine.record import to_deadline
 from engine.snapshot import Snapshot
 from workflows.housing_safety import words
 from workflows.housing_safety.grading import classify, facts_of
+from workflows.housing_safety.info_reports import EVENT
 
 GAP = "【待调查组补充】"
 """Marks what the record cannot say; a part that still contains it is not finished."""
@@ -169,6 +170,15 @@ def build_report(snapshot: Snapshot) -> doc.InvestigationReport:
             )
             for e in rec.of_kind("emergency_power_used")
         ],
+        info_reports=[
+            doc.InfoReportRecord(
+                title=e.data["title"],
+                at=e.at,
+                recipient=rec.name(e.data["to"]),
+                channel=e.data.get("channel") or "",
+            )
+            for e in rec.of_kind(EVENT)
+        ],
         members=_members(rec),
         timeline=[
             doc.TimelineEntry(
@@ -272,7 +282,12 @@ def course_and_rescue(rec: Record) -> list[str]:
         if measures
         else "未采取预案§2.2.1规定的应急处置措施。"
     )
-    out += [_deadlines_text(rec), _notices_text(rec), _statements_text(rec)]
+    out += [
+        _deadlines_text(rec),
+        _info_reports_text(rec),
+        _notices_text(rec),
+        _statements_text(rec),
+    ]
     return out
 
 
@@ -448,6 +463,17 @@ def _deadlines_text(rec: Record) -> str:
     )
 
 
+def _info_reports_text(rec: Record) -> str:
+    """The information reports made (首报, 续报, 终报), each with its minute and recipient."""
+    made = rec.of_kind(EVENT)
+    if not made:
+        return "未报送首报、续报、终报等信息报告（预案§4.2）。"
+    items = "；".join(
+        f"{e.data['title']}于{cn_datetime_text(e.at)}报送{rec.name(e.data['to'])}" for e in made
+    )
+    return f"信息报告共{len(made)}份（预案§4.2，见下表）：{items}。"
+
+
 def _silent_units(rec: Record) -> list[str]:
     """Units that left a notice of the response unacknowledged (the closing notice aside)."""
     return list(
@@ -579,6 +605,7 @@ DESCRIBERS: dict[str, Describer] = {
     "level_raised": _level_change,
     "level_lowered": _level_change,
     "facts_updated": lambda rec, d: "更新事件事实",
+    EVENT: lambda rec, d: f"向{rec.name(d['to'])}报送{d['title']}",
     "report_recorded": lambda rec, d: (
         f"向{rec.name(d['to'])}报告" + (f"（{d['channel']}）" if d.get("channel") else "")
     ),

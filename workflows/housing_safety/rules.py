@@ -8,7 +8,7 @@ actions, whose effects need the record, the database and the documents
 from __future__ import annotations
 
 from engine.plan import Plan, PlanError
-from workflows.housing_safety import prevention_config
+from workflows.housing_safety import info_reports_config, prevention_config
 from workflows.housing_safety.grading import classify_facts
 
 # What starts a deadline (config `deadlines.*.starts_on`): intake, the first verification, a
@@ -39,6 +39,7 @@ def check(plan: Plan) -> None:
                 f"part (the workflow drafts: {', '.join(REPORT_PARTS)})"
             )
     prevention_config.prevention(plan)  # §3 and §6: the workflow's own section of the file
+    info_reports_config.config(plan)  # §4.2: the information reports' kinds
     for code, rule in plan.deadlines.items():
         if rule.starts_on not in TRIGGERS:
             raise PlanError(

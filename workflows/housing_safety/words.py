@@ -32,6 +32,7 @@ ACTIONS = {
     "activate": "启动应急响应",
     "raise_level": "调整响应级别",
     "record_report": "信息报送登记",
+    "submit_info_report": "报送信息报告（首报、续报、终报）",
     "acknowledge": "签收通知",
     "use_emergency_power": "采取应急处置措施",
     "eliminate_danger": "确认险情已排除",
@@ -66,6 +67,7 @@ EVENTS = {
     "notice_superseded": "通知已被替代（响应级别调整）",
     "acknowledgement_waits_ended": "通知不再等待签收",
     "report_recorded": "信息报送登记",
+    "info_report_sent": "报送信息报告",
     "emergency_power_used": "采取应急处置措施",
     "danger_eliminated": "险情已排除",
     "propose_termination": "提出终止响应",
@@ -221,7 +223,13 @@ def notice_kind(plan: Plan, kind: str) -> str:
         code = kind.removeprefix("group_")
         group = next((g.name for g in plan.onsite_groups.groups if g.code == code), code)
         return f"现场指挥部{group}任务通知"
-    return {"city_request": "请求市级响应的报告", "termination": "应急响应结束通知"}.get(kind, kind)
+    return {
+        "city_request": "请求市级响应的报告",
+        "termination": "应急响应结束通知",
+        "info_initial": "信息报告（首报）",
+        "info_progress": "信息报告（续报）",
+        "info_final": "信息报告（终报）",
+    }.get(kind, kind)
 
 
 def proxy_note(plan: Plan, proxy: dict[str, Any]) -> str:
@@ -272,6 +280,11 @@ def _verified(labels: Names, data: dict[str, Any]) -> str:
 def _report(labels: Names, data: dict[str, Any]) -> str:
     parts = [f"已报告{labels.actor(data.get('to'))}", data.get("channel"), data.get("content")]
     return "，".join(p for p in parts if p)
+
+
+def _info_report(labels: Names, data: dict[str, Any]) -> str:
+    channel = f"（{data['channel']}）" if data.get("channel") else ""
+    return f"{data.get('title', '')} → {labels.actor(data.get('to'))}{channel}"
 
 
 def _names(_: Names, data: dict[str, Any]) -> str:
@@ -382,6 +395,7 @@ SUMMARIES: dict[str, Callable[[Names, dict[str, Any]], str]] = {
     "alert_reminder": _alert,
     "alert_overdue": _alert,
     "report_recorded": _report,
+    "info_report_sent": _info_report,
     "emergency_power_used": _power,
     "danger_eliminated": _names,
     "propose_termination": _note,

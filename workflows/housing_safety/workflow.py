@@ -14,6 +14,7 @@ from engine.schemas import FactsPatch
 from workflows.housing_safety import aftermath as after
 from workflows.housing_safety import (
     fields,
+    info_reports,
     onsite,
     patrol_alerts,
     response,
@@ -47,6 +48,7 @@ WORKFLOW = Workflow(
     forms=fields.FORMS,
     subject_alerts=patrol_alerts.HANDLERS,
     next_actions=next_actions,
+    prefill=info_reports.prefill,
     on_duty=on_duty,
     check=rules.check,
     transitions=(
@@ -76,6 +78,14 @@ WORKFLOW = Workflow(
             p.RecordReport,
             (response.report_recipient_known, may_record_report),
             (response.report_recorded,),
+        ),
+        Transition(
+            "submit_info_report",
+            OPEN_STATES,
+            None,
+            p.SubmitInfoReport,
+            (response.report_recipient_known, may_record_report, info_reports.report_in_sequence),
+            (info_reports.info_report_sent,),
         ),
         Transition(
             "acknowledge",
