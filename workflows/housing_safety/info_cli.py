@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from engine.cli import IncidentId, _globals, emit
-from workflows.housing_safety import info_reports
 
 
 def report_draft(
@@ -25,5 +24,7 @@ def report_draft(
 ) -> None:
     """The next report of --kind to --to drafted from the record: {kind, number, title, to,
     sections, text}. Refused (exit 2) for an unknown kind or recipient, or out of turn."""
+    from workflows.housing_safety import info_reports  # the record's modules: on use (classify)
+
     service = _globals(ctx).service()
     emit(info_reports.draft(service.plan, service.show(incident_id), kind, to).as_dict())
