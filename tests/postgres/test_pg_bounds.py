@@ -82,6 +82,8 @@ def test_cli_names_the_field_on_postgres(pg_url: str, cli_main: Any) -> None:
         "张" * 201,
         "--unit",
         "street_office",
+        "--street",
+        "yingwu",
         "--password-stdin",
         stdin="long enough 1\n",
     )
@@ -101,6 +103,7 @@ def test_a_database_error_answers_a_generic_message(pg_url: str, cli_main: Any) 
         "username": "zhang",
         "display_name": "张三丰先生",
         "unit": "street_office",
+        "street": "yingwu",
         "password": "long enough 1",
     }
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -121,6 +124,8 @@ def test_a_database_error_answers_a_generic_message(pg_url: str, cli_main: Any) 
         "李四先生好",
         "--unit",
         "street_office",
+        "--street",
+        "yingwu",
         "--password-stdin",
         stdin="long enough 1\n",
     )
