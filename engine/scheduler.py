@@ -30,6 +30,8 @@ from engine.timers import Fired, next_wake
 
 # A wake catches up again while more is already owed (dense timers), this many times at most.
 MAX_ROUNDS = 20
+# How often a wake waiting for the lock looks whether shutdown has begun.
+LOCK_POLL_SECONDS = 0.05
 
 
 class TimerScheduler:
@@ -100,30 +102,47 @@ class TimerScheduler:
 
     def wake(self) -> list[Fired]:
         """Catch up until nothing more is owed now, then sleep until the next instant owed."""
+        if not self._enter():
+            return []
+        try:
+            return self._catch_up()
+        finally:
+            self._lock.release()
+
+    def _enter(self) -> bool:
+        """Take the wake lock, or give up once shutdown has begun: `shutdown` holds the lock
+        while APScheduler waits for the running jobs, so a wake job still waiting for the lock
+        would otherwise wait for ever and the shutdown with it."""
+        while not self._lock.acquire(timeout=LOCK_POLL_SECONDS):
+            if self._stopping:
+                return False
+        return True
+
+    def _catch_up(self) -> list[Fired]:
+        """The wake itself, under the lock (one catch-up at a time)."""
         fired: list[Fired] = []
-        with self._lock:
-            if self._stopping or not self.leading:
-                self._waking_since = None
-                return fired
-            self._waking_since = self._waking_since or time.monotonic()
-            try:
-                for _ in range(MAX_ROUNDS):
-                    fired += self.service.tick()
-                    at = next_wake(self.service.db, self.service.workflow.subject_alerts)
-                    if at is None or at > self.service.now():
-                        break
-            except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                self._waking_since = None
-                logger.exception("timer catch-up failed; retrying at the next wake")
-                return fired
-            self.last_error = None
+        if self._stopping or not self.leading:
             self._waking_since = None
-            self.last_wake = datetime.now(UTC)
-            self.wakes += 1
-            self._schedule(at)
-            if fired:  # their messages go out now, not at the next delivery run
-                self._scheduler.add_job(self.deliver, id="deliver_now", replace_existing=True)
+            return fired
+        self._waking_since = self._waking_since or time.monotonic()
+        try:
+            for _ in range(MAX_ROUNDS):
+                fired += self.service.tick()
+                at = next_wake(self.service.db, self.service.workflow.subject_alerts)
+                if at is None or at > self.service.now():
+                    break
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            self._waking_since = None
+            logger.exception("timer catch-up failed; retrying at the next wake")
+            return fired
+        self.last_error = None
+        self._waking_since = None
+        self.last_wake = datetime.now(UTC)
+        self.wakes += 1
+        self._schedule(at)
+        if fired:  # their messages go out now, not at the next delivery run
+            self._scheduler.add_job(self.deliver, id="deliver_now", replace_existing=True)
         return fired
 
     def _schedule(self, at: datetime | None) -> None:

@@ -55,3 +55,37 @@ def test_shutdown_does_not_hang_while_a_wake_runs(
     stopper.join(timeout=10)
     assert not stopper.is_alive()
     assert scheduler.wake() == []  # stopped: no further wake runs
+
+
+def test_shutdown_does_not_hang_while_the_first_wake_waits_for_the_lock(
+    service: IncidentService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first catch-up is a job in the scheduler's thread; when it is still waiting behind a
+    wake of the caller's and shutdown takes the lock first, shutdown (which waits for running
+    jobs) must not wait for a job that waits for it. Repeated: which thread gets a freed lock
+    first is up to the system."""
+    real_tick = service.tick
+    for _ in range(10):
+        entered, release = threading.Event(), threading.Event()
+
+        def held_tick(
+            entered: threading.Event = entered, release: threading.Event = release
+        ) -> list:  # type: ignore[type-arg]
+            if entered.is_set():  # only the first wake (the holder's) is held
+                return real_tick()
+            entered.set()
+            release.wait(5)
+            return real_tick()
+
+        monkeypatch.setattr(service, "tick", held_tick)
+        scheduler = TimerScheduler(service, resync_seconds=60, deliver_seconds=60)
+        holder = threading.Thread(target=scheduler.wake)  # a wake outside the scheduler
+        holder.start()
+        assert entered.wait(5)
+        scheduler.start()  # its first catch-up queues behind the holder
+        stopper = threading.Thread(target=scheduler.shutdown)
+        stopper.start()
+        release.set()
+        holder.join(timeout=5)
+        stopper.join(timeout=10)
+        assert not stopper.is_alive(), "shutdown hung behind a wake waiting for the lock"
