@@ -7,6 +7,7 @@ comes back with every problem (row, column, reason) and imports nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
@@ -493,36 +494,55 @@ def _shelter_data(form: Any) -> dict[str, Any]:
     }
 
 
+async def _add_or_edit(
+    request: Request,
+    item_id: int | None,
+    add: Callable[[dict[str, Any], str], dict[str, Any]],
+    edit: Callable[[int, dict[str, Any], str], dict[str, Any]],
+    data_of: Callable[[Any], dict[str, Any]],
+    done: tuple[str, str],
+    fields: tuple[FormField, ...],
+) -> Response:
+    """A resource's form, one route without the id (add) and with it (edit): the outcome as a
+    flash (`done`: added, edited), back to the resources page."""
+    who = current(request)
+    form = await checked_form(request)
+
+    async def call() -> dict[str, Any]:
+        data = data_of(form)
+        return add(data, who.unit) if item_id is None else edit(item_id, data, who.unit)
+
+    return await _console_call(request, "/resources", done[item_id is not None], call, fields)
+
+
 @router.post("/resources/experts", include_in_schema=False)
 @router.post("/resources/experts/{expert_id}", include_in_schema=False)
 async def expert_form(request: Request, expert_id: int | None = None) -> Response:
-    who = current(request)
-    form = await checked_form(request)
     resources = resources_of(request)
-
-    async def call() -> dict[str, Any]:
-        if expert_id is None:
-            return resources.add_expert(_expert_data(form), who.unit)
-        return resources.update_expert(expert_id, _expert_data(form), who.unit)
-
-    done = "专家{name}已登记入库。" if expert_id is None else "专家{name}的信息已更新。"
-    return await _console_call(request, "/resources", done, call, EXPERT_FIELDS)
+    return await _add_or_edit(
+        request,
+        expert_id,
+        resources.add_expert,
+        resources.update_expert,
+        _expert_data,
+        ("专家{name}已登记入库。", "专家{name}的信息已更新。"),
+        EXPERT_FIELDS,
+    )
 
 
 @router.post("/resources/shelters", include_in_schema=False)
 @router.post("/resources/shelters/{shelter_id}", include_in_schema=False)
 async def shelter_form(request: Request, shelter_id: int | None = None) -> Response:
-    who = current(request)
-    form = await checked_form(request)
     warnings = warnings_of(request)
-
-    async def call() -> dict[str, Any]:
-        if shelter_id is None:
-            return warnings.add_shelter(_shelter_data(form), who.unit)
-        return warnings.update_shelter(shelter_id, _shelter_data(form), who.unit)
-
-    done = "避险场所{name}已登记。" if shelter_id is None else "避险场所{name}的信息已更新。"
-    return await _console_call(request, "/resources", done, call, SHELTER_FIELDS)
+    return await _add_or_edit(
+        request,
+        shelter_id,
+        warnings.add_shelter,
+        warnings.update_shelter,
+        _shelter_data,
+        ("避险场所{name}已登记。", "避险场所{name}的信息已更新。"),
+        SHELTER_FIELDS,
+    )
 
 
 @router.post("/resources/fund", include_in_schema=False)
